@@ -1,0 +1,12 @@
+"""The Pulumi program: load the stack's config, build the stack, export its outputs."""
+
+import pulumi
+
+import stacks
+
+try:
+    config = stacks.load_from_pulumi()  # validated before any resource is registered
+except stacks.ConfigError as error:
+    raise pulumi.RunError(str(error)) from None  # RunError: shown without a traceback
+for key, value in stacks.build(config, pulumi.get_stack()).items():
+    pulumi.export(key, value)

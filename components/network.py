@@ -1,0 +1,186 @@
+"""Network: the stack's VNet, workstation subnet, NSG and (optionally) Bastion."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_azure_native.network as network
+
+from components.common import child_opts
+from stacks.config import AccessConfig
+
+DENY_ALL_PRIORITY = 4096
+
+
+@dataclass(frozen=True)
+class NetworkArgs:
+    """Inputs of ``Network``."""
+
+    resource_group_name: pulumi.Input[str]
+    location: str
+    access: AccessConfig
+    address_space: str
+    workstation_subnet: str
+    bastion_subnet: str
+    windows: bool
+    rstudio_enabled: bool = False
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class InboundRule:
+    """One inbound NSG allow rule."""
+
+    name: str
+    port: int
+    priority: int
+    sources: tuple[str, ...]
+
+
+def allowed_sources(args: NetworkArgs) -> tuple[str, ...]:
+    """Who may come in: the allowlist, the Bastion subnet, or the VNet itself."""
+    if args.access.mode == "allowlist":
+        return tuple(args.access.allowed_cidrs)
+    if args.access.mode == "bastion":
+        return (args.bastion_subnet,)
+    return (args.address_space,)
+
+
+def inbound_rules(args: NetworkArgs) -> list[InboundRule]:
+    """The only ports ever opened: SSH or RDP, JupyterHub, and RStudio when enabled."""
+    ports: list[tuple[str, int]] = [("rdp", 3389) if args.windows else ("ssh", 22), ("jupyterhub", 8000)]
+    if args.rstudio_enabled:
+        ports.append(("rstudio", 8787))
+    sources = allowed_sources(args)
+    return [
+        InboundRule(f"allow-{service}-in", port, 100 + 10 * i, sources)
+        for i, (service, port) in enumerate(ports)
+    ]
+
+
+def _security_rules(args: NetworkArgs) -> Sequence[network.SecurityRuleArgs]:
+    rules = [
+        network.SecurityRuleArgs(
+            name=rule.name,
+            priority=rule.priority,
+            direction="Inbound",
+            access="Allow",
+            protocol="Tcp",
+            source_address_prefixes=list(rule.sources),
+            source_port_range="*",
+            destination_address_prefix=args.workstation_subnet,
+            destination_port_range=str(rule.port),
+            description=f"{rule.name}: port {rule.port} from the {args.access.mode} sources only",
+        )
+        for rule in inbound_rules(args)
+    ]
+    # Azure's default rules allow all VNet and load-balancer traffic; deny it explicitly so
+    # only the rules above admit anything.
+    rules.append(
+        network.SecurityRuleArgs(
+            name="deny-all-in",
+            priority=DENY_ALL_PRIORITY,
+            direction="Inbound",
+            access="Deny",
+            protocol="*",
+            source_address_prefix="*",
+            source_port_range="*",
+            destination_address_prefix="*",
+            destination_port_range="*",
+            description="deny by default",
+        )
+    )
+    return rules
+
+
+class Network(pulumi.ComponentResource):
+    """VNet + workstation subnet with a deny-by-default NSG; Azure Bastion in `bastion` mode.
+
+    Subnets are standalone ``Subnet`` resources (never inline in the VNet: mixing
+    both makes the two fight over the subnet list). The Bastion subnet waits for
+    the workstation subnet because Azure serializes subnet operations on a VNet.
+    """
+
+    subnet_id: pulumi.Output[str]
+    bastion_name: pulumi.Output[str] | None
+
+    def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("dsvm:components:Network", name, None, opts)
+        tags = dict(args.tags)
+        self.nsg = network.NetworkSecurityGroup(
+            f"{name}-nsg",
+            network_security_group_name=f"{name}-nsg",
+            resource_group_name=args.resource_group_name,
+            location=args.location,
+            security_rules=_security_rules(args),
+            tags=tags,
+            opts=child_opts(self),
+        )
+        self.vnet = network.VirtualNetwork(
+            f"{name}-vnet",
+            virtual_network_name=f"{name}-vnet",
+            resource_group_name=args.resource_group_name,
+            location=args.location,
+            address_space=network.AddressSpaceArgs(address_prefixes=[args.address_space]),
+            tags=tags,
+            opts=child_opts(self),
+        )
+        self.subnet = network.Subnet(
+            f"{name}-snet",
+            subnet_name="workstations",
+            virtual_network_name=self.vnet.name,
+            resource_group_name=args.resource_group_name,
+            address_prefix=args.workstation_subnet,
+            network_security_group=network.NetworkSecurityGroupArgs(id=self.nsg.id),
+            opts=child_opts(self),
+        )
+        self.subnet_id = self.subnet.id
+        self.bastion_name = None
+        self.bastion: network.BastionHost | None = None
+        if args.access.mode == "bastion":
+            self.bastion = self._bastion(name, args, tags)
+            self.bastion_name = self.bastion.name
+        self.register_outputs(
+            {"vnet_id": self.vnet.id, "subnet_id": self.subnet_id, "nsg_id": self.nsg.id}
+        )
+
+    def _bastion(self, name: str, args: NetworkArgs, tags: dict[str, str]) -> network.BastionHost:
+        subnet = network.Subnet(
+            f"{name}-bastion-snet",
+            subnet_name="AzureBastionSubnet",  # the name Azure requires
+            virtual_network_name=self.vnet.name,
+            resource_group_name=args.resource_group_name,
+            address_prefix=args.bastion_subnet,
+            opts=child_opts(self, depends_on=[self.subnet]),
+        )
+        ip = network.PublicIPAddress(
+            f"{name}-bastion-pip",
+            public_ip_address_name=f"{name}-bastion-pip",
+            resource_group_name=args.resource_group_name,
+            location=args.location,
+            sku=network.PublicIPAddressSkuArgs(name="Standard"),
+            public_ip_allocation_method="Static",
+            tags=tags,
+            opts=child_opts(self),
+        )
+        # Standard SKU: native-client tunnelling (`az network bastion ssh/tunnel`) for
+        # SSH, RDP and the JupyterHub port.
+        return network.BastionHost(
+            f"{name}-bastion",
+            bastion_host_name=f"{name}-bastion",
+            resource_group_name=args.resource_group_name,
+            location=args.location,
+            sku=network.SkuArgs(name="Standard"),
+            enable_tunneling=True,
+            ip_configurations=[
+                network.BastionHostIPConfigurationArgs(
+                    name="bastion-ipconfig",
+                    subnet=network.SubResourceArgs(id=subnet.id),
+                    public_ip_address=network.SubResourceArgs(id=ip.id),
+                )
+            ],
+            tags=tags,
+            opts=child_opts(self),
+        )

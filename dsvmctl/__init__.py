@@ -1,0 +1,1 @@
+"""dsvmctl: run the DSVM program offline against fakeazure (plan, and more to come)."""

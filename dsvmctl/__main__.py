@@ -1,0 +1,5 @@
+"""`python -m dsvmctl ...`"""
+
+from dsvmctl.cli import main
+
+main()

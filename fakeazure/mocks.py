@@ -1,0 +1,274 @@
+"""Run a Pulumi program against fakeazure through ``pulumi.runtime`` mocks.
+
+``FakeAzureMocks`` answers the engine's ``new_resource``/``call`` from a
+``FakeAzure`` backend; ``RecordingMonitor`` records every registration with
+the options the mocks API hides from ``new_resource`` (parent, dependsOn,
+protect, retainOnDelete, replaceOnChanges, deleteBeforeReplace, ignoreChanges)
+and with secrets masked as ``"[secret]"``. ``run_program`` is the one entry
+point the tests and the CLI share.
+
+Fidelity gaps: preview (unknown values) is not exercised, every run is an
+apply against the backend's current state; provider resources and
+transforms are not modelled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import re
+import threading
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+from google.protobuf import json_format
+from pulumi.runtime import mocks as pulumi_mocks
+
+from fakeazure.backend import FakeAzure
+from fakeazure.errors import FakeAzureError, UnknownResourceType
+from fakeazure.providers import RESOURCE_TYPES
+
+SECRET_SIG = "4dabf18193072939515e22adb298388d"
+SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270"
+SECRET_MASK = "[secret]"
+
+# Component (non-custom) resources of this project have tokens under this package.
+COMPONENT_PACKAGE = "dsvm:"
+
+
+@dataclass
+class Registration:
+    """One resource as the program registered it, with its options and outputs."""
+
+    urn: str
+    type: str
+    name: str
+    parent: str | None
+    custom: bool
+    id: str | None = None
+    inputs: dict[str, Any] = field(default_factory=dict)
+    outputs: dict[str, Any] = field(default_factory=dict)
+    depends_on: list[str] = field(default_factory=list)
+    property_dependencies: dict[str, list[str]] = field(default_factory=dict)
+    protect: bool = False
+    retain_on_delete: bool = False
+    replace_on_changes: list[str] = field(default_factory=list)
+    delete_before_replace: bool = False
+    ignore_changes: list[str] = field(default_factory=list)
+    secret_paths: list[str] = field(default_factory=list)
+
+
+def unwrap_secrets(
+    value: Any,
+    path: str = "",
+    found: list[str] | None = None,
+    sensitive: frozenset[str] = frozenset(),
+    reveal: bool = False,
+) -> Any:
+    """Replace Pulumi's secret wrappers by ``"[secret]"`` (or their value, with ``reveal``).
+
+    ``found`` collects the dotted paths of the secrets. When a secret wraps a whole
+    object (the SDK lifts a nested secret to its enclosing input object) and the
+    type names ``sensitive`` leaves below it, only those leaves are secret: the
+    rest of the object (``osProfile.adminUsername``...) stays readable.
+    """
+    if isinstance(value, dict):
+        if value.get(SECRET_SIG) == SECRET_VALUE:
+            inner = value.get("value")
+            leaves = {s for s in sensitive if s.startswith(path + ".")} if path else set()
+            if isinstance(inner, dict) and leaves and not reveal:
+                plain = unwrap_secrets(inner, path, None, sensitive, reveal=True)
+                for leaf in sorted(leaves):
+                    parts = leaf[len(path) + 1 :].split(".")
+                    node = plain
+                    for part in parts[:-1]:
+                        node = node.get(part) if isinstance(node, dict) else None
+                    if isinstance(node, dict) and parts[-1] in node:
+                        node[parts[-1]] = SECRET_MASK
+                        if found is not None:
+                            found.append(leaf)
+                return plain
+            if found is not None:
+                found.append(path)
+            return unwrap_secrets(inner, path, None, sensitive, reveal) if reveal else SECRET_MASK
+        return {
+            k: unwrap_secrets(v, f"{path}.{k}" if path else k, found, sensitive, reveal)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [unwrap_secrets(v, f"{path}[{i}]", found, sensitive, reveal) for i, v in enumerate(value)]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)  # protobuf Struct numbers are doubles
+    return value
+
+
+def wrap_paths(value: dict[str, Any], paths: list[str]) -> dict[str, Any]:
+    """A copy of ``value`` with each dotted path (``a.b[0].c``) wrapped as a Pulumi secret.
+
+    The real engine marks as secret every output listed in
+    ``additionalSecretOutputs`` and every output whose input was secret; under
+    mocks nobody does, so the fake does it here.
+    """
+    result = copy.deepcopy(value)
+    for path in paths:
+        parts = [p for p in re.split(r"\.|\[(\d+)\]", path) if p]
+        node: Any = result
+        for i, part in enumerate(parts):
+            key: Any = int(part) if part.isdigit() and isinstance(node, list) else part
+            try:
+                if i == len(parts) - 1:
+                    if (isinstance(node, dict) and key in node) or isinstance(node, list):
+                        node[key] = {SECRET_SIG: SECRET_VALUE, "value": node[key]}
+                else:
+                    node = node[key]
+            except (KeyError, IndexError, TypeError):
+                break
+    return result
+
+
+class FakeAzureMocks(pulumi.runtime.Mocks):
+    """The engine side of the mocks: resources and invokes go to the backend."""
+
+    def __init__(self, backend: FakeAzure) -> None:
+        self.backend = backend
+        # Set by the monitor, per thread, for the registration in progress.
+        self.pending = threading.local()
+
+    def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str | None, dict[Any, Any]]:
+        if not args.custom:
+            if not args.typ.startswith(COMPONENT_PACKAGE):
+                raise UnknownResourceType(args.typ)
+            return None, {}
+        # The backend sees plain values, as Azure does; secrets are re-marked on the outputs.
+        resource = self.backend.create(args.typ, args.name, unwrap_secrets(args.inputs, reveal=True))
+        pulumi_id = resource.id if not resource.token.startswith("random:") else "none"
+        return pulumi_id, wrap_paths(resource.outputs, getattr(self.pending, "secret_paths", []))
+
+    def call(self, args: pulumi_mocks.MockCallArgs) -> tuple[dict[Any, Any], list[tuple[str, str]]]:
+        return self.backend.invoke(args.token, args.args), []
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    """A MockMonitor that keeps every registration, in order, with its options.
+
+    Two registrations with one URN raise: under mocks the second would
+    silently overwrite the first.
+    """
+
+    def __init__(self, mocks: FakeAzureMocks) -> None:
+        super().__init__(mocks)
+        self.fake = mocks
+        self.records: dict[str, Registration] = {}
+        self._lock = threading.Lock()
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - the gRPC method name
+        if request.type == "pulumi:pulumi:Stack":
+            return super().RegisterResource(request)
+        urn = self.make_urn(request.parent, request.type, request.name)
+        with self._lock:
+            if urn in self.records:
+                raise FakeAzureError(f"two resources share the URN {urn}; give them distinct names")
+            secret_paths: list[str] = []
+            rtype = RESOURCE_TYPES.get(request.type)
+            sensitive = rtype.secret_properties if rtype else frozenset()
+            inputs = unwrap_secrets(json_format.MessageToDict(request.object), found=secret_paths, sensitive=sensitive)
+            record = Registration(
+                urn=urn,
+                type=request.type,
+                name=request.name,
+                parent=request.parent or None,
+                custom=bool(request.custom),
+                inputs=inputs,
+                depends_on=sorted(set(request.dependencies)),
+                property_dependencies={
+                    k: sorted(set(v.urns)) for k, v in sorted(request.propertyDependencies.items())
+                },
+                protect=bool(request.protect),
+                retain_on_delete=bool(request.retainOnDelete),
+                replace_on_changes=list(request.replaceOnChanges),
+                delete_before_replace=bool(request.deleteBeforeReplace),
+                ignore_changes=list(request.ignoreChanges),
+                secret_paths=secret_paths,
+            )
+            self.records[urn] = record
+        self.fake.pending.secret_paths = secret_paths + list(request.additionalSecretOutputs)
+        try:
+            response = super().RegisterResource(request)
+        finally:
+            self.fake.pending.secret_paths = []
+        registered = self.resources[urn]
+        record.id = registered.id or None
+        record.outputs = unwrap_secrets(registered.state)
+        return response
+
+
+@dataclass
+class ProgramRun:
+    """What one program run produced: registrations in order, and the resolved outputs."""
+
+    records: list[Registration]
+    outputs: dict[str, Any]
+    backend: FakeAzure
+
+
+def _resolve(value: Any) -> Any:
+    """Plain values of a program's outputs; secrets become ``"[secret]"``."""
+
+    async def go(v: Any) -> Any:
+        if isinstance(v, pulumi.Output):
+            if await v.is_secret():
+                return SECRET_MASK
+            return await go(await v.future())
+        if isinstance(v, Mapping):
+            return {k: await go(x) for k, x in v.items()}
+        if isinstance(v, list | tuple):
+            return [await go(x) for x in v]
+        return v
+
+    return go(value)
+
+
+def run_program(
+    program: Callable[[], Mapping[str, Any]],
+    backend: FakeAzure,
+    *,
+    project: str = "dsvm",
+    stack: str = "dev",
+    config: Mapping[str, str] | None = None,
+) -> ProgramRun:
+    """Run ``program`` (which returns its stack outputs) against ``backend``.
+
+    Each call sets fresh mocks (a new root stack) and a fresh event loop whose
+    executor has one worker, so registrations reach the backend in program
+    order and results are deterministic.
+    """
+    loop = asyncio.new_event_loop()
+    executor = ThreadPoolExecutor(max_workers=1)
+    loop.set_default_executor(executor)
+    asyncio.set_event_loop(loop)
+    mocks = FakeAzureMocks(backend)
+    monitor = RecordingMonitor(mocks)
+    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
+    pulumi.runtime.set_all_config(dict(config or {}))
+    backend.begin_run()
+    resolved: dict[str, Any] = {}
+
+    @pulumi.runtime.test
+    def body() -> Any:
+        outputs = program()
+
+        async def collect() -> None:
+            resolved.update(await _resolve(dict(outputs)))
+
+        return pulumi.Output.from_input(asyncio.ensure_future(collect()))
+
+    try:
+        body()
+    finally:
+        executor.shutdown(wait=True)
+        loop.close()
+        asyncio.set_event_loop(None)
+    return ProgramRun(records=list(monitor.records.values()), outputs=resolved, backend=backend)

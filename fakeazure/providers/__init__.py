@@ -1,0 +1,34 @@
+"""The emulated resource types and invokes, one module per Azure namespace.
+
+``RESOURCE_TYPES`` maps a Pulumi type token to its emulation; ``INVOKES`` maps a
+function token to its handler. A token in neither raises (see errors.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from fakeazure.providers import (
+    authorization,
+    compute,
+    devtestlab,
+    network,
+    random,
+    resources,
+    storage,
+)
+from fakeazure.providers.base import ResourceType
+
+if TYPE_CHECKING:
+    from fakeazure.backend import FakeAzure
+
+RESOURCE_TYPES: dict[str, ResourceType] = {
+    t.token: t
+    for module in (resources, network, storage, compute, authorization, devtestlab, random)
+    for t in module.TYPES
+}
+
+INVOKES: dict[str, Callable[[FakeAzure, dict[str, Any]], dict[str, Any]]] = {
+    **authorization.INVOKES,
+}

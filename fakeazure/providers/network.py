@@ -1,0 +1,275 @@
+"""Microsoft.Network: virtual networks, subnets, NSGs, NICs, public IPs, Bastion.
+
+Emulated (each check cites the ARM behaviour it copies):
+- VirtualNetwork: address prefixes must be valid CIDRs.
+- Subnet: parent VNet must exist; the prefix must lie inside the VNet
+  (``NetcfgSubnetRangeOutsideVnet``) and not overlap a sibling
+  (``NetcfgSubnetRangesOverlap``); a referenced NSG must exist.
+- NetworkSecurityGroup: rule priority 100-4096 (``SecurityRuleInvalidPriority``),
+  unique per direction (``SecurityRuleConflict``), valid access/direction/protocol.
+- PublicIPAddress: Basic SKU refused (retired 2025-09-30; new Basic IPs are
+  refused by ARM); a deterministic address from 20.0.0.0/8.
+- NetworkInterface: subnet and public IP must exist; a public IP may belong to
+  one NIC only (``PublicIPAddressInUse``); private IPs allocated from the subnet
+  the way Azure does (first four addresses and the last reserved), stable
+  across runs for an existing NIC.
+- BastionHost: needs a subnet named ``AzureBastionSubnet`` of /26 or larger
+  and a Standard public IP.
+
+Not emulated: routing, peering, service endpoints, NSG flow logs, effective
+security rules, address exhaustion beyond the subnet size check.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import itertools
+from typing import TYPE_CHECKING, Any
+
+from fakeazure.backend import stable_suffix
+from fakeazure.errors import ArmError
+from fakeazure.providers.base import ResourceType, dig
+
+if TYPE_CHECKING:
+    from fakeazure.backend import ArmResource, FakeAzure
+
+_PROTOCOLS = {"Tcp", "Udp", "Icmp", "Esp", "Ah", "*"}
+
+
+def _network(value: str, target: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    try:
+        return ipaddress.ip_network(value, strict=True)
+    except ValueError as exc:
+        raise ArmError(
+            "InvalidAddressPrefixFormat", f"Address prefix {value} is not valid: {exc}.", target
+        ) from exc
+
+
+class VirtualNetwork(ResourceType):
+    token = "azure-native:network:VirtualNetwork"
+    arm_type = "Microsoft.Network/virtualNetworks"
+    name_input = "virtualNetworkName"
+    has_location = True
+
+    def validate(self, az: FakeAzure, resource: ArmResource) -> None:
+        prefixes = dig(resource.inputs, "addressSpace.addressPrefixes") or []
+        if not prefixes:
+            raise ArmError(
+                "InvalidRequestFormat", "addressSpace.addressPrefixes is required.", "addressSpace"
+            )
+        for prefix in prefixes:
+            _network(prefix, "addressSpace.addressPrefixes")
+
+    def compute(self, az: FakeAzure, resource: ArmResource) -> dict[str, Any]:
+        return {"resourceGuid": _guid(resource)}
+
+
+class Subnet(ResourceType):
+    token = "azure-native:network:Subnet"
+    arm_type = "Microsoft.Network/virtualNetworks/subnets"
+    name_input = "subnetName"
+    parent_inputs = ("virtualNetworkName",)
+
+    def validate(self, az: FakeAzure, resource: ArmResource) -> None:
+        vnet_id = resource.id.rsplit("/subnets/", 1)[0]
+        vnet = az.require(vnet_id, "virtualNetworkName", VirtualNetwork.arm_type)
+        prefix_text = resource.inputs.get("addressPrefix")
+        if not prefix_text:
+            raise ArmError("InvalidRequestFormat", "addressPrefix is required.", "addressPrefix")
+        prefix = _network(prefix_text, "addressPrefix")
+        spaces = [ipaddress.ip_network(p) for p in dig(vnet.inputs, "addressSpace.addressPrefixes")]
+        if not any(prefix.version == s.version and prefix.subnet_of(s) for s in spaces):  # type: ignore[arg-type]
+            raise ArmError(
+                "NetcfgSubnetRangeOutsideVnet",
+                f"Subnet '{resource.name}' is not valid because its IP address range "
+                f"{prefix} is outside the IP address range of virtual network '{vnet.name}'.",
+                "addressPrefix",
+            )
+        for sibling in az.of_type(self.arm_type):
+            if sibling.id.lower() == resource.id.lower() or not sibling.id.lower().startswith(
+                vnet_id.lower() + "/"
+            ):
+                continue
+            if prefix.overlaps(ipaddress.ip_network(sibling.inputs["addressPrefix"])):  # type: ignore[arg-type]
+                raise ArmError(
+                    "NetcfgSubnetRangesOverlap",
+                    f"Subnet '{resource.name}' is not valid because its IP address range "
+                    f"overlaps with that of an existing subnet '{sibling.name}' in virtual network.",
+                    "addressPrefix",
+                )
+        nsg_id = dig(resource.inputs, "networkSecurityGroup.id")
+        if nsg_id:
+            az.require(nsg_id, "networkSecurityGroup.id", NetworkSecurityGroup.arm_type)
+
+
+class NetworkSecurityGroup(ResourceType):
+    token = "azure-native:network:NetworkSecurityGroup"
+    arm_type = "Microsoft.Network/networkSecurityGroups"
+    name_input = "networkSecurityGroupName"
+    has_location = True
+
+    def validate(self, az: FakeAzure, resource: ArmResource) -> None:
+        seen: dict[tuple[str, int], str] = {}
+        for rule in resource.inputs.get("securityRules") or []:
+            name = rule.get("name", "?")
+            target = f"securityRules[{name}]"
+            priority = int(rule.get("priority", 0))
+            # ARM: "The value of parameter securityRule.priority is invalid. Valid range 100-4096."
+            if not 100 <= priority <= 4096:
+                raise ArmError(
+                    "SecurityRuleInvalidPriority",
+                    f"Security rule {name} has invalid Priority {priority}. "
+                    f"Value provided: {priority} Allowed range 100-4096.",
+                    target,
+                )
+            direction = rule.get("direction")
+            if direction not in ("Inbound", "Outbound"):
+                raise ArmError("InvalidRequestFormat", f"Rule {name}: direction must be Inbound or Outbound.", target)
+            if rule.get("access") not in ("Allow", "Deny"):
+                raise ArmError("InvalidRequestFormat", f"Rule {name}: access must be Allow or Deny.", target)
+            if rule.get("protocol") not in _PROTOCOLS:
+                raise ArmError("InvalidRequestFormat", f"Rule {name}: unknown protocol.", target)
+            key = (direction, priority)
+            if key in seen:
+                raise ArmError(
+                    "SecurityRuleConflict",
+                    f"Security rule {name} conflicts with rule {seen[key]}. Rules cannot have the "
+                    "same Priority and Direction.",
+                    target,
+                )
+            seen[key] = name
+
+
+class PublicIPAddress(ResourceType):
+    token = "azure-native:network:PublicIPAddress"
+    arm_type = "Microsoft.Network/publicIPAddresses"
+    name_input = "publicIpAddressName"
+    has_location = True
+
+    def validate(self, az: FakeAzure, resource: ArmResource) -> None:
+        sku = dig(resource.inputs, "sku.name", "Basic")
+        if sku == "Basic":
+            raise ArmError(
+                "BasicSkuPublicIpRetired",
+                "Basic SKU public IP addresses were retired on 30 September 2025; use the Standard SKU.",
+                "sku.name",
+            )
+
+    def compute(self, az: FakeAzure, resource: ArmResource) -> dict[str, Any]:
+        digest = bytes.fromhex(stable_suffix(resource.id.lower(), length=6))
+        return {"ipAddress": f"20.{digest[0]}.{digest[1]}.{max(digest[2], 1)}"}
+
+
+class NetworkInterface(ResourceType):
+    token = "azure-native:network:NetworkInterface"
+    arm_type = "Microsoft.Network/networkInterfaces"
+    name_input = "networkInterfaceName"
+    has_location = True
+
+    def validate(self, az: FakeAzure, resource: ArmResource) -> None:
+        configs = resource.inputs.get("ipConfigurations") or []
+        if not configs:
+            raise ArmError("InvalidRequestFormat", "A NIC needs at least one IP configuration.", "ipConfigurations")
+        for i, config in enumerate(configs):
+            az.require(dig(config, "subnet.id"), f"ipConfigurations[{i}].subnet.id", Subnet.arm_type)
+            pip_id = dig(config, "publicIPAddress.id")
+            if not pip_id:
+                continue
+            az.require(pip_id, f"ipConfigurations[{i}].publicIPAddress.id", PublicIPAddress.arm_type)
+            for other in az.of_type(self.arm_type):
+                if other.id.lower() == resource.id.lower():
+                    continue
+                used = {str(dig(c, "publicIPAddress.id", "")).lower() for c in other.inputs.get("ipConfigurations", [])}
+                if pip_id.lower() in used:
+                    raise ArmError(
+                        "PublicIPAddressInUse",
+                        f"Public IP address {pip_id} is already in use by {other.id}.",
+                        f"ipConfigurations[{i}].publicIPAddress.id",
+                    )
+
+    def compute(self, az: FakeAzure, resource: ArmResource) -> dict[str, Any]:
+        previous = az.get(resource.id)
+        configs = []
+        for i, config in enumerate(resource.inputs.get("ipConfigurations") or []):
+            config = dict(config)
+            old = dig(previous.outputs, f"ipConfigurations", []) if previous else []
+            if config.get("privateIPAddress"):
+                ip = config["privateIPAddress"]
+            elif i < len(old) and old[i].get("privateIPAddress"):
+                ip = old[i]["privateIPAddress"]
+            else:
+                ip = _allocate(az, dig(config, "subnet.id"), resource.id)
+            config.update(privateIPAddress=ip, privateIPAllocationMethod=config.get("privateIPAllocationMethod", "Dynamic"),
+                          provisioningState="Succeeded")
+            configs.append(config)
+        mac = stable_suffix(resource.id.lower(), length=12).upper()
+        return {
+            "ipConfigurations": configs,
+            "macAddress": "-".join(mac[i : i + 2] for i in range(0, 12, 2)),
+            "resourceGuid": _guid(resource),
+        }
+
+
+class BastionHost(ResourceType):
+    token = "azure-native:network:BastionHost"
+    arm_type = "Microsoft.Network/bastionHosts"
+    name_input = "bastionHostName"
+    has_location = True
+
+    def validate(self, az: FakeAzure, resource: ArmResource) -> None:
+        configs = resource.inputs.get("ipConfigurations") or []
+        if len(configs) != 1:
+            raise ArmError("InvalidRequestFormat", "A Bastion host needs exactly one IP configuration.", "ipConfigurations")
+        subnet = az.require(dig(configs[0], "subnet.id"), "ipConfigurations[0].subnet.id", Subnet.arm_type)
+        # ARM: "The subnet name must be AzureBastionSubnet" and "/26 or larger".
+        if subnet.name != "AzureBastionSubnet":
+            raise ArmError(
+                "BastionHostSubnetNameInvalid",
+                f"Subnet {subnet.name} must be named AzureBastionSubnet.",
+                "ipConfigurations[0].subnet.id",
+            )
+        if ipaddress.ip_network(subnet.inputs["addressPrefix"]).prefixlen > 26:
+            raise ArmError(
+                "BastionHostSubnetSizeInvalid",
+                "AzureBastionSubnet must be /26 or larger.",
+                "ipConfigurations[0].subnet.id",
+            )
+        pip = az.require(dig(configs[0], "publicIPAddress.id"), "ipConfigurations[0].publicIPAddress.id", PublicIPAddress.arm_type)
+        if dig(pip.inputs, "sku.name") != "Standard":
+            raise ArmError("BastionHostPublicIpSkuInvalid", "Bastion needs a Standard public IP.", "publicIPAddress")
+
+    def compute(self, az: FakeAzure, resource: ArmResource) -> dict[str, Any]:
+        return {"dnsName": f"bst-{_guid(resource)}.bastion.azure.com"}
+
+
+def _guid(resource: ArmResource) -> str:
+    from fakeazure.backend import stable_uuid
+
+    return stable_uuid(resource.id.lower())
+
+
+def _allocate(az: FakeAzure, subnet_id: str, nic_id: str) -> str:
+    """Next free address of the subnet; Azure reserves the first four and the last."""
+    subnet = az.require(subnet_id, "subnet.id", Subnet.arm_type)
+    network = ipaddress.ip_network(subnet.inputs["addressPrefix"])
+    used: set[str] = set()
+    for nic in az.of_type(NetworkInterface.arm_type):
+        if nic.id.lower() == nic_id.lower():
+            continue
+        for config in nic.outputs.get("ipConfigurations", []):
+            if str(dig(config, "subnet.id", "")).lower() == subnet_id.lower():
+                used.add(config.get("privateIPAddress", ""))
+    # hosts() already skips the network and broadcast addresses; Azure also keeps .1-.3.
+    for host in itertools.islice(network.hosts(), 3, None):
+        if str(host) not in used:
+            return str(host)
+    raise ArmError(
+        "SubnetIsFull",
+        f"Subnet {subnet.name} with address prefix {network} does not have enough capacity for 1 IP address.",
+        "ipConfigurations",
+    )
+
+
+TYPES: list[ResourceType] = [
+    VirtualNetwork(), Subnet(), NetworkSecurityGroup(), PublicIPAddress(), NetworkInterface(), BastionHost(),
+]

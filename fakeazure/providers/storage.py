@@ -1,0 +1,116 @@
+"""Microsoft.Storage: storage accounts, blob service properties, containers.
+
+Emulated:
+- StorageAccount: name 3-24 lowercase letters and digits (``AccountNameInvalid``),
+  globally unique (``StorageAccountAlreadyTaken``: names in
+  ``FakeAzure.taken_storage_account_names`` or used elsewhere in the
+  subscription), SKU among the StorageV2 SKUs; computed ``primaryEndpoints``.
+- BlobServiceProperties: the account must exist; soft-delete retention 1-365 days.
+- BlobContainer: the account must exist; name 3-63 lowercase letters, digits
+  and single hyphens, starting with a letter or digit.
+
+Not emulated: data plane (blobs), network rules evaluation, keys (shared-key
+access is expected to be off), ADLS Gen2 ACLs.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from fakeazure.catalog import STORAGE_SKUS
+from fakeazure.errors import ArmError
+from fakeazure.providers.base import ResourceType, dig
+
+if TYPE_CHECKING:
+    from fakeazure.backend import ArmResource, FakeAzure
+
+_ACCOUNT_NAME = re.compile(r"^[a-z0-9]{3,24}$")
+_CONTAINER_NAME = re.compile(r"^(?=.{3,63}$)[a-z0-9](?:-?[a-z0-9])*$")
+
+
+class StorageAccount(ResourceType):
+    token = "azure-native:storage:StorageAccount"
+    arm_type = "Microsoft.Storage/storageAccounts"
+    name_input = "accountName"
+    has_location = True
+    autoname = "lower"
+
+    def validate(self, az: FakeAzure, resource: ArmResource) -> None:
+        name = resource.name
+        if not _ACCOUNT_NAME.match(name):
+            raise ArmError(
+                "AccountNameInvalid",
+                f"{name} is not a valid storage account name. Storage account name must be between "
+                "3 and 24 characters in length and use numbers and lower-case letters only.",
+                "accountName",
+            )
+        taken_here = any(
+            other.name == name and other.id.lower() != resource.id.lower()
+            for other in az.of_type(self.arm_type)
+        )
+        if name in az.taken_storage_account_names or taken_here:
+            raise ArmError(
+                "StorageAccountAlreadyTaken",
+                f"The storage account named {name} is already taken.",
+                "accountName",
+            )
+        sku = dig(resource.inputs, "sku.name")
+        if sku not in STORAGE_SKUS:
+            raise ArmError("InvalidRequestFormat", f"SKU {sku} is not valid for StorageV2.", "sku.name")
+
+    def compute(self, az: FakeAzure, resource: ArmResource) -> dict[str, Any]:
+        base = resource.name
+        endpoints = {
+            kind: f"https://{base}.{kind}.core.windows.net/"
+            for kind in ("blob", "dfs", "file", "queue", "table", "web")
+        }
+        return {"primaryEndpoints": endpoints, "statusOfPrimary": "available", "primaryLocation": resource.location}
+
+
+class BlobServiceProperties(ResourceType):
+    token = "azure-native:storage:BlobServiceProperties"
+    arm_type = "Microsoft.Storage/storageAccounts/blobServices"
+    name_input = "blobServicesName"
+    parent_inputs = ("accountName",)
+
+    def resolve_name(self, logical_name: str, inputs: dict[str, Any]) -> str:
+        return "default"  # ARM allows only 'default' here
+
+    def validate(self, az: FakeAzure, resource: ArmResource) -> None:
+        az.require(resource.id.rsplit("/blobServices/", 1)[0], "accountName", StorageAccount.arm_type)
+        for policy in ("deleteRetentionPolicy", "containerDeleteRetentionPolicy"):
+            days = dig(resource.inputs, f"{policy}.days")
+            if dig(resource.inputs, f"{policy}.enabled") and not (days and 1 <= int(days) <= 365):
+                raise ArmError(
+                    "InvalidParameter", f"{policy}.days must be between 1 and 365.", f"{policy}.days"
+                )
+
+
+class BlobContainer(ResourceType):
+    token = "azure-native:storage:BlobContainer"
+    arm_type = "Microsoft.Storage/storageAccounts/blobServices/containers"
+    name_input = "containerName"
+    parent_inputs = ("accountName", "blobServicesName")
+    parent_defaults = {"blobServicesName": "default"}
+
+    def validate(self, az: FakeAzure, resource: ArmResource) -> None:
+        az.require(resource.id.rsplit("/blobServices/", 1)[0], "accountName", StorageAccount.arm_type)
+        if not _CONTAINER_NAME.match(resource.name):
+            raise ArmError(
+                "ContainerOperationFailure",
+                f"The specified container name '{resource.name}' is invalid: use 3-63 lowercase "
+                "letters, digits and single hyphens, starting with a letter or digit.",
+                "containerName",
+            )
+        if resource.inputs.get("publicAccess", "None") != "None":
+            account = az.get(resource.id.rsplit("/blobServices/", 1)[0])
+            if account and account.inputs.get("allowBlobPublicAccess") is False:
+                raise ArmError(
+                    "PublicAccessNotPermitted",
+                    "Public access is not permitted on this storage account.",
+                    "publicAccess",
+                )
+
+
+TYPES: list[ResourceType] = [StorageAccount(), BlobServiceProperties(), BlobContainer()]

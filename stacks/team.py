@@ -1,0 +1,146 @@
+"""The `team` stack: one DSVM per member on one pinned image, shared network and storage."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any
+
+import pulumi
+import pulumi_azure_native.authorization as authorization
+import pulumi_azure_native.resources as resources
+
+from components import DataDisk, DataDiskArgs, Network, NetworkArgs, Storage, StorageArgs, Workstation, WorkstationArgs
+from stacks.config import PROJECT, TeamStackConfig
+
+SHARED_CONTAINER = "shared"
+
+
+def stack_tags(config: TeamStackConfig, stack: str) -> dict[str, str]:
+    """Tags on every resource: owner, cost-center, stack, plus the config's own."""
+    return {"owner": config.owner, "cost-center": config.cost_center, "stack": stack, "managed-by": "pulumi", **config.tags}
+
+
+def default_storage_account_name(stack: str, resource_group: str) -> str:
+    """A stable, globally-unlikely-to-clash name: `dsvm` + stack + 8 hex of project/stack/rg."""
+    base = re.sub(r"[^a-z0-9]", "", stack.lower())[:12]
+    digest = hashlib.sha256(f"{PROJECT}/{stack}/{resource_group}".encode()).hexdigest()[:8]
+    return f"{PROJECT}{base}{digest}"
+
+
+def build_team(config: TeamStackConfig, stack: str) -> dict[str, Any]:
+    """Compose the team stack; returns the stack outputs."""
+    tags = stack_tags(config, stack)
+    prefix = f"{PROJECT}-{stack}"
+    subscription_id = authorization.get_client_config_output().subscription_id
+
+    if config.resource_group_name:
+        rg_name: pulumi.Input[str] = config.resource_group_name
+        rg_plain = config.resource_group_name
+    else:
+        rg_plain = f"rg-{prefix}"
+        rg = resources.ResourceGroup(rg_plain, resource_group_name=rg_plain, location=config.location, tags=tags)
+        rg_name = rg.name
+
+    net = Network(
+        prefix,
+        NetworkArgs(
+            resource_group_name=rg_name,
+            location=config.location,
+            access=config.access,
+            address_space=config.network.address_space,
+            workstation_subnet=config.network.workstation_subnet,
+            bastion_subnet=config.network.bastion_subnet,
+            windows=config.is_windows,
+            rstudio_enabled=config.rstudio_enabled,
+            tags=tags,
+        ),
+    )
+    usernames = [m.username for m in config.members]
+    store = Storage(
+        f"{prefix}-storage",
+        StorageArgs(
+            resource_group_name=rg_name,
+            location=config.location,
+            account_name=config.storage.account_name or default_storage_account_name(stack, rg_plain),
+            containers=[SHARED_CONTAINER, *usernames],
+            hns_enabled=config.storage.hns_enabled,
+            soft_delete_days=config.storage.soft_delete_days,
+            sku=config.storage.sku,
+            tags=tags,
+        ),
+    )
+
+    members: dict[str, Any] = {}
+    for member in config.members:
+        disk = DataDisk(
+            f"{member.username}-data",
+            DataDiskArgs(
+                resource_group_name=rg_name,
+                location=config.location,
+                size_gb=member.data_disk.size_gb,
+                sku=member.data_disk.sku,
+                existing_disk_resource_id=member.data_disk.existing_disk_resource_id,
+                tags=tags,
+            ),
+        )
+        ws = Workstation(
+            member.username,
+            WorkstationArgs(
+                resource_group_name=rg_name,
+                location=config.location,
+                subscription_id=subscription_id,
+                username=member.username,
+                vm_size=member.vm_size or config.vm_size,
+                image=config.image,
+                subnet_id=net.subnet_id,
+                data_disk_id=disk.disk_id,
+                storage_container_id=store.container_ids[member.username],
+                auto_shutdown=config.auto_shutdown,
+                ssh_public_key=member.ssh_public_key,
+                public_ip_enabled=config.access.public_ip_enabled,
+                entra_login_enabled=member.entra_login_enabled,
+                entra_object_id=member.entra_object_id,
+                tags=tags,
+            ),
+        )
+        members[member.username] = connection_info(config, member.username, ws, net, rg_plain)
+
+    return {
+        "resource_group_name": rg_name,
+        "members": members,
+        "storage": {
+            "account_name": store.account_name,
+            "blob_endpoint": store.primary_endpoints.apply(lambda e: e.blob),
+            "dfs_endpoint": store.primary_endpoints.apply(lambda e: e.dfs),
+            "containers": [SHARED_CONTAINER, *usernames],
+        },
+    }
+
+
+def connection_info(
+    config: TeamStackConfig, username: str, ws: Workstation, net: Network, resource_group: str
+) -> dict[str, Any]:
+    """How a member reaches their workstation: IP, ssh/RDP, JupyterHub and RStudio URLs."""
+    host = ws.public_ip if ws.public_ip is not None else ws.private_ip
+    info: dict[str, Any] = {
+        "private_ip": ws.private_ip,
+        "jupyterhub_url": pulumi.Output.concat("https://", host, ":8000"),
+        "local_password": ws.local_password,
+    }
+    if ws.public_ip is not None:
+        info["public_ip"] = ws.public_ip
+    if config.rstudio_enabled:
+        info["rstudio_url"] = pulumi.Output.concat("http://", host, ":8787")
+    if net.bastion_name is not None:
+        verb = "rdp" if config.is_windows else "ssh"
+        auth = "" if config.is_windows else f" --auth-type ssh-key --username {username} --ssh-key ~/.ssh/id_ed25519"
+        info["ssh" if not config.is_windows else "rdp"] = pulumi.Output.concat(
+            f"az network bastion {verb} --name ", net.bastion_name, f" --resource-group {resource_group}",
+            " --target-resource-id ", ws.vm_id, auth,
+        )
+    elif config.is_windows:
+        info["rdp"] = pulumi.Output.concat(host, ":3389")
+    else:
+        info["ssh"] = pulumi.Output.concat(f"ssh {username}@", host)
+    return info
