@@ -14,8 +14,8 @@ import pulumi_azure_native.network as network
 import pulumi_random as random
 
 from components.common import child_opts
-from components.images import IMAGES, PUBLISHER, ImageSpec, is_gpu_size, trusted_launch_supported
 from stacks.config import AutoShutdownConfig, ImageConfig
+from stacks.images import IMAGES, PUBLISHER, ImageSpec, is_gpu_size, trusted_launch_supported
 
 STORAGE_BLOB_DATA_CONTRIBUTOR = "ba92f5b4-2d11-453d-a403-e96b0029c9fe"
 VIRTUAL_MACHINE_USER_LOGIN = "fb879df8-f326-4884-b1cf-06f3ad86be52"
@@ -202,7 +202,7 @@ class Workstation(pulumi.ComponentResource):
             tags=tags,
             opts=child_opts(self),
         )
-        principal_id = self.vm.identity.apply(lambda i: i.principal_id if i else "")  # type: ignore[union-attr]
+        principal_id = self.vm.identity.apply(lambda i: i.principal_id if i else "")
         self.blob_role = authorization.RoleAssignment(
             f"{name}-blob-role",
             principal_id=principal_id,
@@ -217,7 +217,7 @@ class Workstation(pulumi.ComponentResource):
         self.vm_id = self.vm.id
         self.principal_id = principal_id
         self.private_ip = self.nic.ip_configurations.apply(
-            lambda configs: (configs or [None])[0].private_ip_address if configs else None  # type: ignore[union-attr]
+            lambda configs: (configs or [None])[0].private_ip_address if configs else None
         )
         self.public_ip = public_ip.ip_address if public_ip else None
         self.local_password = pulumi.Output.secret(self.password.result)

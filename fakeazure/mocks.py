@@ -94,9 +94,9 @@ def unwrap_secrets(
             if found is not None:
                 found.append(path)
             return unwrap_secrets(inner, path, None, sensitive, reveal) if reveal else SECRET_MASK
-        return {
+        return {  # sorted: protobuf Struct maps have no stable order
             k: unwrap_secrets(v, f"{path}.{k}" if path else k, found, sensitive, reveal)
-            for k, v in value.items()
+            for k, v in sorted(value.items())
         }
     if isinstance(value, list):
         return [unwrap_secrets(v, f"{path}[{i}]", found, sensitive, reveal) for i, v in enumerate(value)]
@@ -248,6 +248,11 @@ def run_program(
     loop = asyncio.new_event_loop()
     executor = ThreadPoolExecutor(max_workers=1)
     loop.set_default_executor(executor)
+    # A failed run leaves sibling RPC futures holding the same error; the first one is
+    # raised to the caller, so the "never retrieved" reports of the rest are noise.
+    loop.set_exception_handler(
+        lambda lp, ctx: None if "never retrieved" in str(ctx.get("message")) else lp.default_exception_handler(ctx)
+    )
     asyncio.set_event_loop(loop)
     mocks = FakeAzureMocks(backend)
     monitor = RecordingMonitor(mocks)

@@ -18,7 +18,13 @@ SHARED_CONTAINER = "shared"
 
 def stack_tags(config: TeamStackConfig, stack: str) -> dict[str, str]:
     """Tags on every resource: owner, cost-center, stack, plus the config's own."""
-    return {"owner": config.owner, "cost-center": config.cost_center, "stack": stack, "managed-by": "pulumi", **config.tags}
+    return {
+        "owner": config.owner,
+        "cost-center": config.cost_center,
+        "stack": stack,
+        "managed-by": "pulumi",
+        **config.tags,
+    }
 
 
 def default_storage_account_name(stack: str, resource_group: str) -> str:
@@ -56,14 +62,14 @@ def build_team(config: TeamStackConfig, stack: str) -> dict[str, Any]:
             tags=tags,
         ),
     )
-    usernames = [m.username for m in config.members]
+    containers = [SHARED_CONTAINER, *(m.container_name for m in config.members)]
     store = Storage(
         f"{prefix}-storage",
         StorageArgs(
             resource_group_name=rg_name,
             location=config.location,
             account_name=config.storage.account_name or default_storage_account_name(stack, rg_plain),
-            containers=[SHARED_CONTAINER, *usernames],
+            containers=containers,
             hns_enabled=config.storage.hns_enabled,
             soft_delete_days=config.storage.soft_delete_days,
             sku=config.storage.sku,
@@ -95,7 +101,7 @@ def build_team(config: TeamStackConfig, stack: str) -> dict[str, Any]:
                 image=config.image,
                 subnet_id=net.subnet_id,
                 data_disk_id=disk.disk_id,
-                storage_container_id=store.container_ids[member.username],
+                storage_container_id=store.container_ids[member.container_name],
                 auto_shutdown=config.auto_shutdown,
                 ssh_public_key=member.ssh_public_key,
                 public_ip_enabled=config.access.public_ip_enabled,
@@ -113,7 +119,7 @@ def build_team(config: TeamStackConfig, stack: str) -> dict[str, Any]:
             "account_name": store.account_name,
             "blob_endpoint": store.primary_endpoints.apply(lambda e: e.blob),
             "dfs_endpoint": store.primary_endpoints.apply(lambda e: e.dfs),
-            "containers": [SHARED_CONTAINER, *usernames],
+            "containers": containers,
         },
     }
 

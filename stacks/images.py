@@ -39,6 +39,15 @@ IMAGES: dict[str, ImageSpec] = {
 _NO_TRUSTED_LAUNCH = ("Standard_A", "Standard_NC6s_v3", "Standard_NC12s_v3", "Standard_NC24s_v3", "Standard_NC24ads_A100", "Standard_NC48ads_A100", "Standard_NC96ads_A100", "Standard_ND")
 
 
+# Size series without encryption at host (Microsoft Learn, 'Encryption at host', supported sizes).
+NO_ENCRYPTION_AT_HOST = ("Standard_A", "Standard_NC6s_v3", "Standard_NC12s_v3", "Standard_NC24s_v3")
+
+
+def encryption_at_host_supported(vm_size: str) -> bool:
+    """Whether the size can use encryption at host, which every workstation requires."""
+    return not vm_size.startswith(NO_ENCRYPTION_AT_HOST)
+
+
 def is_gpu_size(vm_size: str) -> bool:
     """N-series sizes carry GPUs."""
     return vm_size.startswith("Standard_N")

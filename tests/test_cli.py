@@ -1,0 +1,129 @@
+"""`python -m dsvmctl plan`: the dev stack's plan, the JSON contract, exit codes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from conftest import ROOT, ssh_key
+from typer.testing import CliRunner
+
+from dsvmctl.cli import app
+
+runner = CliRunner()
+
+
+def make_project(tmp_path: Path, stack: str, config: dict[str, Any]) -> Path:
+    shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
+    (tmp_path / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump({"config": config}))
+    return tmp_path
+
+
+def dev_config(**changes: Any) -> dict[str, Any]:
+    config = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())["config"]
+    config.update(changes)
+    return config
+
+
+@pytest.fixture(scope="module")
+def dev_plan() -> dict[str, Any]:
+    """The README's main job, as a new user runs it (a real subprocess)."""
+    done = subprocess.run([sys.executable, "-m", "dsvmctl", "plan", "--stack", "dev", "--json"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_dev_plan_json_contract(dev_plan: dict[str, Any]) -> None:
+    assert set(dev_plan) == {"stack", "kind", "resources", "outputs", "cost", "policy", "changes"}
+    assert (dev_plan["stack"], dev_plan["kind"]) == ("dev", "team")
+    for resource in dev_plan["resources"]:
+        assert {"urn", "type", "name", "parent", "inputs", "outputs", "dependsOn", "protect", "retainOnDelete",
+                "replaceOnChanges", "deleteBeforeReplace"} <= set(resource)
+    custom = [r for r in dev_plan["resources"] if not r["type"].startswith("dsvm:")]
+    assert dev_plan["changes"]["create"] == len(custom)
+
+
+def test_dev_plan_has_per_member_resources_and_shared_ones(dev_plan: dict[str, Any]) -> None:
+    types = [r["type"] for r in dev_plan["resources"]]
+    members = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())["config"]["dsvm:members"]
+    for token in ("azure-native:compute:VirtualMachine", "azure-native:network:NetworkInterface",
+                  "azure-native:compute:Disk", "azure-native:devtestlab:GlobalSchedule"):
+        assert types.count(token) == len(members), token
+    for token in ("azure-native:network:VirtualNetwork", "azure-native:network:NetworkSecurityGroup",
+                  "azure-native:storage:StorageAccount"):
+        assert types.count(token) == 1, token
+    assert set(dev_plan["outputs"]["members"]) == {m["username"] for m in members}
+
+
+def test_dev_plan_is_secure(dev_plan: dict[str, Any]) -> None:
+    for r in dev_plan["resources"]:
+        if r["type"] == "azure-native:network:NetworkSecurityGroup":
+            for rule in r["inputs"]["securityRules"]:
+                if rule["access"] == "Allow":
+                    assert not {"*", "0.0.0.0/0", "Internet", "Any"} & set(rule["sourceAddressPrefixes"])
+        if r["type"] == "azure-native:compute:VirtualMachine":
+            assert r["inputs"]["securityProfile"]["encryptionAtHost"] is True
+            assert r["inputs"]["osProfile"]["linuxConfiguration"]["disablePasswordAuthentication"] is True
+            assert r["inputs"]["osProfile"]["customData"] == "[secret]"
+        if r["type"] in ("azure-native:compute:Disk", "azure-native:storage:StorageAccount"):
+            assert r["protect"] and r["retainOnDelete"], r["name"]
+
+
+def test_plan_tree_output() -> None:
+    result = runner.invoke(app, ["plan", "--stack", "dev", "--project-dir", str(ROOT)])
+    assert result.exit_code == 0, result.output
+    assert "azure-native:compute:VirtualMachine alice-vm" in result.output
+    assert "protected, retained" in result.output
+    assert "resources to create" in result.output
+
+
+def test_config_error_exits_2_naming_the_path(tmp_path: Path) -> None:
+    config = dev_config()
+    config["dsvm:members"] = [{"username": "Alice", "ssh_public_key": ssh_key("alice")}]
+    project = make_project(tmp_path, "bad", config)
+    result = runner.invoke(app, ["plan", "--stack", "bad", "--project-dir", str(project)])
+    assert result.exit_code == 2
+    assert "dsvm:members[0].username" in result.output and "capital" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_open_allowlist_is_refused(tmp_path: Path) -> None:
+    project = make_project(tmp_path, "open", dev_config(**{"dsvm:access": {"mode": "allowlist",
+                                                                           "allowed_cidrs": ["0.0.0.0/0"]}}))
+    result = runner.invoke(app, ["plan", "--stack", "open", "--project-dir", str(project)])
+    assert result.exit_code == 2 and "dsvm:access.allowed_cidrs" in result.output
+
+
+def test_arm_error_exits_2_with_its_code(tmp_path: Path) -> None:
+    project = make_project(tmp_path, "gpu", dev_config(**{"azure-native:location": "eastus",
+                                                          "dsvm:vm_size": "Standard_NC4as_T4_v3"}))
+    result = runner.invoke(app, ["plan", "--stack", "gpu", "--project-dir", str(project), "--quota-profile", "free"])
+    assert result.exit_code == 2
+    assert "QuotaExceeded" in result.output and "Traceback" not in result.output
+    ok = runner.invoke(app, ["plan", "--stack", "gpu", "--project-dir", str(project), "--json"])
+    assert ok.exit_code == 0, ok.output
+
+
+def test_unknown_region_is_an_arm_error(tmp_path: Path) -> None:
+    project = make_project(tmp_path, "mars", dev_config(**{"azure-native:location": "marsnorth"}))
+    result = runner.invoke(app, ["plan", "--stack", "mars", "--project-dir", str(project)])
+    assert result.exit_code == 2 and "LocationNotAvailableForResourceType" in result.output
+
+
+def test_missing_stack_file_exits_2(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["plan", "--stack", "nope", "--project-dir", str(ROOT)])
+    assert result.exit_code == 2 and "Pulumi.nope.yaml" in result.output and "dev" in result.output
+
+
+def test_secure_values_stay_opaque(tmp_path: Path) -> None:
+    project = make_project(tmp_path, "sec", dev_config(**{"dsvm:owner": {"secure": "v1:abcdef"}}))
+    result = runner.invoke(app, ["plan", "--stack", "sec", "--project-dir", str(project), "--json"])
+    assert result.exit_code == 0, result.output
+    assert "v1:abcdef" not in result.output
