@@ -196,6 +196,14 @@ class FakeAzure:
             if not raw:
                 raise ArmError("LocationRequired", "The location property is required for this definition.")
             location = normalize_location(str(raw))
+            if location not in REGIONS and not rtype.in_resource_group:
+                # ARM's code for a resource group (a subscription-level resource).
+                raise ArmError(
+                    "LocationNotAvailableForResourceGroup",
+                    f"The provided location '{raw}' is not available for resource group. List of "
+                    f"available regions is '{','.join(REGIONS)}'.",
+                    "location",
+                )
             if location not in REGIONS:
                 raise ArmError(
                     "LocationNotAvailableForResourceType",

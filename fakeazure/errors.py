@@ -16,7 +16,7 @@ class FakeAzureError(Exception):
     """The emulator cannot answer: unknown type or invoke, or a program bug."""
 
 
-class UnknownResourceType(FakeAzureError):
+class UnknownResourceType(FakeAzureError):  # noqa: N818 - public name
     """A resource type token the emulator does not model."""
 
     def __init__(self, token: str) -> None:
@@ -27,7 +27,7 @@ class UnknownResourceType(FakeAzureError):
         self.token = token
 
 
-class UnknownInvoke(FakeAzureError):
+class UnknownInvoke(FakeAzureError):  # noqa: N818 - public name
     """A function (invoke) token the emulator does not model."""
 
     def __init__(self, token: str) -> None:

@@ -114,7 +114,7 @@ def test_arm_error_exits_2_with_its_code(tmp_path: Path) -> None:
 def test_unknown_region_is_an_arm_error(tmp_path: Path) -> None:
     project = make_project(tmp_path, "mars", dev_config(**{"azure-native:location": "marsnorth"}))
     result = runner.invoke(app, ["plan", "--stack", "mars", "--project-dir", str(project)])
-    assert result.exit_code == 2 and "LocationNotAvailableForResourceType" in result.output
+    assert result.exit_code == 2 and "LocationNotAvailableForResourceGroup" in result.output
 
 
 def test_missing_stack_file_exits_2(tmp_path: Path) -> None:

@@ -45,16 +45,28 @@ class RoleAssignment(ResourceType):
     def validate(self, az: FakeAzure, resource: ArmResource) -> None:
         inputs = resource.inputs
         if not _GUID.match(resource.name):
-            raise ArmError("InvalidRoleAssignmentId", f"The role assignment ID '{resource.name}' is not valid. The role assignment ID must be a GUID.", "roleAssignmentName")
+            raise ArmError(
+                "InvalidRoleAssignmentId",
+                f"The role assignment ID '{resource.name}' is not valid. The role assignment ID must be a GUID.",
+                "roleAssignmentName",
+            )
         scope = str(inputs.get("scope", ""))
         if scope.rstrip("/").lower() != f"/subscriptions/{az.subscription_id}".lower():
             az.require(scope, "scope", code="ResourceNotFound")
         role_id = str(inputs.get("roleDefinitionId", "")).rsplit("/", 1)[-1].lower()
         if role_id not in ROLE_DEFINITIONS:
-            raise ArmError("RoleDefinitionDoesNotExist", f"The specified role definition with ID '{role_id}' does not exist.", "roleDefinitionId")
+            raise ArmError(
+                "RoleDefinitionDoesNotExist",
+                f"The specified role definition with ID '{role_id}' does not exist.",
+                "roleDefinitionId",
+            )
         principal = str(inputs.get("principalId", ""))
         if not _GUID.match(principal):
-            raise ArmError("InvalidPrincipalId", f"A valid principal ID must be provided for role assignment: '{principal}'.", "principalId")
+            raise ArmError(
+                "InvalidPrincipalId",
+                f"A valid principal ID must be provided for role assignment: '{principal}'.",
+                "principalId",
+            )
         for other in az.of_type(self.arm_type):
             if other.id.lower() == resource.id.lower():
                 continue

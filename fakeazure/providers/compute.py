@@ -125,9 +125,12 @@ def _check_ssh_key(key: str, target: str) -> None:
     if parts[0] == "ssh-rsa":
         # e, n as length-prefixed mpints; Azure requires RSA keys of 2048 bits or more.
         offset = 4 + length
-        (e_len,) = struct.unpack(">I", blob[offset : offset + 4])
-        offset += 4 + e_len
-        (n_len,) = struct.unpack(">I", blob[offset : offset + 4])
+        try:
+            (e_len,) = struct.unpack(">I", blob[offset : offset + 4])
+            offset += 4 + e_len
+            (n_len,) = struct.unpack(">I", blob[offset : offset + 4])
+        except struct.error as exc:  # a truncated blob is as malformed as a bad type string
+            raise error from exc
         n = blob[offset + 4 : offset + 4 + n_len].lstrip(b"\x00")
         if len(n) * 8 < 2048:
             raise _fail("InvalidParameter", "SSH RSA keys must be at least 2048 bits long.", target)
@@ -318,7 +321,9 @@ class VirtualMachine(ResourceType):
             for other in az.of_type(VirtualMachine.arm_type):
                 if other.id.lower() == resource.id.lower():
                     continue
-                used = {str(n.get("id", "")).lower() for n in dig(other.inputs, "networkProfile.networkInterfaces") or []}
+                used = {
+                    str(n.get("id", "")).lower() for n in dig(other.inputs, "networkProfile.networkInterfaces") or []
+                }
                 if found.id.lower() in used:
                     raise _fail(
                         "NicInUse",

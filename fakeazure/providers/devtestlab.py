@@ -43,7 +43,11 @@ class GlobalSchedule(ResourceType):
         if not re.match(r"^([01]\d|2[0-3])[0-5]\d$", time):
             raise ArmError("InvalidParameter", f"Daily recurrence time '{time}' must be HHmm.", "dailyRecurrence.time")
         if inputs.get("timeZoneId") not in WINDOWS_TIME_ZONES:
-            raise ArmError("InvalidParameter", f"Time zone '{inputs.get('timeZoneId')}' is not a known Windows time zone id.", "timeZoneId")
+            raise ArmError(
+                "InvalidParameter",
+                f"Time zone '{inputs.get('timeZoneId')}' is not a known Windows time zone id.",
+                "timeZoneId",
+            )
         if inputs.get("status", "Disabled") not in ("Enabled", "Disabled"):
             raise ArmError("InvalidParameter", "status must be Enabled or Disabled.", "status")
 

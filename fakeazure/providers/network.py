@@ -7,14 +7,16 @@ Emulated (each check cites the ARM behaviour it copies):
   (``NetcfgSubnetRangesOverlap``); a referenced NSG must exist.
 - NetworkSecurityGroup: rule priority 100-4096 (``SecurityRuleInvalidPriority``),
   unique per direction (``SecurityRuleConflict``), valid access/direction/protocol.
-- PublicIPAddress: Basic SKU refused (retired 2025-09-30; new Basic IPs are
-  refused by ARM); a deterministic address from 20.0.0.0/8.
+- PublicIPAddress: Basic SKU refused (retired 2025-09-30; ARM refuses new Basic
+  IPs with ``IPv4BasicSkuPublicIpCountLimitReached``, a quota of 0); a
+  deterministic address from 20.0.0.0/8.
 - NetworkInterface: subnet and public IP must exist; a public IP may belong to
   one NIC only (``PublicIPAddressInUse``); private IPs allocated from the subnet
   the way Azure does (first four addresses and the last reserved), stable
   across runs for an existing NIC.
-- BastionHost: needs a subnet named ``AzureBastionSubnet`` of /26 or larger
-  and a Standard public IP.
+- BastionHost: needs a subnet named ``AzureBastionSubnet``
+  (``SubnetNameMustBeAzureBastionSubnet``) of /26 or larger and a Standard
+  public IP.
 
 Not emulated: routing, peering, service endpoints, NSG flow logs, effective
 security rules, address exhaustion beyond the subnet size check.
@@ -90,7 +92,7 @@ class Subnet(ResourceType):
                 vnet_id.lower() + "/"
             ):
                 continue
-            if prefix.overlaps(ipaddress.ip_network(sibling.inputs["addressPrefix"])):  # type: ignore[arg-type]
+            if prefix.overlaps(ipaddress.ip_network(sibling.inputs["addressPrefix"])):
                 raise ArmError(
                     "NetcfgSubnetRangesOverlap",
                     f"Subnet '{resource.name}' is not valid because its IP address range "
@@ -149,9 +151,11 @@ class PublicIPAddress(ResourceType):
     def validate(self, az: FakeAzure, resource: ArmResource) -> None:
         sku = dig(resource.inputs, "sku.name", "Basic")
         if sku == "Basic":
+            # The code and message ARM returns since Basic IPs were retired (quota set to 0).
             raise ArmError(
-                "BasicSkuPublicIpRetired",
-                "Basic SKU public IP addresses were retired on 30 September 2025; use the Standard SKU.",
+                "IPv4BasicSkuPublicIpCountLimitReached",
+                "Cannot create more than 0 IPv4 Basic SKU public IP addresses for this subscription in this "
+                "region. (Basic SKU public IP addresses were retired on 30 September 2025; use the Standard SKU.)",
                 "sku.name",
             )
 
@@ -192,15 +196,18 @@ class NetworkInterface(ResourceType):
         configs = []
         for i, config in enumerate(resource.inputs.get("ipConfigurations") or []):
             config = dict(config)
-            old = dig(previous.outputs, f"ipConfigurations", []) if previous else []
+            old = dig(previous.outputs, "ipConfigurations", []) if previous else []
             if config.get("privateIPAddress"):
                 ip = config["privateIPAddress"]
             elif i < len(old) and old[i].get("privateIPAddress"):
                 ip = old[i]["privateIPAddress"]
             else:
                 ip = _allocate(az, dig(config, "subnet.id"), resource.id)
-            config.update(privateIPAddress=ip, privateIPAllocationMethod=config.get("privateIPAllocationMethod", "Dynamic"),
-                          provisioningState="Succeeded")
+            config.update(
+                privateIPAddress=ip,
+                privateIPAllocationMethod=config.get("privateIPAllocationMethod", "Dynamic"),
+                provisioningState="Succeeded",
+            )
             configs.append(config)
         mac = stable_suffix(resource.id.lower(), length=12).upper()
         return {
@@ -219,13 +226,16 @@ class BastionHost(ResourceType):
     def validate(self, az: FakeAzure, resource: ArmResource) -> None:
         configs = resource.inputs.get("ipConfigurations") or []
         if len(configs) != 1:
-            raise ArmError("InvalidRequestFormat", "A Bastion host needs exactly one IP configuration.", "ipConfigurations")
+            raise ArmError(
+                "InvalidRequestFormat", "A Bastion host needs exactly one IP configuration.", "ipConfigurations"
+            )
         subnet = az.require(dig(configs[0], "subnet.id"), "ipConfigurations[0].subnet.id", Subnet.arm_type)
         # ARM: "The subnet name must be AzureBastionSubnet" and "/26 or larger".
         if subnet.name != "AzureBastionSubnet":
             raise ArmError(
-                "BastionHostSubnetNameInvalid",
-                f"Subnet {subnet.name} must be named AzureBastionSubnet.",
+                "SubnetNameMustBeAzureBastionSubnet",
+                f"Subnet name {subnet.id} is invalid for Azure Bastion. Azure Bastion can only be created "
+                "in subnet with name 'AzureBastionSubnet'.",
                 "ipConfigurations[0].subnet.id",
             )
         if ipaddress.ip_network(subnet.inputs["addressPrefix"]).prefixlen > 26:
@@ -234,7 +244,9 @@ class BastionHost(ResourceType):
                 "AzureBastionSubnet must be /26 or larger.",
                 "ipConfigurations[0].subnet.id",
             )
-        pip = az.require(dig(configs[0], "publicIPAddress.id"), "ipConfigurations[0].publicIPAddress.id", PublicIPAddress.arm_type)
+        pip = az.require(
+            dig(configs[0], "publicIPAddress.id"), "ipConfigurations[0].publicIPAddress.id", PublicIPAddress.arm_type
+        )
         if dig(pip.inputs, "sku.name") != "Standard":
             raise ArmError("BastionHostPublicIpSkuInvalid", "Bastion needs a Standard public IP.", "publicIPAddress")
 

@@ -41,7 +41,9 @@ class RandomPassword(ResourceType):
         length = int(inputs.get("length", 0))
         wanted = sum(int(inputs.get(k, 0)) for k in ("minLower", "minUpper", "minNumeric", "minSpecial"))
         if length < 1 or wanted > length:
-            raise ArmError("InvalidParameter", "length must be positive and at least the sum of the min* counts.", "length")
+            raise ArmError(
+                "InvalidParameter", "length must be positive and at least the sum of the min* counts.", "length"
+            )
 
     def compute(self, az: FakeAzure, resource: ArmResource) -> dict[str, Any]:
         inputs = resource.inputs

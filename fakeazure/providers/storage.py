@@ -16,7 +16,7 @@ access is expected to be off), ADLS Gen2 ACLs.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from fakeazure.catalog import STORAGE_SKUS
 from fakeazure.errors import ArmError
@@ -92,7 +92,7 @@ class BlobContainer(ResourceType):
     arm_type = "Microsoft.Storage/storageAccounts/blobServices/containers"
     name_input = "containerName"
     parent_inputs = ("accountName", "blobServicesName")
-    parent_defaults = {"blobServicesName": "default"}
+    parent_defaults: ClassVar[dict[str, str]] = {"blobServicesName": "default"}
 
     def validate(self, az: FakeAzure, resource: ArmResource) -> None:
         az.require(resource.id.rsplit("/blobServices/", 1)[0], "accountName", StorageAccount.arm_type)
