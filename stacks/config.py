@@ -307,6 +307,22 @@ def check_ssh_public_key(value: str) -> str:
     length = int.from_bytes(blob[:4], "big") if len(blob) >= 4 else -1
     if blob[4 : 4 + length] != parts[0].encode():
         raise ValueError(f"the key's body does not match its type {parts[0]}; {fix}")
+    if parts[0] == "ssh-rsa":
+        # The body goes on with e and n as length-prefixed integers; Azure refuses RSA keys under 2048 bits.
+        fields: list[bytes] = []
+        offset = 4 + length
+        while len(fields) < 2 and offset + 4 <= len(blob):
+            size = int.from_bytes(blob[offset : offset + 4], "big")
+            fields.append(blob[offset + 4 : offset + 4 + size])
+            offset += 4 + size
+        if len(fields) < 2 or offset > len(blob):
+            raise ValueError(f"the ssh-rsa key is truncated; {fix}")
+        bits = int.from_bytes(fields[1], "big").bit_length()
+        if bits < 2048:
+            raise ValueError(
+                f"the ssh-rsa key has {bits} bits and Azure requires at least 2048; {fix}, "
+                "or create one with ssh-keygen -t ed25519"
+            )
     return value.strip()
 
 
@@ -315,9 +331,9 @@ class MemberConfig(_Model):
 
     username: str = Field(
         description=(
-            "Required. Linux/Windows admin username and VM host name: lowercase letters, digits, "
-            "`-`, `_`, starting with a letter (JupyterHub fails on capitals); at most 15 "
-            "characters on Windows images."
+            "Required. Linux/Windows admin username and VM host name: lowercase letters, digits and "
+            "single `-` between them, starting with a letter (JupyterHub fails on capitals, host names "
+            "refuse `_`); at most 15 characters on Windows images."
         )
     )
     ssh_public_key: str | None = Field(
@@ -339,6 +355,14 @@ class MemberConfig(_Model):
         default=None,
         description="Conditional (required with `entra_login_enabled`). The member's Entra ID object id (GUID).",
     )
+    leaving: bool = Field(
+        default=False,
+        description=(
+            "Optional. Offboarding: the member's VM, NIC, schedule and role assignments are deleted while "
+            "the data disk and storage container stay (protected, reattachable by id). Deleting the "
+            "member's entry instead is refused, because it would delete protected data."
+        ),
+    )
 
     @field_validator("username")
     @classmethod
@@ -348,13 +372,18 @@ class MemberConfig(_Model):
                 f"'{value}' has capital letters, which JupyterHub on the DSVM cannot log in with; "
                 f"use '{value.lower()}'"
             )
-        if not re.match(r"^[a-z][a-z0-9_-]{0,31}$", value):
+        if not re.match(r"^[a-z](?:[a-z0-9]|[-_](?=[a-z0-9])){0,31}$", value):
             raise ValueError(
                 f"'{value}' is not a valid username: start with a letter, then up to 31 lowercase "
-                "letters, digits, '-' or '_'"
+                "letters, digits or single '-'/'_' between them (e.g. alice, j_doe)"
             )
         if value in RESERVED_USERNAMES:
             raise ValueError(f"'{value}' is a username Azure reserves; pick the member's own name (e.g. alice)")
+        if "_" in value:
+            raise ValueError(
+                f"'{value}' contains '_', which Azure refuses in VM host names, and the username is also the "
+                f"workstation's host name; use '{value.replace('_', '-')}'"
+            )
         return value
 
     @field_validator("ssh_public_key")
@@ -368,6 +397,11 @@ class MemberConfig(_Model):
         if value is not None and not re.match(_GUID, value):
             raise ValueError(f"'{value}' is not a GUID; use `az ad user show --id USER --query id`")
         return value
+
+    @property
+    def container_name(self) -> str:
+        """The member's blob container: `home-<username>` ('_' becomes '-', as containers require)."""
+        return "home-" + self.username.replace("_", "-")
 
     @model_validator(mode="after")
     def _entra(self) -> MemberConfig:
@@ -428,8 +462,10 @@ class BaseStackConfig(_Model):
         for key in value:
             if len(key) > 512 or any(c in key for c in "<>%&\\?/"):
                 raise ValueError(f"tag name '{key}' is invalid: at most 512 characters, none of < > % & \\ ? /")
-        if len(value) > 45:
-            raise ValueError("at most 45 extra tags (Azure allows 50, the stack sets 5)")
+        if len(value) > 46:
+            raise ValueError(
+                "at most 46 extra tags (Azure allows 50 and the stack sets owner, cost-center, stack, managed-by)"
+            )
         return value
 
     @property
@@ -456,11 +492,16 @@ class TeamStackConfig(BaseStackConfig):
     @model_validator(mode="after")
     def _members(self) -> TeamStackConfig:
         seen: set[str] = set()
+        attached: dict[str, int] = {}
         for i, member in enumerate(self.members):
             where = f"members[{i}]"
-            if member.username in seen:
-                raise _PathError(f"{where}.username", f"'{member.username}' appears twice; usernames must be unique")
-            seen.add(member.username)
+            if member.container_name in seen:
+                raise _PathError(
+                    f"{where}.username",
+                    f"'{member.username}' appears twice (or differs from another only by '_' vs '-', "
+                    f"which share the container {member.container_name}); usernames must be unique",
+                )
+            seen.add(member.container_name)
             if member.vm_size is not None:
                 _check_size(member.vm_size, f"{where}.vm_size")
             if self.is_windows:
@@ -475,13 +516,31 @@ class TeamStackConfig(BaseStackConfig):
                 if len(member.username) > 15:
                     raise _PathError(
                         f"{where}.username",
-                        f"'{member.username}' is longer than 15 characters, the Windows computer name limit; shorten it",
+                        f"'{member.username}' is longer than 15 characters, the Windows computer name limit; "
+                        "shorten it",
                     )
             elif not member.ssh_public_key:
                 raise _PathError(
                     f"{where}.ssh_public_key",
                     "Linux workstations log in with SSH keys only; paste the contents of ~/.ssh/id_ed25519.pub",
                 )
+            disk_id = member.data_disk.existing_disk_resource_id
+            if disk_id is not None:
+                other = attached.setdefault(disk_id.lower(), i)
+                if other != i:
+                    raise _PathError(
+                        f"{where}.data_disk.existing_disk_resource_id",
+                        f"the disk is already members[{other}]'s data disk, and a managed disk attaches to one "
+                        "VM only; give each member their own disk",
+                    )
+        subnet = ipaddress.IPv4Network(self.network.workstation_subnet)
+        room = subnet.num_addresses - 5  # Azure reserves 5 addresses of every subnet
+        if len(self.members) > room:
+            raise _PathError(
+                "network.workstation_subnet",
+                f"{subnet} has room for {room} workstations (Azure reserves 5 addresses per subnet) and the "
+                f"stack has {len(self.members)} members; use a larger subnet, e.g. a /28 or /24",
+            )
         return self
 
 
@@ -494,8 +553,17 @@ class _PathError(ValueError):
 
 
 def _check_size(value: str, path: str | None = None) -> str:
+    from stacks.images import encryption_at_host_supported
+
+    message = None
     if not re.match(r"^Standard_[A-Za-z0-9_]+$", value):
         message = f"'{value}' is not an Azure VM size name; use e.g. Standard_D4s_v5"
+    elif not encryption_at_host_supported(value):
+        message = (
+            f"{value} does not support encryption at host, which every workstation uses; pick a "
+            "current size such as Standard_D4s_v5 (CPU) or Standard_NC4as_T4_v3 (GPU)"
+        )
+    if message:
         raise _PathError(path, message) if path else ValueError(message)
     return value
 
@@ -504,9 +572,12 @@ def _check_size(value: str, path: str | None = None) -> str:
 STACK_KINDS: tuple[type[BaseStackConfig], ...] = (TeamStackConfig,)
 
 StackConfig = TeamStackConfig  # becomes Union[TeamStackConfig, ...] with the next kind
-_ADAPTER: TypeAdapter[Any] = TypeAdapter(
-    Annotated[Union[STACK_KINDS], Field(discriminator="kind")] if len(STACK_KINDS) > 1 else STACK_KINDS[0]  # type: ignore[valid-type]
+_STACK_TYPE: Any = (
+    Annotated[Union[STACK_KINDS], Field(discriminator="kind")]  # noqa: UP007 - a runtime union of the kinds
+    if len(STACK_KINDS) > 1
+    else STACK_KINDS[0]
 )
+_ADAPTER: TypeAdapter[Any] = TypeAdapter(_STACK_TYPE)
 
 
 def config_path(loc: tuple[int | str, ...]) -> str:
@@ -532,7 +603,7 @@ def parse_config(values: Mapping[str, Any]) -> StackConfig:
     """Validate plain values (field name -> value) into the stack's model, or raise ``ConfigError``."""
     kinds = {k.model_fields["kind"].annotation.__args__[0] for k in STACK_KINDS}  # type: ignore[union-attr]
     kind = values.get("kind")
-    if kind not in kinds:
+    if not isinstance(kind, str) or kind not in kinds:
         raise ConfigError(
             [(f"{PROJECT}:kind", f"'{kind}' is not a stack kind; set dsvm:kind to one of: {', '.join(sorted(kinds))}")]
         )
@@ -540,8 +611,13 @@ def parse_config(values: Mapping[str, Any]) -> StackConfig:
         return _ADAPTER.validate_python(dict(values))  # type: ignore[no-any-return]
     except ValidationError as exc:
         problems: list[tuple[str, str]] = []
-        for error in exc.errors():
+        errors = exc.errors()
+        for error in errors:
             loc = tuple(error["loc"])
+            if error["type"] == "too_short" and any(
+                len(other["loc"]) > len(loc) and tuple(other["loc"][: len(loc)]) == loc for other in errors
+            ):
+                continue  # its items failed validation: they are the problems, not the length
             cause = (error.get("ctx") or {}).get("error")
             if isinstance(cause, _PathError) and cause.path:
                 loc = loc + tuple(_split_path(cause.path))
@@ -561,7 +637,7 @@ def _split_path(path: str) -> list[int | str]:
 
 def decode_value(raw: Any) -> Any:
     """A config value as Pulumi hands it to a program: objects and lists arrive as JSON text."""
-    if isinstance(raw, str) and raw[:1] in ("{", "[") or raw in ("true", "false"):
+    if (isinstance(raw, str) and raw[:1] in ("{", "[")) or raw in ("true", "false"):
         try:
             return json.loads(raw)
         except ValueError:
