@@ -31,6 +31,9 @@ from typing import TYPE_CHECKING, Any
 
 from fakeazure.catalog import QUOTA_PROFILES, REGIONS, QuotaProfile, normalize_location
 from fakeazure.errors import ArmError, FakeAzureError, UnknownInvoke, UnknownResourceType
+from fakeazure.paths import set_path
+
+SECRET_MASK = "[secret]"
 
 if TYPE_CHECKING:
     from fakeazure.providers.base import ResourceType
@@ -54,6 +57,45 @@ class ArmResource:
     inputs: dict[str, Any]
     outputs: dict[str, Any] = field(default_factory=dict)
     seeded: bool = False
+    # Dotted paths of secret values (inputs, and the outputs they flow to or that the
+    # type declares secret): masked whenever the state is saved.
+    secret_paths: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """The resource with every secret path masked as ``"[secret]"``."""
+        inputs, outputs = copy.deepcopy(self.inputs), copy.deepcopy(self.outputs)
+        for path in self.secret_paths:
+            set_path(inputs, path, SECRET_MASK)
+            set_path(outputs, path, SECRET_MASK)
+        return {
+            "id": self.id,
+            "token": self.token,
+            "armType": self.arm_type,
+            "name": self.name,
+            "logicalName": self.logical_name,
+            "resourceGroup": self.resource_group,
+            "location": self.location,
+            "inputs": inputs,
+            "outputs": outputs,
+            "seeded": self.seeded,
+            "secretPaths": self.secret_paths,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ArmResource:
+        return cls(
+            id=data["id"],
+            token=data["token"],
+            arm_type=data["armType"],
+            name=data["name"],
+            logical_name=data["logicalName"],
+            resource_group=data["resourceGroup"],
+            location=data["location"],
+            inputs=data["inputs"],
+            outputs=data["outputs"],
+            seeded=data.get("seeded", False),
+            secret_paths=list(data.get("secretPaths", [])),
+        )
 
 
 def stable_suffix(*parts: str, length: int = 8) -> str:
@@ -134,8 +176,13 @@ class FakeAzure:
         with self._lock:
             self._created_this_run.clear()
 
-    def create(self, token: str, logical_name: str, inputs: dict[str, Any]) -> ArmResource:
-        """Create (or, for an id from an earlier run, update) a resource, as ARM's PUT would."""
+    def create(
+        self, token: str, logical_name: str, inputs: dict[str, Any], secret_paths: list[str] | None = None
+    ) -> ArmResource:
+        """Create (or, for an id from an earlier run, update) a resource, as ARM's PUT would.
+
+        ``secret_paths`` name the secret inputs (and outputs): kept out of saved state.
+        """
         from fakeazure.providers import RESOURCE_TYPES
 
         rtype = RESOURCE_TYPES.get(token)
@@ -151,6 +198,7 @@ class FakeAzure:
                 )
             rtype.validate(self, resource)
             resource.outputs = self._outputs(rtype, resource)
+            resource.secret_paths = sorted(set(secret_paths or []) | rtype.secret_outputs)
             self.resources[key] = resource
             self._created_this_run.add(key)
             return resource
@@ -162,6 +210,34 @@ class FakeAzure:
         with self._lock:
             self._created_this_run.discard(resource.id.lower())
         return resource
+
+    def created_this_run(self) -> set[str]:
+        """Lower-cased ids the current run created or updated."""
+        return set(self._created_this_run)
+
+    def to_json(self) -> dict[str, Any]:
+        """The subscription's state, secrets masked, in id order (deterministic)."""
+        return {
+            "subscriptionId": self.subscription_id,
+            "tenantId": self.tenant_id,
+            "quotaProfile": self.quota.name,
+            "takenStorageAccountNames": sorted(self.taken_storage_account_names),
+            "resources": [self.resources[k].to_json() for k in sorted(self.resources)],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> FakeAzure:
+        """A subscription restored from ``to_json`` (secret values stay masked)."""
+        az = cls(
+            subscription_id=data["subscriptionId"],
+            tenant_id=data["tenantId"],
+            quota_profile=data.get("quotaProfile", "payg"),
+            taken_storage_account_names=set(data.get("takenStorageAccountNames", [])),
+        )
+        for item in data.get("resources", []):
+            resource = ArmResource.from_json(item)
+            az.resources[resource.id.lower()] = resource
+        return az
 
     def delete(self, arm_id: str) -> None:
         """Remove a resource from the subscription."""

@@ -133,24 +133,32 @@ class DsvmImage:
     hyperv_generation: int
     trusted_launch: bool
     versions: tuple[str, ...]
+    os_disk_gib: int  # size of the OS disk the image ships (what a VM gets without osDisk.diskSizeGB)
     source: str
     confirmed: bool = True
+    # The OS disk sizes were entered by hand (figures commonly given for the DSVM images) and
+    # not checked against the marketplace listings' "OS disk size": they stay unconfirmed.
+    os_disk_confirmed: bool = False
 
 
 _DSVM_DOCS = "Microsoft Learn, 'Data Science Virtual Machine release notes' and the DSVM ARM quickstarts"
+# OS disk sizes: the Ubuntu DSVM images ship a ~150 GiB OS disk (the preinstalled toolchains
+# and CUDA); the Windows Server DSVM images the Windows default of 127 GiB.
+_UBUNTU_OS_DISK_GIB = 150
+_WINDOWS_OS_DISK_GIB = 127
 
 DSVM_IMAGES: dict[str, DsvmImage] = {
     i.key: i
     for i in [
         DsvmImage("ubuntu-2204", "Linux", "ubuntu-2204", "2204-gen2", 2, True,
-                  ("25.01.14", "25.05.20", "25.09.15"), _DSVM_DOCS),
+                  ("25.01.14", "25.05.20", "25.09.15"), _UBUNTU_OS_DISK_GIB, _DSVM_DOCS),
         DsvmImage("ubuntu-2004", "Linux", "ubuntu-2004", "2004-gen2", 2, True,
-                  ("24.06.10", "25.01.14"), _DSVM_DOCS, confirmed=False),
+                  ("24.06.10", "25.01.14"), _UBUNTU_OS_DISK_GIB, _DSVM_DOCS, confirmed=False),
         DsvmImage("windows-2022", "Windows", "dsvm-win-2022", "winserver-2022", 2, True,
-                  ("25.01.14", "25.05.20", "25.09.15"), _DSVM_DOCS, confirmed=False),
+                  ("25.01.14", "25.05.20", "25.09.15"), _WINDOWS_OS_DISK_GIB, _DSVM_DOCS, confirmed=False),
         # The Windows Server 2019 DSVM is Generation 1 only: no Trusted Launch.
         DsvmImage("windows-2019", "Windows", "dsvm-win-2019", "server-2019", 1, False,
-                  ("24.06.10", "25.01.14"), _DSVM_DOCS),
+                  ("24.06.10", "25.01.14"), _WINDOWS_OS_DISK_GIB, _DSVM_DOCS),
     ]
 }
 
@@ -176,7 +184,13 @@ class DiskSku:
 
 
 # Source: Microsoft Learn, 'Azure managed disk types' (max sizes); prices approximate
-# the per-tier prices divided by tier size.
+# the per-tier prices divided by tier size (DISK_PRICES_SOURCE). Azure bills Standard HDD,
+# Standard SSD and Premium SSD (v1) disks by tier, the size rounded up to the next tier
+# (a 150 GiB Premium_LRS disk bills as a P15, 256 GiB); a per-GiB price does not model that.
+DISK_PRICES_SOURCE = (
+    "entered by hand from azure.microsoft.com/pricing/details/managed-disks (pay-as-you-go, eastus; "
+    "tier price / tier size), not re-checked (noted 2026-11-23)"
+)
 DISK_SKUS: dict[str, DiskSku] = {
     d.name: d
     for d in [
@@ -194,6 +208,71 @@ STORAGE_SKUS = frozenset(
     {"Standard_LRS", "Standard_ZRS", "Standard_GRS", "Standard_RAGRS", "Standard_GZRS",
      "Standard_RAGZRS"}
 )
+
+
+@dataclass(frozen=True)
+class UnitPrice:
+    """One list price (USD) per ``unit`` ("hour" or "GiB-month"), with where it came from.
+
+    ``confirmed=False``: entered by hand and not re-checked against the retail prices API
+    (no network on the machine this was written on).
+    """
+
+    usd: float
+    unit: str
+    source: str
+    confirmed: bool = False
+
+
+# Prices for the cost estimate (dsvmctl/cost.py), all pay-as-you-go list prices for the
+# catalog's reference region (eastus, like PRICES_SOURCE); regional differences, reservations,
+# savings plans and Azure Hybrid Benefit are not modelled. Entered 2026-11-23.
+PUBLIC_IP_PRICES_SOURCE = (
+    "entered by hand from azure.microsoft.com/pricing/details/ip-addresses (eastus), 2026-11-23, not re-checked "
+    "(Standard $0.005/h agrees with a third-party page, c3x.dev/resources/azure/azurerm_public_ip)"
+)
+BASTION_PRICES_SOURCE = (
+    "entered by hand from azure.microsoft.com/pricing/details/azure-bastion (eastus), 2026-11-23, not re-checked "
+    "(Basic ~$0.19/h agrees with a third-party page, getstratolens.com/footguns/idle-azure-bastion)"
+)
+BLOB_PRICES_SOURCE = (
+    "entered by hand from azure.microsoft.com/pricing/details/storage/blobs (block blob, general purpose v2, "
+    "hot tier, first 50 TB, eastus), 2026-11-23, not re-checked"
+)
+
+# Public IPv4 by SKU, per hour, billed whether attached or not. Basic is retired (the
+# emulator refuses it), so it has no price.
+PUBLIC_IP_PRICES: dict[str, UnitPrice] = {
+    "Standard": UnitPrice(0.005, "hour", PUBLIC_IP_PRICES_SOURCE),
+}
+
+# Azure Bastion by SKU, per deployment-hour (billed from deployment to deletion, used or not).
+# Standard's price includes its 2 base instances; each further scale unit costs
+# BASTION_EXTRA_SCALE_UNIT. Outbound data transfer through Bastion is billed per GB and is not
+# modelled. Developer is free (shared infrastructure). Premium is not priced here.
+BASTION_PRICES: dict[str, UnitPrice] = {
+    "Developer": UnitPrice(0.0, "hour", BASTION_PRICES_SOURCE),
+    "Basic": UnitPrice(0.19, "hour", BASTION_PRICES_SOURCE),
+    "Standard": UnitPrice(0.29, "hour", BASTION_PRICES_SOURCE),
+}
+BASTION_INCLUDED_SCALE_UNITS = 2
+BASTION_EXTRA_SCALE_UNIT = UnitPrice(0.14, "hour", BASTION_PRICES_SOURCE)
+
+# Blob storage (hot tier) by storage account SKU, per GiB-month of data stored. LRS is the
+# page's figure; the others are approximations of the same page's redundancy columns.
+# Transactions, geo-replication transfer, egress and soft-deleted data are not modelled;
+# an ADLS Gen2 (hierarchical namespace) account is priced as flat blob storage.
+BLOB_HOT_PRICES: dict[str, UnitPrice] = {
+    "Standard_LRS": UnitPrice(0.0184, "GiB-month", BLOB_PRICES_SOURCE),
+    "Standard_ZRS": UnitPrice(0.023, "GiB-month", "approximation; " + BLOB_PRICES_SOURCE),
+    "Standard_GRS": UnitPrice(0.0368, "GiB-month", "approximation; " + BLOB_PRICES_SOURCE),
+    "Standard_RAGRS": UnitPrice(0.046, "GiB-month", "approximation; " + BLOB_PRICES_SOURCE),
+    "Standard_GZRS": UnitPrice(0.0414, "GiB-month", "approximation; " + BLOB_PRICES_SOURCE),
+    "Standard_RAGZRS": UnitPrice(0.0518, "GiB-month", "approximation; " + BLOB_PRICES_SOURCE),
+}
+# The program cannot know how much data a team will store: the estimate assumes this much
+# per storage account (an assumption, not a price; the cost line's note repeats it).
+ASSUMED_BLOB_GIB = 100
 
 # Built-in role definition GUIDs (Microsoft Learn, 'Azure built-in roles').
 ROLE_DEFINITIONS: dict[str, str] = {

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import re
+import hashlib
+import json
 import threading
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,13 +28,13 @@ import pulumi
 from google.protobuf import json_format
 from pulumi.runtime import mocks as pulumi_mocks
 
-from fakeazure.backend import FakeAzure
+from fakeazure.backend import SECRET_MASK, FakeAzure
 from fakeazure.errors import FakeAzureError, UnknownResourceType
+from fakeazure.paths import get_path, set_path
 from fakeazure.providers import RESOURCE_TYPES
 
 SECRET_SIG = "4dabf18193072939515e22adb298388d"
 SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270"
-SECRET_MASK = "[secret]"
 
 # Component (non-custom) resources of this project have tokens under this package.
 COMPONENT_PACKAGE = "dsvm:"
@@ -59,6 +60,7 @@ class Registration:
     delete_before_replace: bool = False
     ignore_changes: list[str] = field(default_factory=list)
     secret_paths: list[str] = field(default_factory=list)
+    secret_fingerprints: dict[str, str] = field(default_factory=dict)
 
 
 def unwrap_secrets(
@@ -114,19 +116,14 @@ def wrap_paths(value: dict[str, Any], paths: list[str]) -> dict[str, Any]:
     """
     result = copy.deepcopy(value)
     for path in paths:
-        parts = [p for p in re.split(r"\.|\[(\d+)\]", path) if p]
-        node: Any = result
-        for i, part in enumerate(parts):
-            key: Any = int(part) if part.isdigit() and isinstance(node, list) else part
-            try:
-                if i == len(parts) - 1:
-                    if (isinstance(node, dict) and key in node) or isinstance(node, list):
-                        node[key] = {SECRET_SIG: SECRET_VALUE, "value": node[key]}
-                else:
-                    node = node[key]
-            except (KeyError, IndexError, TypeError):
-                break
+        set_path(result, path, {SECRET_SIG: SECRET_VALUE, "value": get_path(result, path)})
     return result
+
+
+def fingerprint(value: Any) -> str:
+    """A one-way fingerprint of a secret value: lets a diff see that a secret changed
+    without the plan or the saved state holding it."""
+    return hashlib.sha256(("dsvm-secret:" + json.dumps(value, sort_keys=True)).encode()).hexdigest()[:16]
 
 
 class FakeAzureMocks(pulumi.runtime.Mocks):
@@ -143,9 +140,12 @@ class FakeAzureMocks(pulumi.runtime.Mocks):
                 raise UnknownResourceType(args.typ)
             return None, {}
         # The backend sees plain values, as Azure does; secrets are re-marked on the outputs.
-        resource = self.backend.create(args.typ, args.name, unwrap_secrets(args.inputs, reveal=True))
+        secret_paths = list(getattr(self.pending, "secret_paths", []))
+        resource = self.backend.create(
+            args.typ, args.name, unwrap_secrets(args.inputs, reveal=True), secret_paths=secret_paths
+        )
         pulumi_id = resource.id if not resource.token.startswith("random:") else "none"
-        return pulumi_id, wrap_paths(resource.outputs, getattr(self.pending, "secret_paths", []))
+        return pulumi_id, wrap_paths(resource.outputs, secret_paths)
 
     def call(self, args: pulumi_mocks.MockCallArgs) -> tuple[dict[Any, Any], list[tuple[str, str]]]:
         return self.backend.invoke(args.token, args.args), []
@@ -174,7 +174,9 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             secret_paths: list[str] = []
             rtype = RESOURCE_TYPES.get(request.type)
             sensitive = rtype.secret_properties if rtype else frozenset()
-            inputs = unwrap_secrets(json_format.MessageToDict(request.object), found=secret_paths, sensitive=sensitive)
+            wire = json_format.MessageToDict(request.object)
+            inputs = unwrap_secrets(wire, found=secret_paths, sensitive=sensitive)
+            plain = unwrap_secrets(wire, reveal=True)
             record = Registration(
                 urn=urn,
                 type=request.type,
@@ -192,6 +194,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 delete_before_replace=bool(request.deleteBeforeReplace),
                 ignore_changes=list(request.ignoreChanges),
                 secret_paths=secret_paths,
+                secret_fingerprints={p: fingerprint(get_path(plain, p)) for p in secret_paths},
             )
             self.records[urn] = record
         self.fake.pending.secret_paths = secret_paths + list(request.additionalSecretOutputs)
@@ -203,6 +206,19 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         record.id = registered.id or None
         record.outputs = unwrap_secrets(registered.state)
         return response
+
+
+class InlineExecutor(ThreadPoolExecutor):
+    """Runs each submitted call at once in the caller's thread (the event loop's); asyncio
+    accepts only ThreadPoolExecutor instances as default executor, hence the base class."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as error:
+            future.set_exception(error)
+        return future
 
 
 @dataclass
@@ -242,11 +258,12 @@ def run_program(
     """Run ``program`` (which returns its stack outputs) against ``backend``.
 
     Each call sets fresh mocks (a new root stack) and a fresh event loop whose
-    executor has one worker, so registrations reach the backend in program
-    order and results are deterministic.
+    executor runs the engine calls inline, on the loop's own thread: with a
+    thread pool, the order in which registrations reach the backend (and so
+    which NIC gets which private IP) would depend on thread timing.
     """
     loop = asyncio.new_event_loop()
-    executor = ThreadPoolExecutor(max_workers=1)
+    executor = InlineExecutor()
     loop.set_default_executor(executor)
     # A failed run leaves sibling RPC futures holding the same error; the first one is
     # raised to the caller, so the "never retrieved" reports of the rest are noise.

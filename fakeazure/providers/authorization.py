@@ -34,6 +34,10 @@ class RoleAssignment(ResourceType):
     arm_type = "Microsoft.Authorization/roleAssignments"
     name_input = "roleAssignmentName"
     in_resource_group = False
+    # An assignment cannot change who or where: azure-native replaces on principal and scope.
+    create_only = frozenset({"principalId", "scope"})
+    # ARM: RoleAssignmentUpdateNotPermitted when the role of an existing assignment changes.
+    update_refused = frozenset({"roleDefinitionId"})
 
     def resolve_name(self, logical_name: str, inputs: dict[str, Any]) -> str:
         given = inputs.get(self.name_input)

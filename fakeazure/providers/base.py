@@ -36,6 +36,24 @@ class ResourceType:
     # Input leaves Azure treats as secrets (write-only): when the SDK marks a whole
     # enclosing object secret, only these are masked in plans and saved state.
     secret_properties: ClassVar[frozenset[str]] = frozenset()
+    # Outputs that are secret whatever the inputs (pulumi-random's `result`).
+    secret_outputs: ClassVar[frozenset[str]] = frozenset()
+    # Inputs whose change makes azure-native replace the resource, besides the path
+    # parameters (pulumi-azure-native provider/pkg/gen/replacement.go and diff.go).
+    create_only: ClassVar[frozenset[str]] = frozenset()
+    # Inputs Azure refuses to change in place (PropertyChangeNotAllowed): azure-native
+    # plans an update that fails at apply time unless the program lists them in
+    # replace_on_changes (pulumi-azure-native #577, #1117).
+    update_refused: ClassVar[frozenset[str]] = frozenset()
+
+    def replace_triggers(self) -> frozenset[str]:
+        """Inputs whose change replaces the resource: its name, its parents' names, its
+        resource group (ARM path parameters) and ``create_only``."""
+        path = {self.name_input} if self.name_input else set()
+        path |= set(self.parent_inputs)
+        if self.in_resource_group:
+            path.add("resourceGroupName")
+        return frozenset(path) | self.create_only
 
     def resolve_name(self, logical_name: str, inputs: dict[str, Any]) -> str:
         given = inputs.get(self.name_input) if self.name_input else None

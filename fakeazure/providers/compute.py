@@ -19,8 +19,9 @@ Emulated (the ARM code each rejection carries is the one Azure returns):
     profile (``QuotaExceeded``);
   - computed: ``vmId``, system-assigned ``identity.principalId``/``tenantId``,
     the OS disk's name.
-- VirtualMachineExtension: the VM must exist; the publisher/type must be one the
-  catalog knows, for the VM's OS.
+- VirtualMachineExtension: the VM must exist and allow extensions
+  (``osProfile.allowExtensionOperations`` not false: ``OperationNotAllowed``); the
+  publisher/type must be one the catalog knows, for the VM's OS.
 
 Not emulated: the OS disk as a separate resource, capacity (allocation)
 failures, zones, proximity groups, the guest (cloud-init runs nowhere: its
@@ -71,6 +72,8 @@ class Disk(ResourceType):
     arm_type = "Microsoft.Compute/disks"
     name_input = "diskName"
     has_location = True
+    # How a disk was created (Empty, Copy, FromImage...) cannot change.
+    update_refused = frozenset({"creationData"})
 
     def validate(self, az: FakeAzure, resource: ArmResource) -> None:
         sku_name = dig(resource.inputs, "sku.name", "Standard_LRS")
@@ -165,6 +168,17 @@ class VirtualMachine(ResourceType):
     has_location = True
     # ARM never returns these (write-only) and azure-native marks them secret.
     secret_properties = frozenset({"osProfile.adminPassword", "osProfile.customData"})
+    # ARM answers PropertyChangeNotAllowed for these on an existing VM.
+    update_refused = frozenset(
+        {
+            "osProfile.computerName",
+            "osProfile.adminUsername",
+            "osProfile.adminPassword",
+            "osProfile.customData",
+            "storageProfile.imageReference",
+            "storageProfile.osDisk.createOption",
+        }
+    )
 
     def validate(self, az: FakeAzure, resource: ArmResource) -> None:
         inputs = resource.inputs
@@ -423,6 +437,14 @@ class VirtualMachineExtension(ResourceType):
 
     def validate(self, az: FakeAzure, resource: ArmResource) -> None:
         vm = az.require(resource.id.rsplit("/extensions/", 1)[0], "vmName", VirtualMachine.arm_type)
+        if dig(vm.inputs, "osProfile.allowExtensionOperations") is False:
+            raise _fail(
+                "OperationNotAllowed",
+                "This operation cannot be performed when extension operations are disallowed. To allow, "
+                "please ensure VM Agent is installed on the VM and the osProfile.allowExtensionOperations "
+                f"property is true. (VM {vm.name})",
+                "vmName",
+            )
         key = (str(resource.inputs.get("publisher")), str(resource.inputs.get("type")))
         os_type = KNOWN_EXTENSIONS.get(key)
         if os_type is None:

@@ -4,7 +4,8 @@ Emulated (each check cites the ARM behaviour it copies):
 - VirtualNetwork: address prefixes must be valid CIDRs.
 - Subnet: parent VNet must exist; the prefix must lie inside the VNet
   (``NetcfgSubnetRangeOutsideVnet``) and not overlap a sibling
-  (``NetcfgSubnetRangesOverlap``); a referenced NSG must exist.
+  (``NetcfgSubnetRangesOverlap``); a referenced NSG must exist; ``serviceEndpoints``
+  are kept as given (storage network rules require ``Microsoft.Storage`` there).
 - NetworkSecurityGroup: rule priority 100-4096 (``SecurityRuleInvalidPriority``),
   unique per direction (``SecurityRuleConflict``), valid access/direction/protocol.
 - PublicIPAddress: Basic SKU refused (retired 2025-09-30; ARM refuses new Basic
@@ -18,7 +19,7 @@ Emulated (each check cites the ARM behaviour it copies):
   (``SubnetNameMustBeAzureBastionSubnet``) of /26 or larger and a Standard
   public IP.
 
-Not emulated: routing, peering, service endpoints, NSG flow logs, effective
+Not emulated: routing, peering, service endpoint policies and traffic, NSG flow logs, effective
 security rules, address exhaustion beyond the subnet size check.
 """
 
@@ -52,6 +53,8 @@ class VirtualNetwork(ResourceType):
     arm_type = "Microsoft.Network/virtualNetworks"
     name_input = "virtualNetworkName"
     has_location = True
+    # azure-native replaces a VNet on a location change (replacement.go).
+    create_only = frozenset({"location"})
 
     def validate(self, az: FakeAzure, resource: ArmResource) -> None:
         prefixes = dig(resource.inputs, "addressSpace.addressPrefixes") or []
@@ -147,6 +150,8 @@ class PublicIPAddress(ResourceType):
     arm_type = "Microsoft.Network/publicIPAddresses"
     name_input = "publicIpAddressName"
     has_location = True
+    # SKU, IP version and prefix are fixed at creation; azure-native replaces (replacement.go).
+    create_only = frozenset({"location", "sku", "publicIPAddressVersion", "publicIPPrefix"})
 
     def validate(self, az: FakeAzure, resource: ArmResource) -> None:
         sku = dig(resource.inputs, "sku.name", "Basic")

@@ -29,6 +29,12 @@ class RandomPassword(ResourceType):
     arm_type = "random/passwords"
     in_resource_group = False
     is_arm = False
+    secret_outputs = frozenset({"result", "bcryptHash"})
+    # pulumi-random forces a new value when any argument changes.
+    create_only = frozenset(
+        {"length", "lower", "upper", "numeric", "special", "minLower", "minUpper", "minNumeric", "minSpecial",
+         "overrideSpecial", "keepers"}
+    )
 
     def resolve_name(self, logical_name: str, inputs: dict[str, Any]) -> str:
         return logical_name

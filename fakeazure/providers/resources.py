@@ -25,6 +25,8 @@ class ResourceGroup(ResourceType):
     name_input = "resourceGroupName"
     in_resource_group = False
     has_location = True
+    # A resource group cannot move: azure-native replaces it on a location change.
+    create_only = frozenset({"location"})
 
     def arm_id(self, az: FakeAzure, rg: str | None, name: str, inputs: dict[str, Any]) -> str:
         return az.resource_group_id(name)

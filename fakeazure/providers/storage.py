@@ -4,12 +4,17 @@ Emulated:
 - StorageAccount: name 3-24 lowercase letters and digits (``AccountNameInvalid``),
   globally unique (``StorageAccountAlreadyTaken``: names in
   ``FakeAzure.taken_storage_account_names`` or used elsewhere in the
-  subscription), SKU among the StorageV2 SKUs; computed ``primaryEndpoints``.
+  subscription), SKU among the StorageV2 SKUs; computed ``primaryEndpoints``;
+  network rules (``networkRuleSet``): default action Allow/Deny, bypass a
+  combination of None/Logging/Metrics/AzureServices (``InvalidValuesForRequestParameters``),
+  each virtual network rule's subnet must exist and have the ``Microsoft.Storage``
+  service endpoint (``NetworkAclsValidationFailure``, ARM's
+  ``SubnetsHaveNoServiceEndpointsConfigured``).
 - BlobServiceProperties: the account must exist; soft-delete retention 1-365 days.
 - BlobContainer: the account must exist; name 3-63 lowercase letters, digits
   and single hyphens, starting with a letter or digit.
 
-Not emulated: data plane (blobs), network rules evaluation, keys (shared-key
+Not emulated: data plane (blobs), evaluating network rules against callers, IP rules, keys (shared-key
 access is expected to be off), ADLS Gen2 ACLs.
 """
 
@@ -27,6 +32,7 @@ if TYPE_CHECKING:
 
 _ACCOUNT_NAME = re.compile(r"^[a-z0-9]{3,24}$")
 _CONTAINER_NAME = re.compile(r"^(?=.{3,63}$)[a-z0-9](?:-?[a-z0-9])*$")
+_BYPASS = {"None", "Logging", "Metrics", "AzureServices"}
 
 
 class StorageAccount(ResourceType):
@@ -35,6 +41,9 @@ class StorageAccount(ResourceType):
     name_input = "accountName"
     has_location = True
     autoname = "lower"
+    # The hierarchical namespace cannot be turned on or off in place (ADLS Gen2 upgrade is a
+    # separate one-way migration); azure-native replaces on it and on location.
+    create_only = frozenset({"location", "isHnsEnabled"})
 
     def validate(self, az: FakeAzure, resource: ArmResource) -> None:
         name = resource.name
@@ -58,6 +67,50 @@ class StorageAccount(ResourceType):
         sku = dig(resource.inputs, "sku.name")
         if sku not in STORAGE_SKUS:
             raise ArmError("InvalidRequestFormat", f"SKU {sku} is not valid for StorageV2.", "sku.name")
+        self._check_network_rules(az, resource.inputs.get("networkRuleSet"))
+
+    @staticmethod
+    def _check_network_rules(az: FakeAzure, rules: dict[str, Any] | None) -> None:
+        if not rules:
+            return
+        if rules.get("defaultAction", "Allow") not in ("Allow", "Deny"):
+            raise ArmError(
+                "InvalidValuesForRequestParameters",
+                "Values for request parameters are invalid: networkAcls.defaultAction.",
+                "networkRuleSet.defaultAction",
+            )
+        bypass = {part.strip() for part in str(rules.get("bypass", "AzureServices")).split(",")}
+        if not bypass <= _BYPASS or ("None" in bypass and len(bypass) > 1):
+            raise ArmError(
+                "InvalidValuesForRequestParameters",
+                "Values for request parameters are invalid: networkAcls.bypass.",
+                "networkRuleSet.bypass",
+            )
+        for i, rule in enumerate(rules.get("virtualNetworkRules") or []):
+            target = f"networkRuleSet.virtualNetworkRules[{i}]"
+            if rule.get("action", "Allow") != "Allow":
+                raise ArmError(
+                    "InvalidValuesForRequestParameters",
+                    "Values for request parameters are invalid: networkAcls.virtualNetworkRules[*].action.",
+                    f"{target}.action",
+                )
+            subnet = az.require(
+                rule.get("virtualNetworkResourceId"),
+                f"{target}.virtualNetworkResourceId",
+                "Microsoft.Network/virtualNetworks/subnets",
+                code="NetworkAclsValidationFailure",
+            )
+            services = {str(e.get("service", "")) for e in subnet.inputs.get("serviceEndpoints") or []}
+            if not services & {"Microsoft.Storage", "Microsoft.Storage.Global"}:
+                vnet_id = subnet.id.rsplit("/subnets/", 1)[0]
+                raise ArmError(
+                    "NetworkAclsValidationFailure",
+                    "Validation of network acls failure: SubnetsHaveNoServiceEndpointsConfigured:Subnets "
+                    f"{subnet.name} of virtual network {vnet_id} do not have ServiceEndpoints for "
+                    "Microsoft.Storage resources configured. Add Microsoft.Storage to subnet's ServiceEndpoints "
+                    "collection before trying to ACL Microsoft.Storage resources to these subnets.",
+                    f"{target}.virtualNetworkResourceId",
+                )
 
     def compute(self, az: FakeAzure, resource: ArmResource) -> dict[str, Any]:
         base = resource.name
