@@ -12,6 +12,7 @@ from components.common import child_opts
 from stacks.config import AccessConfig
 
 DENY_ALL_PRIORITY = 4096
+STORAGE_SERVICE_ENDPOINT = "Microsoft.Storage"
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,9 @@ def _security_rules(args: NetworkArgs) -> Sequence[network.SecurityRuleArgs]:
 class Network(pulumi.ComponentResource):
     """VNet + workstation subnet with a deny-by-default NSG; Azure Bastion in `bastion` mode.
 
+    The workstation subnet has the ``Microsoft.Storage`` service endpoint: the stack's
+    storage account denies all networks but this subnet (see ``Storage``).
+
     Subnets are standalone ``Subnet`` resources (never inline in the VNet: mixing
     both makes the two fight over the subnet list). The Bastion subnet waits for
     the workstation subnet because Azure serializes subnet operations on a VNet.
@@ -134,6 +138,9 @@ class Network(pulumi.ComponentResource):
             resource_group_name=args.resource_group_name,
             address_prefix=args.workstation_subnet,
             network_security_group=network.NetworkSecurityGroupArgs(id=self.nsg.id),
+            # The storage account admits this subnet only (its network rules deny everything
+            # else); Azure accepts such a rule only for a subnet with this endpoint.
+            service_endpoints=[network.ServiceEndpointPropertiesFormatArgs(service=STORAGE_SERVICE_ENDPOINT)],
             opts=child_opts(self),
         )
         self.subnet_id = self.subnet.id

@@ -13,12 +13,18 @@ from components.common import child_opts
 
 @dataclass(frozen=True)
 class StorageArgs:
-    """Inputs of ``Storage``. ``containers`` are created in order (e.g. shared + members)."""
+    """Inputs of ``Storage``. ``containers`` are created in order (e.g. shared + members).
+
+    ``allowed_subnet_ids``: the only networks the account admits (virtual network rules;
+    each subnet needs the ``Microsoft.Storage`` service endpoint). Everything else is
+    denied, trusted Azure services excepted.
+    """
 
     resource_group_name: pulumi.Input[str]
     location: str
     account_name: str
     containers: Sequence[str]
+    allowed_subnet_ids: Sequence[pulumi.Input[str]] = ()
     hns_enabled: bool = False
     soft_delete_days: int = 14
     sku: str = "Standard_LRS"
@@ -27,7 +33,8 @@ class StorageArgs:
 
 class Storage(pulumi.ComponentResource):
     """A secure StorageV2 account: HTTPS only, TLS 1.2, no public blobs, no shared keys,
-    soft delete on blobs and containers, optional ADLS Gen2.
+    reachable from the allowed subnets only (network rules: default Deny, trusted Azure
+    services bypass), soft delete on blobs and containers, optional ADLS Gen2.
 
     The account and its containers hold data: ``protect`` and ``retain_on_delete``
     keep them through ``pulumi destroy``.
@@ -48,6 +55,15 @@ class Storage(pulumi.ComponentResource):
             allow_blob_public_access=False,
             allow_shared_key_access=False,
             is_hns_enabled=args.hns_enabled,
+            network_rule_set=storage.NetworkRuleSetArgs(
+                default_action=storage.DefaultAction.DENY,
+                # Trusted Microsoft services (Backup, Monitor, Defender...) keep working.
+                bypass=storage.Bypass.AZURE_SERVICES,
+                virtual_network_rules=[
+                    storage.VirtualNetworkRuleArgs(virtual_network_resource_id=subnet_id, action=storage.Action.ALLOW)
+                    for subnet_id in args.allowed_subnet_ids
+                ],
+            ),
             tags=dict(args.tags),
             opts=child_opts(self, **keep),
         )

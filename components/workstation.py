@@ -88,7 +88,8 @@ class Workstation(pulumi.ComponentResource):
     where image and size support it (Secure Boot off on GPU sizes: it refuses the
     preinstalled NVIDIA driver), encryption at host, boot diagnostics with managed
     storage, a system-assigned identity with Storage Blob Data Contributor on the
-    member's container only, and a daily auto-shutdown schedule.
+    member's container only, a daily auto-shutdown schedule, and no VM extensions
+    (``allowExtensionOperations: false``) unless Entra ID login needs its extension.
 
     A change of image, OS, username or cloud-init replaces the VM
     (delete-before-replace) and leaves the data disk, which the VM only attaches.
@@ -226,11 +227,15 @@ class Workstation(pulumi.ComponentResource):
         )
 
     def _os_profile(self, args: WorkstationArgs, windows: bool) -> compute.OSProfileArgs:
+        # Extensions run as root/SYSTEM: whoever may write one can run code on the VM. Allowed
+        # only where the program installs one itself (Entra ID SSH login on Linux).
+        allow_extensions = args.entra_login_enabled and not windows
         if windows:
             return compute.OSProfileArgs(
                 computer_name=args.username,
                 admin_username=args.username,
                 admin_password=pulumi.Output.secret(self.password.result),
+                allow_extension_operations=allow_extensions,
                 windows_configuration=compute.WindowsConfigurationArgs(
                     enable_automatic_updates=True, provision_vm_agent=True
                 ),
@@ -241,6 +246,7 @@ class Workstation(pulumi.ComponentResource):
             custom_data=pulumi.Output.secret(
                 self.password.result.apply(lambda pw: cloud_init(args.username, pw))
             ),
+            allow_extension_operations=allow_extensions,
             linux_configuration=compute.LinuxConfigurationArgs(
                 disable_password_authentication=True,
                 provision_vm_agent=True,

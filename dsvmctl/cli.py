@@ -1,15 +1,18 @@
-"""Command line: `python -m dsvmctl plan --stack dev [--json]`.
+"""Command line: plan, up, diff and destroy of a stack on the fake Azure.
 
 Exit codes: 0 ok; 1 mandatory policy violation (reserved for the policy pack);
-2 bad config, missing stack file or an error Azure would return (ArmError),
-with a one-paragraph message on stderr and no traceback; 3 the emulator cannot
-answer (a resource type or invoke it does not emulate).
+2 bad config, missing stack file or state, an error Azure would return
+(ArmError), or a change Pulumi would refuse (deleting or replacing a protected
+resource), with a one-paragraph message on stderr and no traceback; 3 the
+emulator cannot answer (a resource type or invoke it does not emulate).
 """
 
 from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,10 +22,29 @@ from rich.tree import Tree
 
 from dsvmctl.project import ProjectError, find_project_dir
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, help="Run the DSVM program offline against fakeazure.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Run the DSVM program offline against fakeazure.",
+)
 
+EXIT_REFUSED = 2
 EXIT_BAD_INPUT = 2
 EXIT_EMULATOR = 3
+
+StackOption = Annotated[str, typer.Option("--stack", "-s", help="Stack name: reads Pulumi.<stack>.yaml.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the document (DESIGN.md section 5).")]
+QuotaOption = Annotated[
+    str, typer.Option("--quota-profile", help="Subscription quota profile of the fake: payg or free.")
+]
+ProjectOption = Annotated[
+    Path | None, typer.Option("--project-dir", help="Directory holding Pulumi.yaml (default: found from cwd).")
+]
+StateOption = Annotated[
+    Path | None,
+    typer.Option("--state-dir", help="Saved states (default: $DSVMCTL_STATE_DIR or <project>/.dsvmctl/state)."),
+]
 
 
 @app.callback()
@@ -35,27 +57,17 @@ def _fail(code: int, message: str) -> typer.Exit:
     return typer.Exit(code)
 
 
-@app.command()
-def plan(
-    stack: Annotated[str, typer.Option("--stack", "-s", help="Stack name: reads Pulumi.<stack>.yaml.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print the plan document (DESIGN.md section 5).")] = False,
-    quota_profile: Annotated[
-        str, typer.Option("--quota-profile", help="Subscription quota profile of the fake: payg or free.")
-    ] = "payg",
-    project_dir: Annotated[
-        Path | None, typer.Option("--project-dir", help="Directory holding Pulumi.yaml (default: found from cwd).")
-    ] = None,
-) -> None:
-    """Plan STACK on the fake Azure: resource tree and stack outputs."""
-    from dsvmctl.plan import make_plan
-    from fakeazure import ArmError, FakeAzure, FakeAzureError
+@contextmanager
+def _handled(stack: str) -> Iterator[None]:
+    """Turn the errors a user can cause into one paragraph and an exit code."""
+    from dsvmctl.lifecycle import RefusedChange
+    from dsvmctl.plan import BaseRefError
+    from fakeazure import ArmError, FakeAzureError
     from stacks.config import ConfigError
 
-    directory = project_dir or find_project_dir()
     try:
-        backend = FakeAzure(quota_profile=quota_profile)
-        result = make_plan(directory, stack, backend)
-    except ProjectError as error:
+        yield
+    except (ProjectError, BaseRefError, FileNotFoundError, RefusedChange) as error:
         raise _fail(EXIT_BAD_INPUT, str(error)) from None
     except ConfigError as error:
         raise _fail(EXIT_BAD_INPUT, f"Pulumi.{stack}.yaml: {error}") from None
@@ -63,19 +75,162 @@ def plan(
         raise _fail(EXIT_BAD_INPUT, f"Azure would reject this stack: {error}") from None
     except FakeAzureError as error:
         raise _fail(EXIT_EMULATOR, str(error)) from None
-    document = result.to_json()
-    if as_json:
-        sys.stdout.write(json.dumps(document, indent=2, sort_keys=False) + "\n")
-        return
+
+
+def _console() -> Console:
     console = Console(soft_wrap=True)
+    if not console.is_terminal:
+        console.width = 200  # keep resource names whole in logs and CI output
+    return console
+
+
+def _store(directory: Path, state_dir: Path | None) -> Any:
+    from dsvmctl.state import StateStore
+    from dsvmctl.state import state_dir as resolve
+
+    return StateStore(resolve(directory, state_dir))
+
+
+@app.command()
+def plan(
+    stack: StackOption,
+    as_json: JsonOption = False,
+    quota_profile: QuotaOption = "payg",
+    project_dir: ProjectOption = None,
+) -> None:
+    """Plan STACK on an empty fake Azure: resource tree and stack outputs."""
+    from dsvmctl.plan import make_plan
+    from fakeazure import FakeAzure
+
+    directory = project_dir or find_project_dir()
+    with _handled(stack):
+        document = make_plan(directory, stack, FakeAzure(quota_profile=quota_profile)).to_json()
+    if as_json:
+        sys.stdout.write(json.dumps(document, indent=2) + "\n")
+        return
+    console = _console()
     console.print(resource_tree(document))
     console.print_json(json.dumps(document["outputs"]))
+    console.print(
+        f"[bold]{document['changes']['create']} resources to create[/] "
+        f"(offline plan on fakeazure, quota profile {quota_profile})"
+    )
+
+
+@app.command()
+def up(
+    stack: StackOption,
+    as_json: JsonOption = False,
+    quota_profile: QuotaOption = "payg",
+    project_dir: ProjectOption = None,
+    state_dir: StateOption = None,
+) -> None:
+    """Apply STACK to the emulator's saved state (refused if Pulumi would refuse it)."""
+    from dsvmctl import lifecycle
+
+    directory = project_dir or find_project_dir()
+    store = _store(directory, state_dir)
+    with _handled(stack):
+        document = lifecycle.up(directory, stack, store, quota_profile)
+    if as_json:
+        sys.stdout.write(json.dumps(document, indent=2) + "\n")
+        return
     counts = document["changes"]
-    console.print(f"[bold]{counts['create']} resources to create[/] (offline plan on fakeazure, quota profile {quota_profile})")
+    _console().print(
+        f"applied: +{counts['create']} ~{counts['update']} ±{counts['replace']} -{counts['delete']} "
+        f"({counts['same']} unchanged); state saved to {store.path(stack)}"
+    )
+
+
+@app.command()
+def diff(
+    stack: StackOption,
+    as_json: JsonOption = False,
+    markdown: Annotated[bool, typer.Option("--markdown", help="Print a pull-request comment.")] = False,
+    base_ref: Annotated[
+        str | None, typer.Option("--base-ref", help="Compare with the plan at this git ref instead of saved state.")
+    ] = None,
+    quota_profile: QuotaOption = "payg",
+    project_dir: ProjectOption = None,
+    state_dir: StateOption = None,
+) -> None:
+    """What applying STACK would change: against saved state, or the plan at --base-ref."""
+    from dsvmctl import lifecycle
+    from dsvmctl.plan import diff_document, make_plan, plan_at_ref
+    from fakeazure import FakeAzure
+
+    directory = project_dir or find_project_dir()
+    with _handled(stack):
+        if base_ref:
+            base = plan_at_ref(directory, stack, base_ref)
+            head = make_plan(directory, stack, FakeAzure(quota_profile=quota_profile)).to_json()
+            document = diff_document(head, base)
+        else:
+            document = lifecycle.preview(directory, stack, _store(directory, state_dir), quota_profile)
+    if markdown:
+        from dsvmctl.markdown import render
+
+        sys.stdout.write(render(document))
+    elif as_json:
+        sys.stdout.write(json.dumps(document, indent=2) + "\n")
+    else:
+        console = _console()
+        console.print(resource_tree(document))
+        counts = document["changes"]
+        console.print(
+            f"[bold]+{counts['create']} ~{counts['update']} ±{counts['replace']} -{counts['delete']}[/] "
+            f"({counts['same']} unchanged)"
+        )
+        for error in document["errors"]:
+            console.print(f"[bold red]refused:[/] {error['message']}")
+    if document["errors"]:
+        raise typer.Exit(EXIT_REFUSED)
+
+
+@app.command()
+def destroy(stack: StackOption, project_dir: ProjectOption = None, state_dir: StateOption = None) -> None:
+    """Delete STACK's unprotected resources from the saved state; report what is kept."""
+    from dsvmctl import lifecycle
+
+    directory = project_dir or find_project_dir()
+    with _handled(stack):
+        report = lifecycle.destroy(stack, _store(directory, state_dir))
+    console = _console()
+    console.print(f"deleted {len(report.deleted)} resource(s)")
+    for label in report.kept_in_stack:
+        console.print(f"[yellow]kept (protected)[/]: {label}")
+    for label in report.kept_in_azure:
+        console.print(f"[yellow]kept in Azure (retained)[/]: {label}")
+
+
+@app.command()
+def arm(
+    stack: StackOption,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the ARM template (JSON).")],
+    quota_profile: QuotaOption = "payg",
+    project_dir: ProjectOption = None,
+) -> None:
+    """Export STACK's plan as an ARM template (secrets become securestring parameters)."""
+    from dsvmctl.arm import ExportError, export_template, render
+    from dsvmctl.plan import make_plan
+    from fakeazure import FakeAzure
+
+    directory = project_dir or find_project_dir()
+    with _handled(stack):
+        document = make_plan(directory, stack, FakeAzure(quota_profile=quota_profile)).to_json()
+    try:
+        template = export_template(document)
+    except ExportError as error:
+        raise _fail(EXIT_BAD_INPUT, f"cannot export {stack} as an ARM template: {error}") from None
+    output.write_text(render(template))
+    _console().print(f"wrote {len(template['resources'])} resources to {output}")
+
+
+_MARKS = {"create": "[green]+[/]", "update": "[yellow]~[/]", "replace": "[magenta]±[/]", "delete": "[red]-[/]"}
 
 
 def resource_tree(document: dict[str, Any]) -> Tree:
-    """The resources as a tree of parents and children, with their data-safety options."""
+    """The resources as a tree of parents and children, with their change and data-safety options."""
     root = Tree(f"[bold]stack {document['stack']}[/] ({document['kind']})")
     nodes: dict[str | None, Tree] = {}
     for resource in document["resources"]:
@@ -86,7 +241,13 @@ def resource_tree(document: dict[str, Any]) -> Tree:
             marks.append("[yellow]retained[/]")
         if resource["deleteBeforeReplace"]:
             marks.append("delete-before-replace")
-        label = f"{resource['type']} [bold]{resource['name']}[/]" + (f"  ({', '.join(marks)})" if marks else "")
+        change = resource.get("change")
+        prefix = _MARKS.get(change or "", "") + " " if change and change != "same" else ""
+        label = f"{prefix}{resource['type']} [bold]{resource['name']}[/]" + (f"  ({', '.join(marks)})" if marks else "")
+        if resource.get("changedProperties") and change in ("update", "replace"):
+            label += f"  [dim]{', '.join(resource.get('replaceReasons') or resource['changedProperties'])}[/]"
+        if resource.get("kept"):
+            label += f"  [yellow]{resource['kept']}[/]"
         parent = nodes.get(resource["parent"], root)
         nodes[resource["urn"]] = parent.add(label)
     return root

@@ -2,8 +2,9 @@
 
 ``make_plan`` returns the JSON document of DESIGN.md section 5 (``stack``,
 ``kind``, ``resources``, ``outputs``, ``cost``, ``policy``, ``changes``).
-Against a fresh emulator every custom resource is a ``create``; cost and
-policy are filled in by their own modules when they exist.
+Against a fresh emulator every custom resource is a ``create``; ``cost`` is
+the estimate of dsvmctl/cost.py; ``policy`` stays empty until the policy pack
+exists.
 """
 
 from __future__ import annotations
@@ -26,13 +27,16 @@ class Plan:
     outputs: dict[str, Any]
 
     def to_json(self) -> dict[str, Any]:
+        from dsvmctl.cost import estimate
+
         custom = [r for r in self.records if r.custom]
+        resources = [resource_json(r) for r in self.records]
         return {
             "stack": self.stack,
             "kind": self.kind,
-            "resources": [resource_json(r) for r in self.records],
+            "resources": resources,
             "outputs": self.outputs,
-            "cost": {"currency": "USD", "monthly": None, "alwaysOnMonthly": None, "lines": []},
+            "cost": estimate(resources),
             "policy": [],
             "changes": {"create": len(custom), "update": 0, "replace": 0, "delete": 0, "same": 0},
         }
@@ -53,6 +57,7 @@ def resource_json(record: Registration) -> dict[str, Any]:
         "retainOnDelete": record.retain_on_delete,
         "replaceOnChanges": record.replace_on_changes,
         "deleteBeforeReplace": record.delete_before_replace,
+        "secretFingerprints": record.secret_fingerprints,
     }
 
 
@@ -76,3 +81,62 @@ def make_plan(
         config=stack_file.config,
     )
     return Plan(stack=stack, kind=config.kind, records=run.records, outputs=run.outputs)
+
+
+def diff_document(head: dict[str, Any], base: dict[str, Any] | None) -> dict[str, Any]:
+    """``head`` (a plan document) with each resource's change against ``base`` (a plan
+    document, or None for "nothing exists yet"), the counts, the refused changes and
+    the cost delta."""
+    from dsvmctl.cost import delta
+    from dsvmctl.diff import diff_plans, errors, summarize
+
+    document = dict(head)
+    document["cost"] = {**head["cost"], "delta": delta(base["cost"] if base else {}, head["cost"])}
+    document["resources"] = diff_plans(base["resources"] if base else None, head["resources"])
+    document["changes"] = summarize(document["resources"])
+    document["errors"] = errors(document["resources"])
+    return document
+
+
+class BaseRefError(Exception):
+    """The plan at the base git ref could not be made."""
+
+
+def plan_at_ref(project_dir: Path, stack: str, ref: str) -> dict[str, Any] | None:
+    """The plan document of ``stack`` as the code and stack file at git ``ref`` make it.
+
+    The ref is checked out into a temporary worktree and planned there by its own
+    code (a subprocess), so a pull request is compared with what main would plan.
+    None when the stack file does not exist at that ref (a new stack).
+    """
+    import json
+    import subprocess
+    import sys
+    import tempfile
+
+    def git(*args: str, cwd: Path = project_dir) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
+
+    top = git("rev-parse", "--show-toplevel")
+    if top.returncode != 0:
+        raise BaseRefError(f"{project_dir} is not in a git repository: {top.stderr.strip()}")
+    root = Path(top.stdout.strip())
+    relative = project_dir.resolve().relative_to(root.resolve())
+    with tempfile.TemporaryDirectory(prefix="dsvmctl-base-") as tmp:
+        worktree = Path(tmp) / "base"
+        added = git("worktree", "add", "--detach", str(worktree), ref, cwd=root)
+        if added.returncode != 0:
+            raise BaseRefError(f"cannot check out {ref}: {added.stderr.strip()}")
+        try:
+            base_project = worktree / relative
+            if not (base_project / f"Pulumi.{stack}.yaml").is_file():
+                return None
+            done = subprocess.run(
+                [sys.executable, "-m", "dsvmctl", "plan", "--stack", stack, "--json"],
+                cwd=base_project, capture_output=True, text=True, check=False,
+            )
+            if done.returncode != 0:
+                raise BaseRefError(f"the plan at {ref} failed: {done.stderr.strip()}")
+            return json.loads(done.stdout)  # type: ignore[no-any-return]
+        finally:
+            git("worktree", "remove", "--force", str(worktree), cwd=root)

@@ -36,7 +36,16 @@ IMAGES: dict[str, ImageSpec] = {
 }
 
 # Size series outside the Trusted Launch list (Microsoft Learn, 'Trusted launch', supported sizes).
-_NO_TRUSTED_LAUNCH = ("Standard_A", "Standard_NC6s_v3", "Standard_NC12s_v3", "Standard_NC24s_v3", "Standard_NC24ads_A100", "Standard_NC48ads_A100", "Standard_NC96ads_A100", "Standard_ND")
+_NO_TRUSTED_LAUNCH = (
+    "Standard_A",
+    "Standard_NC6s_v3",
+    "Standard_NC12s_v3",
+    "Standard_NC24s_v3",
+    "Standard_NC24ads_A100",
+    "Standard_NC48ads_A100",
+    "Standard_NC96ads_A100",
+    "Standard_ND",
+)
 
 
 # Size series without encryption at host (Microsoft Learn, 'Encryption at host', supported sizes).

@@ -70,6 +70,7 @@ def build_team(config: TeamStackConfig, stack: str) -> dict[str, Any]:
             location=config.location,
             account_name=config.storage.account_name or default_storage_account_name(stack, rg_plain),
             containers=containers,
+            allowed_subnet_ids=[net.subnet_id],  # the workstations reach storage; nothing else does
             hns_enabled=config.storage.hns_enabled,
             soft_delete_days=config.storage.soft_delete_days,
             sku=config.storage.sku,
@@ -90,6 +91,9 @@ def build_team(config: TeamStackConfig, stack: str) -> dict[str, Any]:
                 tags=tags,
             ),
         )
+        if member.leaving:
+            members[member.username] = {"leaving": True, "data_disk_id": disk.disk_id}
+            continue
         ws = Workstation(
             member.username,
             WorkstationArgs(

@@ -1,0 +1,484 @@
+"""ARM template export: the plan's Azure resources as one resource-group-scoped template.
+
+``export_template(plan)`` turns the plan document (``Plan.to_json()``) into an ARM
+deployment template; ``render(template)`` gives its canonical JSON text.
+
+What goes in, and how:
+
+- Only ARM resources: ``dsvm:`` components (no id) and non-ARM types such as
+  ``random:`` passwords (``ResourceType.is_arm`` false) are left out. The
+  resource group is left out too: it is a subscription-scoped resource and
+  this is a resource-group-scoped template (deploy it with
+  ``az deployment group create --resource-group <rg>``).
+- Each resource: ``type`` and name from its ARM id (nested types keep the full
+  type and the ``parent/child`` name form, e.g. ``vnet/subnet``,
+  ``account/default/container``), ``apiVersion`` from ``API_VERSIONS``,
+  ``location`` and ``tags``, ``sku``/``kind``/``identity``/``zones`` at the top
+  level, ``properties`` = the remaining inputs minus the path parameters (which
+  fakeazure's ``ResourceType`` metadata names: ``resourceGroupName``, the name
+  input, the parent name inputs). Sub-resources the SDK flattens (NSG rules, IP
+  configurations, VM NIC references) get their ``properties`` object back.
+- Role assignments are extension resources: their ``scope`` becomes the
+  top-level ``scope`` key in ARM's relative form
+  (``Microsoft.Storage/storageAccounts/<a>/blobServices/default/containers/<c>``).
+- Ids: a whole-string ARM id in the plan's subscription becomes an expression
+  (``resourceId``, ``subscriptionResourceId``, ``extensionResourceId``), so the
+  template does not carry the emulator's subscription and deploys into any
+  resource group; a GUID that a dependency in the template computes (the VM's
+  ``identity.principalId`` in a role assignment) becomes a ``reference()``.
+  ``dependsOn`` lists the ``resourceId`` expressions of the plan dependencies
+  that are in the template (plus nested parents and referenced resources): at
+  deployment they evaluate to the plan resources' ids.
+- Secrets: every ``"[secret]"`` value becomes ``[parameters('<name>')]`` of a
+  ``securestring`` parameter without default, named from the resource and the
+  property (``aliceVmCustomData``, ``aliceVmAdminPassword``). Values derived
+  from ``random:`` passwords are secrets in the plan, so they arrive here masked.
+- Literal strings that start with ``[`` are escaped (``[[``) so ARM does not
+  read them as expressions.
+
+The output is a pure function of the plan: same plan, byte-identical ``render``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from fakeazure.providers import RESOURCE_TYPES
+from fakeazure.providers.base import ResourceType
+
+SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"
+CONTENT_VERSION = "1.0.0.0"
+SECRET = "[secret]"
+
+# One recent GA apiVersion per ARM type the program deploys (Microsoft Learn, "Bicep/ARM template
+# reference" of each type). A type missing here is an error, not a template without apiVersion.
+API_VERSIONS: dict[str, str] = {
+    # Compute RP: VMs and their extensions share the compute API version line.
+    "Microsoft.Compute/virtualMachines": "2024-07-01",
+    "Microsoft.Compute/virtualMachines/extensions": "2024-07-01",
+    # Managed disks have their own version line (Disk RP: 2024-03-02); 2024-07-01 has no disks.
+    "Microsoft.Compute/disks": "2024-03-02",
+    # Network RP 2024-05-01: every network type shares one version line.
+    "Microsoft.Network/virtualNetworks": "2024-05-01",
+    "Microsoft.Network/virtualNetworks/subnets": "2024-05-01",
+    "Microsoft.Network/networkSecurityGroups": "2024-05-01",
+    "Microsoft.Network/publicIPAddresses": "2024-05-01",
+    "Microsoft.Network/networkInterfaces": "2024-05-01",
+    "Microsoft.Network/bastionHosts": "2024-05-01",
+    # Storage RP 2023-05-01: account, blob service and containers.
+    "Microsoft.Storage/storageAccounts": "2023-05-01",
+    "Microsoft.Storage/storageAccounts/blobServices": "2023-05-01",
+    "Microsoft.Storage/storageAccounts/blobServices/containers": "2023-05-01",
+    # DevTest Labs: the only GA version of the VM auto-shutdown schedule.
+    "Microsoft.DevTestLab/schedules": "2018-09-15",
+    # Authorization: role assignments (extension resource, scoped with the top-level `scope`).
+    "Microsoft.Authorization/roleAssignments": "2022-04-01",
+}
+# Microsoft.Resources/resourceGroups (2024-03-01) is subscription-scoped and deliberately absent:
+# the template is resource-group-scoped, the group is the deployment's target.
+RESOURCE_GROUP_TYPE = "Microsoft.Resources/resourceGroups"
+
+# Inputs ARM keeps beside `properties` (ARM resource envelope), in template order.
+TOP_LEVEL_KEYS = ("sku", "kind", "identity", "zones", "plan", "extendedLocation")
+# Inputs that are neither properties nor envelope keys of the resource body.
+ENVELOPE_INPUTS = frozenset({"resourceGroupName", "location", "tags"})
+
+# Sub-resources whose own properties ARM nests under `properties` and the azure-native SDK
+# flattens (x-ms-client-flatten): `[]` is each item of a list. `id`/`name` stay outside.
+FLATTENED: dict[str, tuple[str, ...]] = {
+    "Microsoft.Network/networkSecurityGroups": ("securityRules[]",),
+    "Microsoft.Network/virtualNetworks": ("subnets[]",),
+    "Microsoft.Network/networkInterfaces": (
+        "ipConfigurations[]",
+        "ipConfigurations[].subnet",
+        "ipConfigurations[].publicIPAddress",
+    ),
+    "Microsoft.Network/bastionHosts": ("ipConfigurations[]",),
+    "Microsoft.Compute/virtualMachines": ("networkProfile.networkInterfaces[]",),
+}
+_SUB_RESOURCE_KEYS = frozenset({"id", "name", "etag", "type"})
+
+# Properties the SDK names differently from ARM (x-ms-client-name): SDK path -> ARM key.
+RENAMED: dict[str, dict[str, str]] = {
+    "Microsoft.Storage/storageAccounts": {
+        "enableHttpsTrafficOnly": "supportsHttpsTrafficOnly",
+        "networkRuleSet": "networkAcls",
+        "networkRuleSet.virtualNetworkRules[].virtualNetworkResourceId": "id",
+        "networkRuleSet.ipRules[].iPAddressOrRange": "value",
+    },
+}
+
+_GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
+_SCOPE = re.compile(r"^/subscriptions/(?P<sub>[^/]+)(?:/resourceGroups/(?P<rg>[^/]+))?$", re.IGNORECASE)
+# Computed outputs that are never referenced: bookkeeping, not values a resource consumes.
+_NOT_REFERENCED = frozenset({"id", "name", "type", "provisioningState", "resourceGroupName"})
+
+
+class ExportError(ValueError):
+    """The plan cannot be expressed as one resource-group-scoped ARM template."""
+
+
+@dataclass(frozen=True)
+class ArmId:
+    """A parsed ARM id: subscription, resource group (or None) and provider segments."""
+
+    subscription: str
+    resource_group: str | None
+    # One (type, names) per `/providers/` segment: more than one is an extension resource.
+    segments: tuple[tuple[str, tuple[str, ...]], ...]
+
+    @property
+    def arm_type(self) -> str:
+        return self.segments[-1][0] if self.segments else ""
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return self.segments[-1][1] if self.segments else ()
+
+
+def parse_arm_id(value: str) -> ArmId | None:
+    """``/subscriptions/s[/resourceGroups/g]/providers/NS/t/n[/t2/n2...][/providers/...]``, else None."""
+    if not value.lower().startswith("/subscriptions/"):
+        return None
+    base, *providers = re.split(r"/providers/", value, flags=re.IGNORECASE)
+    scope = _SCOPE.match(base)
+    if scope is None:
+        return None
+    segments: list[tuple[str, tuple[str, ...]]] = []
+    for part in providers:
+        namespace, *rest = part.split("/")
+        if not namespace or not rest or len(rest) % 2 or not all(rest):
+            return None
+        segments.append(("/".join([namespace, *rest[0::2]]), tuple(rest[1::2])))
+    return ArmId(scope["sub"], scope["rg"], tuple(segments))
+
+
+def quote(value: str) -> str:
+    """An ARM expression string literal."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _camel(text: str) -> str:
+    words = [w for w in re.split(r"[^A-Za-z0-9]+", text) if w]
+    return "".join(w if i == 0 else w[:1].upper() + w[1:] for i, w in enumerate(words))
+
+
+def _pascal(text: str) -> str:
+    camel = _camel(text)
+    return camel[:1].upper() + camel[1:]
+
+
+@dataclass
+class _Entry:
+    """One plan resource that goes into the template."""
+
+    plan: dict[str, Any]
+    rtype: ResourceType
+    arm: ArmId
+
+    @property
+    def id(self) -> str:
+        return str(self.plan["id"])
+
+
+@dataclass
+class _Exporter:
+    subscription: str
+    resource_group: str
+    entries: list[_Entry]
+    by_id: dict[str, _Entry] = field(default_factory=dict)
+    by_urn: dict[str, _Entry] = field(default_factory=dict)
+    parameters: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.by_id = {e.id.lower(): e for e in self.entries}
+        self.by_urn = {str(e.plan["urn"]): e for e in self.entries}
+
+    # --- ids and expressions -------------------------------------------------------------
+
+    def id_expression(self, arm: ArmId) -> str | None:
+        """The expression (without brackets) that yields ``arm`` in the deployment, or None."""
+        if arm.subscription.lower() != self.subscription.lower():
+            return None  # another subscription: only a literal id can name it
+        if not arm.segments:
+            if arm.resource_group is None:
+                return "subscription().id"
+            if arm.resource_group.lower() == self.resource_group.lower():
+                return "resourceGroup().id"
+            return f"subscriptionResourceId({quote(RESOURCE_GROUP_TYPE)}, {quote(arm.resource_group)})"
+        (first_type, first_names), *extensions = arm.segments
+        args = ", ".join(quote(x) for x in (first_type, *first_names))
+        if arm.resource_group is None:
+            expr = f"subscriptionResourceId({args})"
+        elif arm.resource_group.lower() == self.resource_group.lower():
+            expr = f"resourceId({args})"
+        else:
+            expr = f"resourceId({quote(arm.resource_group)}, {args})"
+        for ext_type, ext_names in extensions:
+            ext_args = ", ".join(quote(x) for x in (ext_type, *ext_names))
+            expr = f"extensionResourceId({expr}, {ext_args})"
+        return expr
+
+    def entry_expression(self, entry: _Entry) -> str:
+        expr = self.id_expression(entry.arm)
+        if expr is None:  # pragma: no cover - entries are in the plan's subscription by construction
+            raise ExportError(f"{entry.id}: not in subscription {self.subscription}")
+        return expr
+
+    def scope_of(self, entry: _Entry) -> str | None:
+        """An extension resource's top-level ``scope``: ARM's relative form, None for the group itself."""
+        scope = entry.arm.segments[:-1]
+        if not scope:
+            return None
+        if entry.arm.resource_group is None or entry.arm.resource_group.lower() != self.resource_group.lower():
+            raise ExportError(
+                f"{entry.id}: a scope outside resource group {self.resource_group} needs another template"
+            )
+        if len(scope) > 1:
+            raise ExportError(f"{entry.id}: a scope that is itself an extension resource is not supported")
+        scope_type, scope_names = scope[0]
+        namespace, *types = scope_type.split("/")
+        return "/".join([namespace, *(p for pair in zip(types, scope_names, strict=True) for p in pair)])
+
+    def computed_reference(self, entry: _Entry, value: str) -> tuple[_Entry, str] | None:
+        """A GUID one of ``entry``'s template dependencies computes: ``(dependency, expression)``."""
+        if not _GUID.match(value):
+            return None
+        for urn in entry.plan.get("dependsOn") or []:
+            dep = self.by_urn.get(urn)
+            if dep is None:
+                continue
+            path = _find_computed(dep.plan.get("outputs") or {}, dep.plan.get("inputs") or {}, value)
+            if path is not None:
+                api = API_VERSIONS[dep.rtype.arm_type]
+                return dep, f"reference({self.entry_expression(dep)}, {quote(api)}, 'full'){_arm_path(path)}"
+        return None
+
+    # --- values --------------------------------------------------------------------------
+
+    def convert(self, entry: _Entry, value: Any, path: list[str | int], refs: set[str]) -> Any:
+        """A plan value as a template value; ``refs`` collects the ids of template resources used."""
+        if isinstance(value, dict):
+            return {k: self.convert(entry, v, [*path, k], refs) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.convert(entry, v, [*path, i], refs) for i, v in enumerate(value)]
+        if not isinstance(value, str):
+            return value
+        if value == SECRET:
+            return f"[parameters({quote(self.secret_parameter(entry, path))})]"
+        arm = parse_arm_id(value)
+        if arm is not None:
+            expr = self.id_expression(arm)
+            if expr is not None:
+                if value.lower() in self.by_id:
+                    refs.add(value.lower())
+                return f"[{expr}]"
+        found = self.computed_reference(entry, value)
+        if found is not None:
+            refs.add(found[0].id.lower())
+            return f"[{found[1]}]"
+        return "[" + value if value.startswith("[") else value
+
+    def secret_parameter(self, entry: _Entry, path: list[str | int]) -> str:
+        """Declare the securestring parameter of one secret leaf; deterministic, unique name."""
+        owner = _camel(str(entry.plan["name"]))
+        keys = [str(p) for p in path if isinstance(p, str)]
+        candidates = [owner + _pascal(keys[-1] if keys else "secret"), owner + "".join(_pascal(str(p)) for p in path)]
+        name = next((c for c in candidates if c not in self.parameters), None)
+        counter = 2
+        while name is None:
+            if candidates[-1] + str(counter) not in self.parameters:
+                name = candidates[-1] + str(counter)
+            counter += 1
+        dotted = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
+        self.parameters[name] = {
+            "type": "securestring",
+            "metadata": {
+                "description": f"{dotted} of {entry.plan['name']} ({entry.plan['type']}): a secret in the "
+                "Pulumi program; supply it at deployment (e.g. from Key Vault)."
+            },
+        }
+        return name
+
+    # --- resources -----------------------------------------------------------------------
+
+    def resource(self, entry: _Entry) -> dict[str, Any]:
+        rtype, inputs = entry.rtype, dict(entry.plan.get("inputs") or {})
+        arm_type = rtype.arm_type
+        if arm_type not in API_VERSIONS:
+            raise ExportError(f"{entry.plan['type']}: no apiVersion for {arm_type} in dsvmctl.arm.API_VERSIONS")
+        refs: set[str] = set()
+        path_inputs = {*ENVELOPE_INPUTS, *rtype.parent_inputs, *([rtype.name_input] if rtype.name_input else [])}
+        if not rtype.in_resource_group:
+            path_inputs.add("scope")  # the id's prefix (role assignments): the template's `scope`, if any
+        body: dict[str, Any] = {"type": arm_type, "apiVersion": API_VERSIONS[arm_type]}
+        scope = self.scope_of(entry)  # extension resource on a resource: ARM's top-level `scope`
+        if scope is not None:
+            body["scope"] = scope
+            refs.update(i for i in self.by_id if _relative(i) == scope.lower())
+        body["name"] = "/".join(entry.arm.names)
+        for key in ("location", "tags"):
+            if key in inputs:
+                body[key] = self.convert(entry, inputs[key], [key], refs)
+        for key in TOP_LEVEL_KEYS:
+            if key in inputs:
+                body[key] = self.convert(entry, inputs[key], [key], refs)
+        properties = {
+            k: self.convert(entry, v, [k], refs)
+            for k, v in inputs.items()
+            if k not in path_inputs and k not in TOP_LEVEL_KEYS
+        }
+        # Deepest first: renaming or nesting an outer key must not hide the paths below it.
+        for sdk_path, arm_key in sorted(RENAMED.get(arm_type, {}).items(), key=lambda kv: -kv[0].count(".")):
+            properties = _rename(properties, sdk_path.split("."), arm_key)
+        for flattened in sorted(FLATTENED.get(arm_type, ()), key=lambda p: -p.count(".")):
+            properties = _nest(properties, flattened.split("."))
+        body["properties"] = properties
+        depends = self.depends_on(entry, refs)
+        if depends:
+            body["dependsOn"] = depends
+        return body
+
+    def depends_on(self, entry: _Entry, refs: set[str]) -> list[str]:
+        """Plan dependencies in the template, the nested parent, and every template resource referenced."""
+        wanted = {str(self.by_urn[u].id).lower() for u in entry.plan.get("dependsOn") or [] if u in self.by_urn}
+        wanted |= refs
+        parent = entry.id.rsplit("/", 2)[0].lower()
+        if len(entry.arm.names) > 1 and parent in self.by_id:
+            wanted.add(parent)
+        wanted.discard(entry.id.lower())
+        # Template order, so the list is stable whatever order the plan listed them in.
+        return [f"[{self.entry_expression(e)}]" for e in self.entries if e.id.lower() in wanted]
+
+
+def _relative(arm_id: str) -> str:
+    """``Microsoft.X/t/n...`` of a resource-group-level id (lower-cased input)."""
+    return arm_id.split("/providers/", 1)[-1]
+
+
+def _find_computed(outputs: Any, inputs: Any, value: str, path: tuple[str | int, ...] = ()) -> list[str | int] | None:
+    """The output path holding ``value`` that the inputs do not set (ARM computed it), else None."""
+    if isinstance(outputs, dict):
+        for key, item in outputs.items():
+            if not path and key in _NOT_REFERENCED:
+                continue
+            sub_inputs = inputs.get(key) if isinstance(inputs, dict) else None
+            found = _find_computed(item, sub_inputs, value, (*path, key))
+            if found is not None:
+                return found
+    elif isinstance(outputs, list):
+        for i, item in enumerate(outputs):
+            sub_inputs = inputs[i] if isinstance(inputs, list) and i < len(inputs) else None
+            found = _find_computed(item, sub_inputs, value, (*path, i))
+            if found is not None:
+                return found
+    elif outputs == value and inputs != value:
+        return list(path)
+    return None
+
+
+def _arm_path(path: list[str | int]) -> str:
+    """An output path as a member access on ``reference(..., 'full')``: envelope keys or ``properties``."""
+    text = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path)
+    return text if path and path[0] in TOP_LEVEL_KEYS else ".properties" + text
+
+
+def _map_path(value: Any, parts: list[str], change: Callable[[Any], Any]) -> Any:
+    """``value`` with ``change`` applied at the SDK path ``parts`` (``a``, ``b[]`` = each item of list ``b``)."""
+    if not parts:
+        return change(value)
+    head, rest = parts[0], parts[1:]
+    key = head.removesuffix("[]")
+    if not isinstance(value, dict) or key not in value:
+        return value
+    item = value[key]
+    if not head.endswith("[]"):
+        return {**value, key: _map_path(item, rest, change)}
+    if not isinstance(item, list):
+        return value
+    return {**value, key: [_map_path(v, rest, change) for v in item]}
+
+
+def _rename(value: Any, parts: list[str], new_key: str) -> Any:
+    """Rename the last key of an SDK path (``a.b[].c``) to its ARM name, keeping the key order."""
+    old_key = parts[-1]
+
+    def rename(node: Any) -> Any:
+        if not isinstance(node, dict):
+            return node
+        return {(new_key if k == old_key else k): v for k, v in node.items()}
+
+    return _map_path(value, parts[:-1], rename)
+
+
+def _nest(value: Any, parts: list[str]) -> Any:
+    """Move a flattened sub-resource's fields (all but id/name/...) under its ``properties``."""
+
+    def nest(node: Any) -> Any:
+        if not isinstance(node, dict):
+            return node
+        inner = {k: v for k, v in node.items() if k not in _SUB_RESOURCE_KEYS}
+        outer = {k: v for k, v in node.items() if k in _SUB_RESOURCE_KEYS}
+        return {**outer, "properties": inner} if inner else outer
+
+    return _map_path(value, parts, nest)
+
+
+def _select(plan: dict[str, Any]) -> list[tuple[dict[str, Any], ResourceType]]:
+    """The plan's ARM resources other than the resource group, in plan order."""
+    selected: list[tuple[dict[str, Any], ResourceType]] = []
+    for resource in plan.get("resources") or []:
+        token = str(resource.get("type", ""))
+        if token.startswith("dsvm:") or not resource.get("id"):
+            continue  # component resources have no id and nothing to deploy
+        rtype = RESOURCE_TYPES.get(token)
+        if rtype is None:
+            raise ExportError(f"{resource.get('urn')}: unknown resource type {token}")
+        if not rtype.is_arm or rtype.arm_type == RESOURCE_GROUP_TYPE:
+            continue
+        selected.append((resource, rtype))
+    return selected
+
+
+def _deployment_scope(selected: list[tuple[dict[str, Any], ResourceType]]) -> tuple[str, str]:
+    """The one subscription and resource group every selected resource lives in."""
+    scopes: set[tuple[str, str]] = set()
+    for resource, _ in selected:
+        arm = parse_arm_id(str(resource["id"]))
+        if arm is None or arm.resource_group is None:
+            raise ExportError(f"{resource['urn']}: {resource['id']} is not a resource-group-level ARM id")
+        scopes.add((arm.subscription.lower(), arm.resource_group.lower()))
+    if len(scopes) > 1:
+        raise ExportError(f"resources span several resource groups: {sorted(scopes)}")
+    return next(iter(scopes)) if scopes else ("", "")
+
+
+def export_template(plan: dict[str, Any]) -> dict[str, Any]:
+    """The plan's Azure resources as a resource-group-scoped ARM template (see module docstring)."""
+    selected = _select(plan)
+    subscription, resource_group = _deployment_scope(selected)
+    entries: list[_Entry] = []
+    for resource, rtype in selected:
+        arm = parse_arm_id(str(resource["id"]))
+        assert arm is not None  # checked by _deployment_scope
+        if arm.arm_type.lower() != rtype.arm_type.lower():
+            raise ExportError(f"{resource['urn']}: id {resource['id']} is not a {rtype.arm_type}")
+        entries.append(_Entry(resource, rtype, arm))
+    exporter = _Exporter(subscription, resource_group, entries)
+    resources = [exporter.resource(e) for e in entries]
+    return {
+        "$schema": SCHEMA,
+        "contentVersion": CONTENT_VERSION,
+        "parameters": exporter.parameters,
+        "resources": resources,
+        "outputs": {},
+    }
+
+
+def render(template: dict[str, Any]) -> str:
+    """Canonical JSON text of a template: 2-space indent, key order kept, trailing newline."""
+    return json.dumps(template, indent=2, ensure_ascii=False) + "\n"
