@@ -1,18 +1,27 @@
 # One venv, reused across runs; rebuilt only when a requirements file changes.
+# checkov (ARM template scanning in the tests) has its own venv: its pins clash with Pulumi's.
 PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
+CHECKOV_VENV := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 
-.PHONY: plan test lint
+.PHONY: plan test
 plan: $(STAMP)  ## set up, then the offline plan of the dev stack on the built-in fake Azure
 	$(VENV)/bin/python -m dsvmctl plan --stack $(or $(STACK),dev)
 
-test: $(STAMP)  ## set up, then lint, type-check and run the tests
+test: $(STAMP) $(CHECKOV_STAMP)  ## set up, then lint, type-check and run the tests
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/python -m stacks.docs --check
 	$(VENV)/bin/python -m pytest -n 2
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $(STAMP)
+
+$(CHECKOV_STAMP): requirements-checkov.txt
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
+	touch $(CHECKOV_STAMP)

@@ -471,8 +471,12 @@ def documented_findings() -> dict[str, tuple[str, str]]:
 
 
 def checkov_command() -> list[str]:
-    executable = Path(sys.executable).parent / "checkov"
-    return [str(executable)] if executable.is_file() else [sys.executable, "-m", "checkov.main"]
+    """checkov lives in its own venv (`make test` builds .venv-checkov): it pins packaging<24,
+    which the Pulumi SDK (packaging>=26) cannot share."""
+    for executable in (ROOT / ".venv-checkov" / "bin" / "checkov", Path(sys.executable).parent / "checkov"):
+        if executable.is_file():
+            return [str(executable)]
+    raise AssertionError("checkov not found: run `make test` (it installs requirements-checkov.txt)")
 
 
 @pytest.fixture(scope="module")
