@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_azure_native.network as network
 
-from components.common import child_opts
+from components.common import child_opts, standard_public_ip
 from stacks.config import AccessConfig
 
 DENY_ALL_PRIORITY = 4096
@@ -162,16 +162,7 @@ class Network(pulumi.ComponentResource):
             address_prefix=args.bastion_subnet,
             opts=child_opts(self, depends_on=[self.subnet]),
         )
-        ip = network.PublicIPAddress(
-            f"{name}-bastion-pip",
-            public_ip_address_name=f"{name}-bastion-pip",
-            resource_group_name=args.resource_group_name,
-            location=args.location,
-            sku=network.PublicIPAddressSkuArgs(name="Standard"),
-            public_ip_allocation_method="Static",
-            tags=tags,
-            opts=child_opts(self),
-        )
+        ip = standard_public_ip(f"{name}-bastion-pip", args.resource_group_name, args.location, tags, self)
         # Standard SKU: native-client tunnelling (`az network bastion ssh/tunnel`) for
         # SSH, RDP and the JupyterHub port.
         return network.BastionHost(

@@ -13,7 +13,7 @@ import pulumi_azure_native.devtestlab as devtestlab
 import pulumi_azure_native.network as network
 import pulumi_random as random
 
-from components.common import child_opts
+from components.common import child_opts, standard_public_ip
 from stacks.config import AutoShutdownConfig, ImageConfig
 from stacks.images import IMAGES, PUBLISHER, ImageSpec, is_gpu_size, trusted_launch_supported
 
@@ -104,16 +104,7 @@ class Workstation(pulumi.ComponentResource):
 
         public_ip = None
         if args.public_ip_enabled:
-            public_ip = network.PublicIPAddress(
-                f"{name}-pip",
-                public_ip_address_name=f"{name}-pip",
-                resource_group_name=args.resource_group_name,
-                location=args.location,
-                sku=network.PublicIPAddressSkuArgs(name="Standard"),
-                public_ip_allocation_method="Static",
-                tags=tags,
-                opts=child_opts(self),
-            )
+            public_ip = standard_public_ip(f"{name}-pip", args.resource_group_name, args.location, tags, self)
         self.nic = network.NetworkInterface(
             f"{name}-nic",
             network_interface_name=f"{name}-nic",

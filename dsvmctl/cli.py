@@ -91,6 +91,15 @@ def _store(directory: Path, state_dir: Path | None) -> Any:
     return StateStore(resolve(directory, state_dir))
 
 
+def _fresh_plan(directory: Path, stack: str, quota_profile: str) -> dict[str, Any]:
+    """The plan document of ``stack`` on an empty fake Azure, errors handled."""
+    from dsvmctl.plan import make_plan
+    from fakeazure import FakeAzure
+
+    with _handled(stack):
+        return make_plan(directory, stack, FakeAzure(quota_profile=quota_profile)).to_json()
+
+
 @app.command()
 def plan(
     stack: StackOption,
@@ -99,12 +108,7 @@ def plan(
     project_dir: ProjectOption = None,
 ) -> None:
     """Plan STACK on an empty fake Azure: resource tree and stack outputs."""
-    from dsvmctl.plan import make_plan
-    from fakeazure import FakeAzure
-
-    directory = project_dir or find_project_dir()
-    with _handled(stack):
-        document = make_plan(directory, stack, FakeAzure(quota_profile=quota_profile)).to_json()
+    document = _fresh_plan(project_dir or find_project_dir(), stack, quota_profile)
     if as_json:
         sys.stdout.write(json.dumps(document, indent=2) + "\n")
         return
@@ -156,15 +160,13 @@ def diff(
 ) -> None:
     """What applying STACK would change: against saved state, or the plan at --base-ref."""
     from dsvmctl import lifecycle
-    from dsvmctl.plan import diff_document, make_plan, plan_at_ref
-    from fakeazure import FakeAzure
+    from dsvmctl.plan import diff_document, plan_at_ref
 
     directory = project_dir or find_project_dir()
     with _handled(stack):
         if base_ref:
             base = plan_at_ref(directory, stack, base_ref)
-            head = make_plan(directory, stack, FakeAzure(quota_profile=quota_profile)).to_json()
-            document = diff_document(head, base)
+            document = diff_document(_fresh_plan(directory, stack, quota_profile), base)
         else:
             document = lifecycle.preview(directory, stack, _store(directory, state_dir), quota_profile)
     if markdown:
@@ -212,12 +214,8 @@ def arm(
 ) -> None:
     """Export STACK's plan as an ARM template (secrets become securestring parameters)."""
     from dsvmctl.arm import ExportError, export_template, render
-    from dsvmctl.plan import make_plan
-    from fakeazure import FakeAzure
 
-    directory = project_dir or find_project_dir()
-    with _handled(stack):
-        document = make_plan(directory, stack, FakeAzure(quota_profile=quota_profile)).to_json()
+    document = _fresh_plan(project_dir or find_project_dir(), stack, quota_profile)
     try:
         template = export_template(document)
     except ExportError as error:

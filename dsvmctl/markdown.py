@@ -79,12 +79,16 @@ def _group_rows(document: dict[str, Any]) -> list[Row]:
     for r in document["resources"]:
         if r["type"].startswith("dsvm:") or r.get("change", "create") == "same":
             continue
+        reasons = r.get("replaceReasons", [])
+        covered = {reason.split(" ", 1)[0] for reason in reasons}
+        others = [p for p in r.get("changedProperties", []) if p not in covered]
+        details = ", ".join(reasons) + (f"; also {', '.join(others)}" if reasons and others else "")
         key = (
             r["type"],
             _pattern(r["name"], members),
             r.get("change", "create"),
-            ", ".join(r.get("changedProperties", [])),
-            ", ".join(r.get("replaceReasons", [])),
+            ", ".join(others),
+            details if reasons else "",
             " / ".join(r.get("errors", [])),
         )
         groups[key].append(r)
@@ -133,6 +137,10 @@ def render(document: dict[str, Any], title: str | None = None) -> str:
             )
     else:
         lines.append("No changes.")
+    kept = [r for r in document["resources"] if r.get("kept")]
+    if kept:
+        lines += ["", "💾 Data kept: " + ", ".join(f"`{r['name']}` ({r['kept']})" for r in kept[:MAX_NAMES])
+                  + (f" +{len(kept) - MAX_NAMES} more" if len(kept) > MAX_NAMES else "")]
     same = document["changes"].get("same", 0)
     if same:
         lines += ["", f"{same} resource(s) unchanged."]

@@ -415,3 +415,10 @@ def test_unknown_component_package_raises() -> None:
     with pytest.raises(Exception, match="other:components:Thing") as error:
         run_program(lambda: {"x": Foreign().urn}, FakeAzure())
     assert isinstance(error.value, FakeAzureError) or "does not emulate" in str(error.value)
+
+
+def test_the_program_replaces_every_vm_property_azure_refuses_to_update() -> None:
+    from components.workstation import VM_REPLACE_ON_CHANGES
+    from fakeazure.providers.compute import VirtualMachine
+
+    assert VirtualMachine.update_refused <= set(VM_REPLACE_ON_CHANGES)
