@@ -65,6 +65,7 @@ from fakeazure.catalog import (
     DsvmImage,
     find_image,
 )
+from fakeazure.paths import get_path
 
 CURRENCY = "USD"
 WORKDAY_START = 8  # hour of day the member starts the VM (local time of the schedule)
@@ -134,7 +135,7 @@ class Stack:
         self.resources = list(resources)
         self._schedules: dict[str, Resource] = {}
         for r in self.resources:
-            target = _dig(r, "inputs.targetResourceId")
+            target = get_path(r, "inputs.targetResourceId")
             if r.get("type") == SCHEDULE and isinstance(target, str):
                 self._schedules[target.lower()] = r  # ARM ids compare case-insensitively
 
@@ -145,14 +146,6 @@ class Stack:
 
 Pricer = Callable[[Resource, Stack], list[Line]]
 RunningHoursRule = Callable[[Resource, Stack], Hours]
-
-
-def _dig(value: Any, path: str, default: Any = None) -> Any:
-    for key in path.split("."):
-        if not isinstance(value, Mapping) or key not in value:
-            return default
-        value = value[key]
-    return default if value is None else value
 
 
 def _label(resource: Resource) -> str:
@@ -170,16 +163,16 @@ def workday_hours(shutdown: str) -> float:
 def vm_running_hours(vm: Resource, stack: Stack) -> Hours:
     """A VM's running hours: workdays until its enabled auto-shutdown, else always on."""
     schedule = stack.shutdown_schedule(vm.get("id"))
-    if schedule is None or _dig(schedule, "inputs.status", "Disabled") != "Enabled":
+    if schedule is None or get_path(schedule, "inputs.status", "Disabled") != "Enabled":
         reason = "no auto-shutdown schedule" if schedule is None else "auto-shutdown disabled"
         return Hours(HOURS_PER_MONTH, f"{reason}: always on, {HOURS_PER_MONTH} h/month")
-    time = str(_dig(schedule, "inputs.dailyRecurrence.time", ""))
+    time = str(get_path(schedule, "inputs.dailyRecurrence.time", ""))
     try:
         per_day = workday_hours(time)
     except ValueError as e:
         raise ValueError(f"{_label(schedule)}: {e}") from None
     hours = min(HOURS_PER_MONTH, per_day * WORKDAYS_PER_MONTH)
-    zone = _dig(schedule, "inputs.timeZoneId", "")
+    zone = get_path(schedule, "inputs.timeZoneId", "")
     return Hours(
         hours,
         f"{hours:g} h/month: started {WORKDAY_START:02d}:00 on {WORKDAYS_PER_MONTH} workdays, "
@@ -210,7 +203,7 @@ def compute_line(resource: Resource, vm_size: object, image: DsvmImage, hours: H
 
 
 def _image(resource: Resource) -> DsvmImage:
-    ref = _dig(resource, "inputs.storageProfile.imageReference", {})
+    ref = get_path(resource, "inputs.storageProfile.imageReference", {})
     image = find_image(str(ref.get("publisher", "")), str(ref.get("offer", "")), str(ref.get("sku", "")))
     if image is None:
         raise ValueError(f"{_label(resource)}: image {ref} is not a DSVM image in fakeazure.catalog")
@@ -235,24 +228,24 @@ def price_vm(vm: Resource, stack: Stack) -> list[Line]:
     The OS disk is no resource of its own: its line carries the VM's urn, name and type.
     """
     image = _image(vm)
-    lines = [compute_line(vm, _dig(vm, "inputs.hardwareProfile.vmSize"), image, vm_running_hours(vm, stack))]
-    os_disk = _dig(vm, "inputs.storageProfile.osDisk", {})
+    lines = [compute_line(vm, get_path(vm, "inputs.hardwareProfile.vmSize"), image, vm_running_hours(vm, stack))]
+    os_disk = get_path(vm, "inputs.storageProfile.osDisk", {})
     size = os_disk.get("diskSizeGB")
     unconfirmed = "" if image.os_disk_confirmed else " (unconfirmed)"
     source = "" if size is not None else f"{image.key} image default size{unconfirmed}; "
-    sku = _dig(os_disk, "managedDisk.storageAccountType", "Premium_LRS")
+    sku = get_path(os_disk, "managedDisk.storageAccountType", "Premium_LRS")
     lines.append(disk_line(vm, "OS disk", size if size is not None else image.os_disk_gib, sku, source))
-    for disk in _dig(vm, "inputs.storageProfile.dataDisks", []):
+    for disk in get_path(vm, "inputs.storageProfile.dataDisks", []):
         if disk.get("createOption") != "Attach":  # attached disks are their own Disk resources
-            sku = _dig(disk, "managedDisk.storageAccountType", "Premium_LRS")
+            sku = get_path(disk, "managedDisk.storageAccountType", "Premium_LRS")
             lines.append(disk_line(vm, f"data disk (lun {disk.get('lun')})", disk.get("diskSizeGB"), sku))
     return lines
 
 
 def price_disk(disk: Resource, stack: Stack) -> list[Line]:
     """A managed disk resource (data disk): always billed."""
-    sku = _dig(disk, "inputs.sku.name", "Standard_LRS")  # ARM's default SKU
-    return [disk_line(disk, "disk", _dig(disk, "inputs.diskSizeGB"), sku)]
+    sku = get_path(disk, "inputs.sku.name", "Standard_LRS")  # ARM's default SKU
+    return [disk_line(disk, "disk", get_path(disk, "inputs.diskSizeGB"), sku)]
 
 
 def _hourly_line(resource: Resource, item: str, usd_per_hour: float, note: str) -> Line:
@@ -262,7 +255,7 @@ def _hourly_line(resource: Resource, item: str, usd_per_hour: float, note: str) 
 
 def price_public_ip(ip: Resource, stack: Stack) -> list[Line]:
     """A public IPv4 address: per hour, attached or not."""
-    sku = str(_dig(ip, "inputs.sku.name", "Basic"))  # ARM's default SKU
+    sku = str(get_path(ip, "inputs.sku.name", "Basic"))  # ARM's default SKU
     price = PUBLIC_IP_PRICES.get(sku)
     if price is None:
         raise ValueError(f"{_label(ip)}: public IP SKU '{sku}' has no price in fakeazure.catalog.PUBLIC_IP_PRICES")
@@ -271,11 +264,12 @@ def price_public_ip(ip: Resource, stack: Stack) -> list[Line]:
 
 def price_bastion(bastion: Resource, stack: Stack) -> list[Line]:
     """Azure Bastion: per deployment-hour by SKU, plus scale units beyond the included ones."""
-    sku = str(_dig(bastion, "inputs.sku.name", "Basic"))  # ARM's default SKU
+    sku = str(get_path(bastion, "inputs.sku.name", "Basic"))  # ARM's default SKU
     price = BASTION_PRICES.get(sku)
     if price is None:
         raise ValueError(f"{_label(bastion)}: Bastion SKU '{sku}' has no price in fakeazure.catalog.BASTION_PRICES")
-    extra = max(0, int(_dig(bastion, "inputs.scaleUnits", BASTION_INCLUDED_SCALE_UNITS)) - BASTION_INCLUDED_SCALE_UNITS)
+    units_asked = int(get_path(bastion, "inputs.scaleUnits", BASTION_INCLUDED_SCALE_UNITS))
+    extra = max(0, units_asked - BASTION_INCLUDED_SCALE_UNITS)
     hourly = price.usd + extra * BASTION_EXTRA_SCALE_UNIT.usd
     units = f", {extra} extra scale unit(s)" if extra else ""
     return [_hourly_line(bastion, f"{sku} Bastion{units}", hourly, "; outbound data not modelled")]
@@ -283,11 +277,11 @@ def price_bastion(bastion: Resource, stack: Stack) -> list[Line]:
 
 def price_storage_account(account: Resource, stack: Stack) -> list[Line]:
     """A storage account: hot blob storage on ``ASSUMED_BLOB_GIB`` stored (the plan cannot know)."""
-    sku = str(_dig(account, "inputs.sku.name"))
+    sku = str(get_path(account, "inputs.sku.name"))
     price = BLOB_HOT_PRICES.get(sku)
     if price is None:
         raise ValueError(f"{_label(account)}: storage SKU '{sku}' has no price in fakeazure.catalog.BLOB_HOT_PRICES")
-    tier = str(_dig(account, "inputs.accessTier", "Hot"))
+    tier = str(get_path(account, "inputs.accessTier", "Hot"))
     tier_note = "" if tier == "Hot" else f" (accessTier {tier} priced as Hot)"
     monthly = price.usd * ASSUMED_BLOB_GIB
     return [

@@ -15,7 +15,8 @@ def split_path(path: str) -> list[str | int]:
 
 
 def get_path(data: Any, path: str, default: Any = None) -> Any:
-    """The value at ``path``, or ``default`` where any step is missing."""
+    """The value at ``path``, or ``default`` where any step is missing or the value is null
+    (ARM treats a null property as an absent one)."""
     node = data
     for part in split_path(path):
         if isinstance(node, list) and isinstance(part, int) and part < len(node):
@@ -24,7 +25,7 @@ def get_path(data: Any, path: str, default: Any = None) -> Any:
         if not (isinstance(node, dict) and isinstance(part, str) and part in node):
             return default
         node = node[part]
-    return node
+    return default if node is None else node
 
 
 def set_path(data: Any, path: str, value: Any) -> bool:

@@ -12,6 +12,7 @@ import re
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from fakeazure.backend import stable_suffix
+from fakeazure.paths import get_path
 
 if TYPE_CHECKING:
     from fakeazure.backend import ArmResource, FakeAzure
@@ -79,11 +80,5 @@ class ResourceType:
         return {}
 
 
-def dig(data: Any, path: str, default: Any = None) -> Any:
-    """Read ``a.b.c`` from nested dicts; missing keys give ``default``."""
-    current = data
-    for part in path.split("."):
-        if not isinstance(current, dict) or part not in current:
-            return default
-        current = current[part]
-    return current
+# Providers read nested inputs with `dig(inputs, "a.b.c", default)`.
+dig = get_path
