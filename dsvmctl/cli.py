@@ -91,6 +91,14 @@ def _store(directory: Path, state_dir: Path | None) -> Any:
     return StateStore(resolve(directory, state_dir))
 
 
+def _cost_text(cost: dict[str, Any]) -> str:
+    text = f"estimated ${cost['monthly']:,.2f}/month (always-on ${cost['alwaysOnMonthly']:,.2f})"
+    delta = cost.get("delta")
+    if delta is not None:
+        text += f", change {delta['monthly']:+,.2f}/month"
+    return text
+
+
 def _fresh_plan(directory: Path, stack: str, quota_profile: str) -> dict[str, Any]:
     """The plan document of ``stack`` on an empty fake Azure, errors handled."""
     from dsvmctl.plan import make_plan
@@ -117,7 +125,7 @@ def plan(
     console.print_json(json.dumps(document["outputs"]))
     console.print(
         f"[bold]{document['changes']['create']} resources to create[/] "
-        f"(offline plan on fakeazure, quota profile {quota_profile})"
+        f"(offline plan on fakeazure, quota profile {quota_profile}); {_cost_text(document['cost'])}"
     )
 
 
@@ -181,7 +189,7 @@ def diff(
         counts = document["changes"]
         console.print(
             f"[bold]+{counts['create']} ~{counts['update']} ±{counts['replace']} -{counts['delete']}[/] "
-            f"({counts['same']} unchanged)"
+            f"({counts['same']} unchanged); {_cost_text(document['cost'])}"
         )
         for error in document["errors"]:
             console.print(f"[bold red]refused:[/] {error['message']}")

@@ -290,6 +290,13 @@ def run_program(
     try:
         body()
     finally:
+        # A failed run leaves the program's other outputs pending: cancel them before closing
+        # the loop, or asyncio reports each as "destroyed but pending".
+        pending = asyncio.all_tasks(loop)
+        for task in pending:
+            task.cancel()
+        if pending:
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
         executor.shutdown(wait=True)
         loop.close()
         asyncio.set_event_loop(None)

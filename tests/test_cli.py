@@ -82,6 +82,7 @@ def test_plan_tree_output() -> None:
     assert "azure-native:compute:VirtualMachine alice-vm" in result.output
     assert "protected, retained" in result.output
     assert "resources to create" in result.output
+    assert "estimated $402.46/month (always-on $589.85)" in result.output
 
 
 def test_config_error_exits_2_naming_the_path(tmp_path: Path) -> None:
