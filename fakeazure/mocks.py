@@ -25,8 +25,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
-from google.protobuf import json_format
+from google.protobuf import json_format, struct_pb2
 from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import rpc
+from pulumi.runtime.proto import resource_pb2
 
 from fakeazure.backend import SECRET_MASK, FakeAzure
 from fakeazure.errors import FakeAzureError, UnknownResourceType
@@ -131,16 +133,19 @@ class FakeAzureMocks(pulumi.runtime.Mocks):
 
     def __init__(self, backend: FakeAzure) -> None:
         self.backend = backend
-        # Set by the monitor, per thread, for the registration in progress.
-        self.pending = threading.local()
 
     def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str | None, dict[Any, Any]]:
+        return self.register(args, [])
+
+    def register(
+        self, args: pulumi_mocks.MockResourceArgs, secret_paths: list[str]
+    ) -> tuple[str | None, dict[Any, Any]]:
+        """Create the resource in the backend; outputs at ``secret_paths`` come back as secrets."""
         if not args.custom:
             if not args.typ.startswith(COMPONENT_PACKAGE):
                 raise UnknownResourceType(args.typ)
             return None, {}
         # The backend sees plain values, as Azure does; secrets are re-marked on the outputs.
-        secret_paths = list(getattr(self.pending, "secret_paths", []))
         resource = self.backend.create(
             args.typ, args.name, unwrap_secrets(args.inputs, reveal=True), secret_paths=secret_paths
         )
@@ -164,10 +169,16 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         self.records: dict[str, Registration] = {}
         self._lock = threading.Lock()
 
+    # The base class's RegisterResource and Invoke serialize their answers with
+    # `_sync_await`, which pumps the event loop from inside the call; with the engine
+    # calls run inline (see run_program) that nests one loop pump per pending
+    # registration and overflows the stack on big teams. Our answers are plain JSON
+    # values, so they are serialized synchronously here instead.
+
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - the gRPC method name
-        if request.type == "pulumi:pulumi:Stack":
-            return super().RegisterResource(request)
         urn = self.make_urn(request.parent, request.type, request.name)
+        if request.type == "pulumi:pulumi:Stack":
+            return resource_pb2.RegisterResourceResponse(urn=urn)
         with self._lock:
             if urn in self.records:
                 raise FakeAzureError(f"two resources share the URN {urn}; give them distinct names")
@@ -197,15 +208,33 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 secret_fingerprints={p: fingerprint(get_path(plain, p)) for p in secret_paths},
             )
             self.records[urn] = record
-        self.fake.pending.secret_paths = secret_paths + list(request.additionalSecretOutputs)
-        try:
-            response = super().RegisterResource(request)
-        finally:
-            self.fake.pending.secret_paths = []
-        registered = self.resources[urn]
-        record.id = registered.id or None
-        record.outputs = unwrap_secrets(registered.state)
-        return response
+        args = pulumi_mocks.MockResourceArgs(
+            typ=request.type,
+            name=request.name,
+            inputs=rpc.deserialize_properties(request.object),
+            provider=request.provider,
+            resource_id=request.importId,
+            custom=bool(request.custom),
+        )
+        id_, state = self.fake.register(args, secret_paths + list(request.additionalSecretOutputs))
+        self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(urn, id_ or "", state)
+        record.id = id_
+        record.outputs = unwrap_secrets(state)
+        return resource_pb2.RegisterResourceResponse(urn=urn, id=id_ or "", object=_struct(state))
+
+    def Invoke(self, request: Any) -> Any:  # noqa: N802 - the gRPC method name
+        call = pulumi_mocks.MockCallArgs(
+            token=request.tok, args=rpc.deserialize_properties(request.args), provider=request.provider
+        )
+        result, _ = self.fake.call(call)
+        return resource_pb2.ResourceInvokeResponse(**{"return": _struct(result)})
+
+
+def _struct(value: dict[str, Any]) -> struct_pb2.Struct:
+    """A protobuf Struct of plain JSON values (Pulumi's secret wrappers are plain dicts too)."""
+    message = struct_pb2.Struct()
+    message.update(value)
+    return message
 
 
 class InlineExecutor(ThreadPoolExecutor):

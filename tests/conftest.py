@@ -10,8 +10,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-import hypothesis  # noqa: F401 - imported up front: a late import at session end trips CPython 3.11's
-import pytest  # "AST constructor recursion depth mismatch" after the Pulumi runtime ran in this process
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
