@@ -422,3 +422,13 @@ def test_the_program_replaces_every_vm_property_azure_refuses_to_update() -> Non
     from fakeazure.providers.compute import VirtualMachine
 
     assert VirtualMachine.update_refused <= set(VM_REPLACE_ON_CHANGES)
+
+
+def test_a_100_member_team_plans_with_unique_addresses(run_stack: Any) -> None:
+    # Guards the engine-call plumbing of fakeazure.mocks: nested loop pumps overflowed the
+    # stack at this size, and a thread pool made IP allocation order-dependent.
+    members = [{"username": f"m{i:03d}", "ssh_public_key": ssh_key(f"m{i}")} for i in range(100)]
+    run = run_stack(team_values(members=members, network={"workstation_subnet": "10.50.0.0/22"}))
+    assert len(of_type(run, VM)) == 100
+    ips = [m["private_ip"] for m in run.outputs["members"].values()]
+    assert len(set(ips)) == 100 and run.outputs["members"]["m000"]["private_ip"] == "10.50.0.4"
