@@ -128,3 +128,20 @@ def test_secure_values_stay_opaque(tmp_path: Path) -> None:
     result = runner.invoke(app, ["plan", "--stack", "sec", "--project-dir", str(project), "--json"])
     assert result.exit_code == 0, result.output
     assert "v1:abcdef" not in result.output
+
+
+def test_the_pulumi_entry_point_runs_the_same_program() -> None:
+    """__main__.py, as `pulumi up` runs it: config from the engine, outputs exported."""
+    import runpy
+
+    import pulumi
+
+    from dsvmctl.project import read_stack
+    from fakeazure import FakeAzure, run_program
+
+    config = read_stack(ROOT, "dev").config
+    run = run_program(lambda: runpy.run_path(str(ROOT / "__main__.py")) and {}, FakeAzure(), config=config)
+    assert len([r for r in run.records if r.type == "azure-native:compute:VirtualMachine"]) == 2
+    bad = dict(config, **{"dsvm:members": json.dumps([{"username": "Alice"}])})
+    with pytest.raises(pulumi.RunError, match=r"dsvm:members\[0\].username"):
+        run_program(lambda: runpy.run_path(str(ROOT / "__main__.py")) and {}, FakeAzure(), config=bad)
