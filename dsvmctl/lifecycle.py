@@ -34,20 +34,24 @@ def backend_key(resource: dict[str, Any]) -> str:
     return str(resource["id"]).lower()
 
 
-def preview(project_dir: Path, stack: str, store: StateStore, quota_profile: str = "payg") -> dict[str, Any]:
-    """The diff document of the stack against its saved state (or against nothing)."""
+def _plan_against_state(
+    project_dir: Path, stack: str, store: StateStore, quota_profile: str
+) -> tuple[FakeAzure, dict[str, Any], dict[str, Any]]:
+    """The emulator as ``up`` left it, the stack's plan on it, and the diff between them."""
     saved = store.load(stack)
     backend = saved.backend() if saved else FakeAzure(quota_profile=quota_profile)
     head = make_plan(project_dir, stack, backend).to_json()
-    return diff_document(head, saved.plan if saved else None)
+    return backend, head, diff_document(head, saved.plan if saved else None)
+
+
+def preview(project_dir: Path, stack: str, store: StateStore, quota_profile: str = "payg") -> dict[str, Any]:
+    """The diff document of the stack against its saved state (or against nothing)."""
+    return _plan_against_state(project_dir, stack, store, quota_profile)[2]
 
 
 def up(project_dir: Path, stack: str, store: StateStore, quota_profile: str = "payg") -> dict[str, Any]:
     """Apply the stack to the saved emulator state; returns the diff document it applied."""
-    saved = store.load(stack)
-    backend = saved.backend() if saved else FakeAzure(quota_profile=quota_profile)
-    head = make_plan(project_dir, stack, backend).to_json()
-    document = diff_document(head, saved.plan if saved else None)
+    backend, head, document = _plan_against_state(project_dir, stack, store, quota_profile)
     if document["errors"]:
         raise RefusedChange(document)
     for resource in document["resources"]:
