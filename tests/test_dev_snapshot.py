@@ -1,0 +1,35 @@
+"""The dev stack's plan, pinned: URNs, inputs, outputs and options must not move.
+
+A deployed stack sees a replace when a URN, a create-only input or an option
+changes; refactors must leave this snapshot as it is (only the cost lines may
+differ). An intended change regenerates it with ``DSVM_UPDATE_SNAPSHOT=1`` and
+says why in its commit.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from conftest import ROOT
+
+from dsvmctl.plan import make_plan
+
+SNAPSHOT = Path(__file__).parent / "data" / "dev-plan.snapshot.json"
+
+
+def _without_cost(document: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in document.items() if k not in ("cost", "policy")}
+
+
+def test_dev_plan_matches_the_snapshot() -> None:
+    document = _without_cost(make_plan(ROOT, "dev").to_json())
+    if os.environ.get("DSVM_UPDATE_SNAPSHOT") == "1":
+        SNAPSHOT.write_text(json.dumps(document, indent=1, sort_keys=True) + "\n")
+    expected = json.loads(SNAPSHOT.read_text())
+    assert [r["urn"] for r in document["resources"]] == [r["urn"] for r in expected["resources"]]
+    for got, want in zip(document["resources"], expected["resources"], strict=True):
+        assert got == want, got["urn"]
+    assert document == expected
