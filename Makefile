@@ -1,4 +1,5 @@
-# One venv, reused across runs; rebuilt only when a requirements file changes.
+# One venv, reused across runs; rebuilt only when a requirements file or pyproject.toml changes.
+# The project installs into it as a package (editable), which gives the `dsvmctl` command.
 # checkov (ARM template scanning in the tests) has its own venv: its pins clash with Pulumi's.
 PYTHON ?= python3
 VENV := .venv
@@ -8,7 +9,7 @@ CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 
 .PHONY: plan test
 plan: $(STAMP)  ## set up, then the offline plan of the dev stack on the built-in fake Azure
-	$(VENV)/bin/python -m dsvmctl plan --stack $(or $(STACK),dev)
+	$(VENV)/bin/dsvmctl plan --stack $(or $(STACK),dev)
 
 test: $(STAMP) $(CHECKOV_STAMP)  ## set up, then lint, type-check and run the tests
 	$(VENV)/bin/ruff check .
@@ -16,9 +17,10 @@ test: $(STAMP) $(CHECKOV_STAMP)  ## set up, then lint, type-check and run the te
 	$(VENV)/bin/python -m stacks.docs --check
 	$(VENV)/bin/python -m pytest -n 2
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 $(CHECKOV_STAMP): requirements-checkov.txt

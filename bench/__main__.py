@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def measure(members: int, mode: str, replay: Path) -> dict[str, float]:
-    command = [sys.executable, str(ROOT / "bench" / "measure.py"), "--members", str(members), "--mode", mode,
+    command = [sys.executable, "-m", "bench.measure", "--members", str(members), "--mode", mode,
                "--replay", str(replay)]
     done = subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT)
     return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]

@@ -16,23 +16,23 @@ from __future__ import annotations
 import argparse
 import json
 import resource
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
 
 
 def team(members: int) -> dict[str, Any]:
-    from conftest import ssh_key, team_values
+    """The dev stack's config with ``members`` members (the first member's key for all) in a /22."""
+    from dsvmctl.project import read_stack
+    from stacks.config import from_namespaced
 
-    return team_values(
-        members=[{"username": f"m{i:03d}", "ssh_public_key": ssh_key(f"m{i}")} for i in range(members)],
-        network={"workstation_subnet": "10.50.0.0/22"},
-    )
+    values = from_namespaced(read_stack(ROOT, "dev").config)
+    key = values["members"][0]["ssh_public_key"]
+    values["members"] = [{"username": f"m{i:03d}", "ssh_public_key": key} for i in range(members)]
+    values["network"] = {"workstation_subnet": "10.50.0.0/22"}
+    return values
 
 
 def longest_chain(records: list[Any]) -> int:

@@ -9,7 +9,7 @@ import pulumi
 import pulumi_azure_native.network as network
 
 from components.common import child_opts, standard_public_ip
-from stacks.config import AccessConfig
+from components.types import AccessPolicy
 
 DENY_ALL_PRIORITY = 4096
 STORAGE_SERVICE_ENDPOINT = "Microsoft.Storage"
@@ -21,7 +21,7 @@ class NetworkArgs:
 
     resource_group_name: pulumi.Input[str]
     location: str
-    access: AccessConfig
+    access: AccessPolicy
     address_space: str
     workstation_subnet: str
     bastion_subnet: str
@@ -55,10 +55,7 @@ def inbound_rules(args: NetworkArgs) -> list[InboundRule]:
     if args.rstudio_enabled:
         ports.append(("rstudio", 8787))
     sources = allowed_sources(args)
-    return [
-        InboundRule(f"allow-{service}-in", port, 100 + 10 * i, sources)
-        for i, (service, port) in enumerate(ports)
-    ]
+    return [InboundRule(f"allow-{service}-in", port, 100 + 10 * i, sources) for i, (service, port) in enumerate(ports)]
 
 
 def _security_rules(args: NetworkArgs) -> Sequence[network.SecurityRuleArgs]:
@@ -149,9 +146,7 @@ class Network(pulumi.ComponentResource):
         if args.access.mode == "bastion":
             self.bastion = self._bastion(name, args, tags)
             self.bastion_name = self.bastion.name
-        self.register_outputs(
-            {"vnet_id": self.vnet.id, "subnet_id": self.subnet_id, "nsg_id": self.nsg.id}
-        )
+        self.register_outputs({"vnet_id": self.vnet.id, "subnet_id": self.subnet_id, "nsg_id": self.nsg.id})
 
     def _bastion(self, name: str, args: NetworkArgs, tags: dict[str, str]) -> network.BastionHost:
         subnet = network.Subnet(

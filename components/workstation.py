@@ -13,26 +13,10 @@ import pulumi_azure_native.devtestlab as devtestlab
 import pulumi_azure_native.network as network
 import pulumi_random as random
 
+from azurefacts.roles import STORAGE_BLOB_DATA_CONTRIBUTOR, VIRTUAL_MACHINE_USER_LOGIN
 from components.common import child_opts, standard_public_ip
-from stacks.config import AutoShutdownConfig, ImageConfig
-from stacks.images import IMAGES, PUBLISHER, ImageSpec, is_gpu_size, trusted_launch_supported
-
-STORAGE_BLOB_DATA_CONTRIBUTOR = "ba92f5b4-2d11-453d-a403-e96b0029c9fe"
-VIRTUAL_MACHINE_USER_LOGIN = "fb879df8-f326-4884-b1cf-06f3ad86be52"
-DATA_DISK_LUN = 0
-
-# Properties Azure refuses to change on an existing VM (PropertyChangeNotAllowed;
-# pulumi-azure-native #577, #1117): a change must replace the VM. delete_before_replace
-# frees the NIC and the data disk first (#2674), and the data disk survives.
-VM_REPLACE_ON_CHANGES = [
-    "osProfile.computerName",
-    "osProfile.adminUsername",
-    "osProfile.adminPassword",
-    "osProfile.customData",
-    "storageProfile.imageReference",
-    "storageProfile.osDisk.createOption",
-    "securityProfile.securityType",
-]
+from components.types import ImageReference, ShutdownSchedule
+from components.vm_profile import VM_REPLACE_ON_CHANGES, VmProfile
 
 # Characters safe inside cloud-init YAML and chpasswd (no ':' or quotes).
 _PASSWORD_SPECIALS = "!#%*-_=+?"
@@ -47,11 +31,11 @@ class WorkstationArgs:
     subscription_id: pulumi.Input[str]
     username: str
     vm_size: str
-    image: ImageConfig
+    image: ImageReference
     subnet_id: pulumi.Input[str]
     data_disk_id: pulumi.Input[str]
     storage_container_id: pulumi.Input[str]
-    auto_shutdown: AutoShutdownConfig
+    auto_shutdown: ShutdownSchedule
     ssh_public_key: str | None = None
     public_ip_enabled: bool = False
     entra_login_enabled: bool = False
@@ -97,8 +81,7 @@ class Workstation(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: WorkstationArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("dsvm:components:Workstation", name, None, opts)
-        spec = IMAGES[args.image.os]
-        windows = spec.os_type == "Windows"
+        windows = args.image.is_windows
         tags = dict(args.tags)
         vm_name = f"{name}-vm"
 
@@ -131,44 +114,23 @@ class Workstation(pulumi.ComponentResource):
             override_special=_PASSWORD_SPECIALS,
             opts=child_opts(self),
         )
+        profile = self._profile(args, windows)
         self.vm = compute.VirtualMachine(
             vm_name,
             vm_name=vm_name,
             resource_group_name=args.resource_group_name,
             location=args.location,
             hardware_profile=compute.HardwareProfileArgs(vm_size=args.vm_size),
-            storage_profile=compute.StorageProfileArgs(
-                image_reference=compute.ImageReferenceArgs(
-                    publisher=PUBLISHER, offer=spec.offer, sku=spec.sku, version=args.image.version
-                ),
-                os_disk=compute.OSDiskArgs(
-                    name=f"{vm_name}-osdisk",
-                    create_option="FromImage",
-                    caching="ReadWrite",
-                    delete_option="Delete",
-                    managed_disk=compute.ManagedDiskParametersArgs(storage_account_type="Premium_LRS"),
-                ),
-                data_disks=[
-                    compute.DataDiskArgs(
-                        lun=DATA_DISK_LUN,
-                        create_option="Attach",
-                        caching="ReadOnly",
-                        delete_option="Detach",
-                        managed_disk=compute.ManagedDiskParametersArgs(id=args.data_disk_id),
-                    )
-                ],
-            ),
-            os_profile=self._os_profile(args, windows),
+            storage_profile=profile.vm_storage_profile(f"{vm_name}-osdisk", [args.data_disk_id]),
+            os_profile=profile.vm_os_profile(computer_name=args.username),
             network_profile=compute.NetworkProfileArgs(
                 network_interfaces=[
                     compute.NetworkInterfaceReferenceArgs(id=self.nic.id, primary=True, delete_option="Detach")
                 ]
             ),
-            security_profile=self._security_profile(args, spec),
-            identity=compute.VirtualMachineIdentityArgs(type="SystemAssigned"),
-            diagnostics_profile=compute.DiagnosticsProfileArgs(
-                boot_diagnostics=compute.BootDiagnosticsArgs(enabled=True)  # managed storage
-            ),
+            security_profile=profile.security_profile(),
+            identity=profile.vm_identity(),
+            diagnostics_profile=profile.diagnostics_profile(),
             tags=tags,
             opts=child_opts(
                 self,
@@ -213,57 +175,22 @@ class Workstation(pulumi.ComponentResource):
         )
         self.public_ip = public_ip.ip_address if public_ip else None
         self.local_password = pulumi.Output.secret(self.password.result)
-        self.register_outputs(
-            {"vm_id": self.vm_id, "private_ip": self.private_ip, "principal_id": self.principal_id}
-        )
+        self.register_outputs({"vm_id": self.vm_id, "private_ip": self.private_ip, "principal_id": self.principal_id})
 
-    def _os_profile(self, args: WorkstationArgs, windows: bool) -> compute.OSProfileArgs:
-        # Extensions run as root/SYSTEM: whoever may write one can run code on the VM. Allowed
-        # only where the program installs one itself (Entra ID SSH login on Linux).
-        allow_extensions = args.entra_login_enabled and not windows
-        if windows:
-            return compute.OSProfileArgs(
-                computer_name=args.username,
-                admin_username=args.username,
-                admin_password=pulumi.Output.secret(self.password.result),
-                allow_extension_operations=allow_extensions,
-                windows_configuration=compute.WindowsConfigurationArgs(
-                    enable_automatic_updates=True, provision_vm_agent=True
-                ),
-            )
-        return compute.OSProfileArgs(
-            computer_name=args.username,
+    def _profile(self, args: WorkstationArgs, windows: bool) -> VmProfile:
+        """The shared VM profile with this workstation's user, key and generated password."""
+        password = pulumi.Output.secret(self.password.result)
+        return VmProfile(
             admin_username=args.username,
-            custom_data=pulumi.Output.secret(
-                self.password.result.apply(lambda pw: cloud_init(args.username, pw))
-            ),
-            allow_extension_operations=allow_extensions,
-            linux_configuration=compute.LinuxConfigurationArgs(
-                disable_password_authentication=True,
-                provision_vm_agent=True,
-                ssh=compute.SshConfigurationArgs(
-                    public_keys=[
-                        compute.SshPublicKeyArgs(
-                            path=f"/home/{args.username}/.ssh/authorized_keys",
-                            key_data=args.ssh_public_key,
-                        )
-                    ]
-                ),
-            ),
-        )
-
-    @staticmethod
-    def _security_profile(args: WorkstationArgs, spec: ImageSpec) -> compute.SecurityProfileArgs:
-        if not trusted_launch_supported(spec, args.vm_size):
-            return compute.SecurityProfileArgs(encryption_at_host=True)
-        return compute.SecurityProfileArgs(
-            encryption_at_host=True,
-            security_type="TrustedLaunch",
-            uefi_settings=compute.UefiSettingsArgs(
-                # Secure Boot refuses the unsigned NVIDIA kernel module of the DSVM images.
-                secure_boot_enabled=not is_gpu_size(args.vm_size),
-                v_tpm_enabled=True,
-            ),
+            image=args.image,
+            security_size=args.vm_size,
+            ssh_public_keys=[args.ssh_public_key] if args.ssh_public_key and not windows else [],
+            admin_password=password if windows else None,
+            custom_data=None
+            if windows
+            else pulumi.Output.secret(self.password.result.apply(lambda pw: cloud_init(args.username, pw))),
+            # Extensions run as root/SYSTEM: allowed only for Entra ID SSH login's own extension.
+            allow_extensions=args.entra_login_enabled and not windows,
         )
 
     def _entra_login(self, name: str, args: WorkstationArgs, vm_name: str, tags: dict[str, str]) -> None:

@@ -6,16 +6,17 @@ deployment template; ``render(template)`` gives its canonical JSON text.
 What goes in, and how:
 
 - Only ARM resources: ``dsvm:`` components (no id) and non-ARM types such as
-  ``random:`` passwords (``ResourceType.is_arm`` false) are left out. The
+  ``random:`` passwords (not ``azure-native``) are left out. The
   resource group is left out too: it is a subscription-scoped resource and
   this is a resource-group-scoped template (deploy it with
   ``az deployment group create --resource-group <rg>``).
 - Each resource: ``type`` and name from its ARM id (nested types keep the full
   type and the ``parent/child`` name form, e.g. ``vnet/subnet``,
-  ``account/default/container``), ``apiVersion`` from ``API_VERSIONS``,
+  ``account/default/container``), ``apiVersion`` the pinned azure-native SDK sends
+  (``azurefacts.resource_types``),
   ``location`` and ``tags``, ``sku``/``kind``/``identity``/``zones`` at the top
   level, ``properties`` = the remaining inputs minus the path parameters (which
-  fakeazure's ``ResourceType`` metadata names: ``resourceGroupName``, the name
+  ``azurefacts.resource_types`` metadata names: ``resourceGroupName``, the name
   input, the parent name inputs). Sub-resources the SDK flattens (NSG rules, IP
   configurations, VM NIC references) get their ``properties`` object back.
 - Role assignments are extension resources: their ``scope`` becomes the
@@ -43,47 +44,32 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from fakeazure.providers import RESOURCE_TYPES
-from fakeazure.providers.base import ResourceType
+from azurefacts.resource_types import RESOURCE_TYPES, ResourceFacts, SdkNotFoundError
+from dsvmctl.arm_paths import (
+    TOP_LEVEL_KEYS,
+    ArmId,
+    arm_path,
+    camel,
+    find_computed,
+    nest,
+    parse_arm_id,
+    pascal,
+    quote,
+    relative,
+    rename,
+)
 
 SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"
 CONTENT_VERSION = "1.0.0.0"
 SECRET = "[secret]"
 
-# One recent GA apiVersion per ARM type the program deploys (Microsoft Learn, "Bicep/ARM template
-# reference" of each type). A type missing here is an error, not a template without apiVersion.
-API_VERSIONS: dict[str, str] = {
-    # Compute RP: VMs and their extensions share the compute API version line.
-    "Microsoft.Compute/virtualMachines": "2024-07-01",
-    "Microsoft.Compute/virtualMachines/extensions": "2024-07-01",
-    # Managed disks have their own version line (Disk RP: 2024-03-02); 2024-07-01 has no disks.
-    "Microsoft.Compute/disks": "2024-03-02",
-    # Network RP 2024-05-01: every network type shares one version line.
-    "Microsoft.Network/virtualNetworks": "2024-05-01",
-    "Microsoft.Network/virtualNetworks/subnets": "2024-05-01",
-    "Microsoft.Network/networkSecurityGroups": "2024-05-01",
-    "Microsoft.Network/publicIPAddresses": "2024-05-01",
-    "Microsoft.Network/networkInterfaces": "2024-05-01",
-    "Microsoft.Network/bastionHosts": "2024-05-01",
-    # Storage RP 2023-05-01: account, blob service and containers.
-    "Microsoft.Storage/storageAccounts": "2023-05-01",
-    "Microsoft.Storage/storageAccounts/blobServices": "2023-05-01",
-    "Microsoft.Storage/storageAccounts/blobServices/containers": "2023-05-01",
-    # DevTest Labs: the only GA version of the VM auto-shutdown schedule.
-    "Microsoft.DevTestLab/schedules": "2018-09-15",
-    # Authorization: role assignments (extension resource, scoped with the top-level `scope`).
-    "Microsoft.Authorization/roleAssignments": "2022-04-01",
-}
-# Microsoft.Resources/resourceGroups (2024-03-01) is subscription-scoped and deliberately absent:
-# the template is resource-group-scoped, the group is the deployment's target.
+# Microsoft.Resources/resourceGroups is subscription-scoped and deliberately left out: the template is
+# resource-group-scoped, the group is the deployment's target.
 RESOURCE_GROUP_TYPE = "Microsoft.Resources/resourceGroups"
 
-# Inputs ARM keeps beside `properties` (ARM resource envelope), in template order.
-TOP_LEVEL_KEYS = ("sku", "kind", "identity", "zones", "plan", "extendedLocation")
 # Inputs that are neither properties nor envelope keys of the resource body.
 ENVELOPE_INPUTS = frozenset({"resourceGroupName", "location", "tags"})
 
@@ -100,7 +86,6 @@ FLATTENED: dict[str, tuple[str, ...]] = {
     "Microsoft.Network/bastionHosts": ("ipConfigurations[]",),
     "Microsoft.Compute/virtualMachines": ("networkProfile.networkInterfaces[]",),
 }
-_SUB_RESOURCE_KEYS = frozenset({"id", "name", "etag", "type"})
 
 # Properties the SDK names differently from ARM (x-ms-client-name): SDK path -> ARM key.
 RENAMED: dict[str, dict[str, str]] = {
@@ -113,63 +98,10 @@ RENAMED: dict[str, dict[str, str]] = {
 }
 
 _GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
-_SCOPE = re.compile(r"^/subscriptions/(?P<sub>[^/]+)(?:/resourceGroups/(?P<rg>[^/]+))?$", re.IGNORECASE)
-# Computed outputs that are never referenced: bookkeeping, not values a resource consumes.
-_NOT_REFERENCED = frozenset({"id", "name", "type", "provisioningState", "resourceGroupName"})
 
 
 class ExportError(ValueError):
     """The plan cannot be expressed as one resource-group-scoped ARM template."""
-
-
-@dataclass(frozen=True)
-class ArmId:
-    """A parsed ARM id: subscription, resource group (or None) and provider segments."""
-
-    subscription: str
-    resource_group: str | None
-    # One (type, names) per `/providers/` segment: more than one is an extension resource.
-    segments: tuple[tuple[str, tuple[str, ...]], ...]
-
-    @property
-    def arm_type(self) -> str:
-        return self.segments[-1][0] if self.segments else ""
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        return self.segments[-1][1] if self.segments else ()
-
-
-def parse_arm_id(value: str) -> ArmId | None:
-    """``/subscriptions/s[/resourceGroups/g]/providers/NS/t/n[/t2/n2...][/providers/...]``, else None."""
-    if not value.lower().startswith("/subscriptions/"):
-        return None
-    base, *providers = re.split(r"/providers/", value, flags=re.IGNORECASE)
-    scope = _SCOPE.match(base)
-    if scope is None:
-        return None
-    segments: list[tuple[str, tuple[str, ...]]] = []
-    for part in providers:
-        namespace, *rest = part.split("/")
-        if not namespace or not rest or len(rest) % 2 or not all(rest):
-            return None
-        segments.append(("/".join([namespace, *rest[0::2]]), tuple(rest[1::2])))
-    return ArmId(scope["sub"], scope["rg"], tuple(segments))
-
-
-def quote(value: str) -> str:
-    """An ARM expression string literal."""
-    return "'" + value.replace("'", "''") + "'"
-
-
-def _camel(text: str) -> str:
-    words = [w for w in re.split(r"[^A-Za-z0-9]+", text) if w]
-    return "".join(w if i == 0 else w[:1].upper() + w[1:] for i, w in enumerate(words))
-
-
-def _pascal(text: str) -> str:
-    camel = _camel(text)
-    return camel[:1].upper() + camel[1:]
 
 
 @dataclass
@@ -177,7 +109,7 @@ class _Entry:
     """One plan resource that goes into the template."""
 
     plan: dict[str, Any]
-    rtype: ResourceType
+    rtype: ResourceFacts
     arm: ArmId
 
     @property
@@ -252,10 +184,10 @@ class _Exporter:
             dep = self.by_urn.get(urn)
             if dep is None:
                 continue
-            path = _find_computed(dep.plan.get("outputs") or {}, dep.plan.get("inputs") or {}, value)
+            path = find_computed(dep.plan.get("outputs") or {}, dep.plan.get("inputs") or {}, value)
             if path is not None:
-                api = API_VERSIONS[dep.rtype.arm_type]
-                return dep, f"reference({self.entry_expression(dep)}, {quote(api)}, 'full'){_arm_path(path)}"
+                api = dep.rtype.api_version()
+                return dep, f"reference({self.entry_expression(dep)}, {quote(api)}, 'full'){arm_path(path)}"
         return None
 
     # --- values --------------------------------------------------------------------------
@@ -285,9 +217,9 @@ class _Exporter:
 
     def secret_parameter(self, entry: _Entry, path: list[str | int]) -> str:
         """Declare the securestring parameter of one secret leaf; deterministic, unique name."""
-        owner = _camel(str(entry.plan["name"]))
+        owner = camel(str(entry.plan["name"]))
         keys = [str(p) for p in path if isinstance(p, str)]
-        candidates = [owner + _pascal(keys[-1] if keys else "secret"), owner + "".join(_pascal(str(p)) for p in path)]
+        candidates = [owner + pascal(keys[-1] if keys else "secret"), owner + "".join(pascal(str(p)) for p in path)]
         name = next((c for c in candidates if c not in self.parameters), None)
         counter = 2
         while name is None:
@@ -309,17 +241,19 @@ class _Exporter:
     def resource(self, entry: _Entry) -> dict[str, Any]:
         rtype, inputs = entry.rtype, dict(entry.plan.get("inputs") or {})
         arm_type = rtype.arm_type
-        if arm_type not in API_VERSIONS:
-            raise ExportError(f"{entry.plan['type']}: no apiVersion for {arm_type} in dsvmctl.arm.API_VERSIONS")
+        try:
+            api_version = rtype.api_version()
+        except SdkNotFoundError as error:
+            raise ExportError(f"{entry.plan['type']}: no apiVersion: {error}") from None
         refs: set[str] = set()
         path_inputs = {*ENVELOPE_INPUTS, *rtype.parent_inputs, *([rtype.name_input] if rtype.name_input else [])}
         if not rtype.in_resource_group:
             path_inputs.add("scope")  # the id's prefix (role assignments): the template's `scope`, if any
-        body: dict[str, Any] = {"type": arm_type, "apiVersion": API_VERSIONS[arm_type]}
+        body: dict[str, Any] = {"type": arm_type, "apiVersion": api_version}
         scope = self.scope_of(entry)  # extension resource on a resource: ARM's top-level `scope`
         if scope is not None:
             body["scope"] = scope
-            refs.update(i for i in self.by_id if _relative(i) == scope.lower())
+            refs.update(i for i in self.by_id if relative(i) == scope.lower())
         body["name"] = "/".join(entry.arm.names)
         for key in ("location", "tags"):
             if key in inputs:
@@ -334,9 +268,9 @@ class _Exporter:
         }
         # Deepest first: renaming or nesting an outer key must not hide the paths below it.
         for sdk_path, arm_key in sorted(RENAMED.get(arm_type, {}).items(), key=lambda kv: -kv[0].count(".")):
-            properties = _rename(properties, sdk_path.split("."), arm_key)
+            properties = rename(properties, sdk_path.split("."), arm_key)
         for flattened in sorted(FLATTENED.get(arm_type, ()), key=lambda p: -p.count(".")):
-            properties = _nest(properties, flattened.split("."))
+            properties = nest(properties, flattened.split("."))
         body["properties"] = properties
         depends = self.depends_on(entry, refs)
         if depends:
@@ -355,82 +289,9 @@ class _Exporter:
         return [f"[{self.entry_expression(e)}]" for e in self.entries if e.id.lower() in wanted]
 
 
-def _relative(arm_id: str) -> str:
-    """``Microsoft.X/t/n...`` of a resource-group-level id (lower-cased input)."""
-    return arm_id.split("/providers/", 1)[-1]
-
-
-def _find_computed(outputs: Any, inputs: Any, value: str, path: tuple[str | int, ...] = ()) -> list[str | int] | None:
-    """The output path holding ``value`` that the inputs do not set (ARM computed it), else None."""
-    if isinstance(outputs, dict):
-        for key, item in outputs.items():
-            if not path and key in _NOT_REFERENCED:
-                continue
-            sub_inputs = inputs.get(key) if isinstance(inputs, dict) else None
-            found = _find_computed(item, sub_inputs, value, (*path, key))
-            if found is not None:
-                return found
-    elif isinstance(outputs, list):
-        for i, item in enumerate(outputs):
-            sub_inputs = inputs[i] if isinstance(inputs, list) and i < len(inputs) else None
-            found = _find_computed(item, sub_inputs, value, (*path, i))
-            if found is not None:
-                return found
-    elif outputs == value and inputs != value:
-        return list(path)
-    return None
-
-
-def _arm_path(path: list[str | int]) -> str:
-    """An output path as a member access on ``reference(..., 'full')``: envelope keys or ``properties``."""
-    text = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path)
-    return text if path and path[0] in TOP_LEVEL_KEYS else ".properties" + text
-
-
-def _map_path(value: Any, parts: list[str], change: Callable[[Any], Any]) -> Any:
-    """``value`` with ``change`` applied at the SDK path ``parts`` (``a``, ``b[]`` = each item of list ``b``)."""
-    if not parts:
-        return change(value)
-    head, rest = parts[0], parts[1:]
-    key = head.removesuffix("[]")
-    if not isinstance(value, dict) or key not in value:
-        return value
-    item = value[key]
-    if not head.endswith("[]"):
-        return {**value, key: _map_path(item, rest, change)}
-    if not isinstance(item, list):
-        return value
-    return {**value, key: [_map_path(v, rest, change) for v in item]}
-
-
-def _rename(value: Any, parts: list[str], new_key: str) -> Any:
-    """Rename the last key of an SDK path (``a.b[].c``) to its ARM name, keeping the key order."""
-    old_key = parts[-1]
-
-    def rename(node: Any) -> Any:
-        if not isinstance(node, dict):
-            return node
-        return {(new_key if k == old_key else k): v for k, v in node.items()}
-
-    return _map_path(value, parts[:-1], rename)
-
-
-def _nest(value: Any, parts: list[str]) -> Any:
-    """Move a flattened sub-resource's fields (all but id/name/...) under its ``properties``."""
-
-    def nest(node: Any) -> Any:
-        if not isinstance(node, dict):
-            return node
-        inner = {k: v for k, v in node.items() if k not in _SUB_RESOURCE_KEYS}
-        outer = {k: v for k, v in node.items() if k in _SUB_RESOURCE_KEYS}
-        return {**outer, "properties": inner} if inner else outer
-
-    return _map_path(value, parts, nest)
-
-
-def _select(plan: dict[str, Any]) -> list[tuple[dict[str, Any], ResourceType]]:
+def _select(plan: dict[str, Any]) -> list[tuple[dict[str, Any], ResourceFacts]]:
     """The plan's ARM resources other than the resource group, in plan order."""
-    selected: list[tuple[dict[str, Any], ResourceType]] = []
+    selected: list[tuple[dict[str, Any], ResourceFacts]] = []
     for resource in plan.get("resources") or []:
         token = str(resource.get("type", ""))
         if token.startswith("dsvm:") or not resource.get("id"):
@@ -438,13 +299,13 @@ def _select(plan: dict[str, Any]) -> list[tuple[dict[str, Any], ResourceType]]:
         rtype = RESOURCE_TYPES.get(token)
         if rtype is None:
             raise ExportError(f"{resource.get('urn')}: unknown resource type {token}")
-        if not rtype.is_arm or rtype.arm_type == RESOURCE_GROUP_TYPE:
+        if not rtype.is_azure or rtype.arm_type == RESOURCE_GROUP_TYPE:
             continue
         selected.append((resource, rtype))
     return selected
 
 
-def _deployment_scope(selected: list[tuple[dict[str, Any], ResourceType]]) -> tuple[str, str]:
+def _deployment_scope(selected: list[tuple[dict[str, Any], ResourceFacts]]) -> tuple[str, str]:
     """The one subscription and resource group every selected resource lives in."""
     scopes: set[tuple[str, str]] = set()
     for resource, _ in selected:

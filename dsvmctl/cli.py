@@ -93,6 +93,9 @@ def _store(directory: Path, state_dir: Path | None) -> Any:
 
 def _cost_text(cost: dict[str, Any]) -> str:
     text = f"estimated ${cost['monthly']:,.2f}/month (always-on ${cost['alwaysOnMonthly']:,.2f})"
+    prices = cost.get("prices")
+    if prices:
+        text += f", list prices of {prices['readOn']}"
     delta = cost.get("delta")
     if delta is not None:
         text += f", change {delta['monthly']:+,.2f}/month"

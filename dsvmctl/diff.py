@@ -1,7 +1,7 @@
 """Classify what a plan would do to what runs: create / update / replace / delete / same.
 
 The rules follow how the Pulumi engine and azure-native decide (see
-fakeazure/providers/base.py ``replace_triggers``/``update_refused``):
+azurefacts/resource_types.py ``replace_triggers``/``update_refused``):
 - a change to a path parameter (the resource's name, its parents' names, its
   resource group), to a type's create-only input, or to a path the program lists
   in ``replaceOnChanges`` is a **replace**;
@@ -22,9 +22,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from fakeazure.catalog import normalize_location
-from fakeazure.paths import flatten
-from fakeazure.providers import RESOURCE_TYPES
+from azurefacts.paths import flatten
+from azurefacts.regions import normalize_location
+from azurefacts.resource_types import RESOURCE_TYPES
 
 SECRET = "[secret]"
 DATA_TYPES = frozenset(

@@ -3,7 +3,7 @@
 ``make_plan`` returns the JSON document of DESIGN.md section 5 (``stack``,
 ``kind``, ``resources``, ``outputs``, ``cost``, ``policy``, ``changes``).
 Against a fresh emulator every custom resource is a ``create``; ``cost`` is
-the estimate of dsvmctl/cost.py; ``policy`` stays empty until the policy pack
+the estimate of the ``costs`` package; ``policy`` stays empty until the policy pack
 exists.
 """
 
@@ -27,7 +27,7 @@ class Plan:
     outputs: dict[str, Any]
 
     def to_json(self) -> dict[str, Any]:
-        from dsvmctl.cost import estimate
+        from costs import estimate
 
         custom = [r for r in self.records if r.custom]
         resources = [resource_json(r) for r in self.records]
@@ -87,7 +87,7 @@ def diff_document(head: dict[str, Any], base: dict[str, Any] | None) -> dict[str
     """``head`` (a plan document) with each resource's change against ``base`` (a plan
     document, or None for "nothing exists yet"), the counts, the refused changes and
     the cost delta."""
-    from dsvmctl.cost import delta
+    from costs import delta
     from dsvmctl.diff import diff_plans, errors, summarize
 
     document = dict(head)

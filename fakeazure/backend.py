@@ -29,9 +29,11 @@ import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from fakeazure.catalog import QUOTA_PROFILES, REGIONS, QuotaProfile, normalize_location
-from fakeazure.errors import ArmError, FakeAzureError, UnknownInvoke, UnknownResourceType
-from fakeazure.paths import set_path
+from azurefacts.paths import set_path
+from azurefacts.quotas import QUOTA_PROFILES, QuotaProfile
+from azurefacts.regions import REGIONS, normalize_location
+from fakeazure import errors
+from fakeazure.errors import FakeAzureError, UnknownInvoke, UnknownResourceType
 
 SECRET_MASK = "[secret]"
 
@@ -111,7 +113,7 @@ def stable_uuid(*parts: str) -> str:
 class FakeAzure:
     """One emulated Azure subscription.
 
-    ``quota_profile`` names a ``catalog.QUOTA_PROFILES`` entry (``free`` has zero
+    ``quota_profile`` names a ``azurefacts.quotas.QUOTA_PROFILES`` entry (``free`` has zero
     GPU quota, ``payg`` is the offline plan's default).
     ``taken_storage_account_names`` are names other tenants already own
     (storage account names are global across Azure).
@@ -126,9 +128,7 @@ class FakeAzure:
         client_object_id: str = DEFAULT_CLIENT_OBJECT_ID,
     ) -> None:
         if quota_profile not in QUOTA_PROFILES:
-            raise FakeAzureError(
-                f"unknown quota profile '{quota_profile}'; known: {', '.join(sorted(QUOTA_PROFILES))}"
-            )
+            raise FakeAzureError(f"unknown quota profile '{quota_profile}'; known: {', '.join(sorted(QUOTA_PROFILES))}")
         self.subscription_id = subscription_id
         self.tenant_id = tenant_id
         self.client_object_id = client_object_id
@@ -148,16 +148,12 @@ class FakeAzure:
         arm_id: Any,
         target: str,
         arm_type: str | None = None,
-        code: str = "InvalidResourceReference",
+        code: errors.ErrorCode = errors.invalid_resource_reference,
     ) -> ArmResource:
         """The referenced resource, or ARM's error for a dangling reference."""
         found = self.get(str(arm_id)) if arm_id else None
         if found is None or (arm_type and found.arm_type.lower() != arm_type.lower()):
-            raise ArmError(
-                code,
-                f"Resource {arm_id} referenced by {target} was not found.",
-                target,
-            )
+            raise code(f"Resource {arm_id} referenced by {target} was not found.", target)
         return found
 
     def of_type(self, arm_type: str) -> list[ArmResource]:
@@ -260,29 +256,25 @@ class FakeAzure:
         rg: ArmResource | None = None
         if rtype.in_resource_group:
             if not rg_name:
-                raise ArmError("InvalidParameter", "resourceGroupName is required.", "resourceGroupName")
+                raise errors.invalid_parameter("resourceGroupName is required.", "resourceGroupName")
             rg = self.get(self.resource_group_id(rg_name))
             if rg is None:
-                raise ArmError(
-                    "ResourceGroupNotFound", f"Resource group '{rg_name}' could not be found."
-                )
+                raise errors.resource_group_not_found(f"Resource group '{rg_name}' could not be found.")
         location: str | None = None
         if rtype.has_location:
             raw = inputs.get("location") or (rg.location if rg else None)
             if not raw:
-                raise ArmError("LocationRequired", "The location property is required for this definition.")
+                raise errors.location_required("The location property is required for this definition.")
             location = normalize_location(str(raw))
             if location not in REGIONS and not rtype.in_resource_group:
                 # ARM's code for a resource group (a subscription-level resource).
-                raise ArmError(
-                    "LocationNotAvailableForResourceGroup",
+                raise errors.location_not_available_for_resource_group(
                     f"The provided location '{raw}' is not available for resource group. List of "
                     f"available regions is '{','.join(REGIONS)}'.",
                     "location",
                 )
             if location not in REGIONS:
-                raise ArmError(
-                    "LocationNotAvailableForResourceType",
+                raise errors.location_not_available_for_resource_type(
                     f"The provided location '{raw}' is not available for resource type "
                     f"'{rtype.arm_type}'. List of available regions for the resource type is "
                     f"'{','.join(REGIONS)}'.",
@@ -303,9 +295,7 @@ class FakeAzure:
     def _outputs(self, rtype: ResourceType, resource: ArmResource) -> dict[str, Any]:
         outputs = copy.deepcopy(resource.inputs)
         if rtype.is_arm:
-            outputs.update(
-                {"name": resource.name, "type": resource.arm_type, "provisioningState": "Succeeded"}
-            )
+            outputs.update({"name": resource.name, "type": resource.arm_type, "provisioningState": "Succeeded"})
             if resource.location is not None:
                 outputs["location"] = resource.location
         outputs.update(rtype.compute(self, resource))

@@ -31,10 +31,12 @@ class UnknownInvoke(FakeAzureError):  # noqa: N818 - public name
     """A function (invoke) token the emulator does not model."""
 
     def __init__(self, token: str) -> None:
-        super().__init__(
-            f"fakeazure does not emulate invoke '{token}'; add it to fakeazure/providers/"
-        )
+        super().__init__(f"fakeazure does not emulate invoke '{token}'; add it to fakeazure/providers/")
         self.token = token
+
+
+class UnknownFact(FakeAzureError):  # noqa: N818 - public name
+    """A value (a VM size, an image) that Azure may well know but ``azurefacts`` does not."""
 
 
 class ArmError(Exception):
@@ -56,3 +58,73 @@ class ArmError(Exception):
 
     def __reduce__(self) -> tuple[type[ArmError], tuple[str, str, str | None]]:
         return (ArmError, (self.code, self.message, self.target))
+
+
+class ErrorCode:
+    """A named constructor of one ARM error code: ``invalid_parameter("message", "target")``.
+
+    ``confirmed=False`` marks a code not confirmed from Azure's documentation or a real
+    response: the emulator uses it where Azure refuses the request, but the exact code
+    Azure returns may differ.
+    """
+
+    def __init__(self, code: str, confirmed: bool = True) -> None:
+        self.code = code
+        self.confirmed = confirmed
+        ERROR_CODES[code] = self
+
+    def __call__(self, message: str, target: str | None = None) -> ArmError:
+        return ArmError(self.code, message, target)
+
+    def __repr__(self) -> str:
+        return f"ErrorCode({self.code!r}, confirmed={self.confirmed})"
+
+
+ERROR_CODES: dict[str, ErrorCode] = {}
+
+# Common to every type (ARM's request validation).
+invalid_parameter = ErrorCode("InvalidParameter")
+invalid_request_format = ErrorCode("InvalidRequestFormat")
+bad_request = ErrorCode("BadRequest")
+not_found = ErrorCode("NotFound")
+operation_not_allowed = ErrorCode("OperationNotAllowed")
+property_change_not_allowed = ErrorCode("PropertyChangeNotAllowed")
+invalid_resource_reference = ErrorCode("InvalidResourceReference")
+resource_not_found = ErrorCode("ResourceNotFound")
+resource_group_not_found = ErrorCode("ResourceGroupNotFound")
+invalid_resource_group_name = ErrorCode("InvalidResourceGroupName")
+location_required = ErrorCode("LocationRequired")
+location_not_available_for_resource_group = ErrorCode("LocationNotAvailableForResourceGroup")
+location_not_available_for_resource_type = ErrorCode("LocationNotAvailableForResourceType")
+invalid_values_for_request_parameters = ErrorCode("InvalidValuesForRequestParameters")
+# Microsoft.Compute
+sku_not_available = ErrorCode("SkuNotAvailable")
+platform_image_not_found = ErrorCode("PlatformImageNotFound")
+quota_exceeded = ErrorCode("QuotaExceeded")
+nic_in_use = ErrorCode("NicInUse")
+# Microsoft.Network
+invalid_address_prefix_format = ErrorCode("InvalidAddressPrefixFormat")
+subnet_range_outside_vnet = ErrorCode("NetcfgSubnetRangeOutsideVnet")
+subnet_ranges_overlap = ErrorCode("NetcfgSubnetRangesOverlap")
+subnet_is_full = ErrorCode("SubnetIsFull")
+in_use_subnet_cannot_be_updated = ErrorCode("InUseSubnetCannotBeUpdated")
+security_rule_invalid_priority = ErrorCode("SecurityRuleInvalidPriority")
+security_rule_conflict = ErrorCode("SecurityRuleConflict")
+basic_public_ip_limit = ErrorCode("IPv4BasicSkuPublicIpCountLimitReached")
+public_ip_in_use = ErrorCode("PublicIPAddressInUse")
+bastion_subnet_name = ErrorCode("SubnetNameMustBeAzureBastionSubnet")
+bastion_subnet_size = ErrorCode("BastionHostSubnetSizeInvalid", confirmed=False)
+bastion_public_ip_sku = ErrorCode("BastionHostPublicIpSkuInvalid", confirmed=False)
+# Microsoft.Storage
+account_name_invalid = ErrorCode("AccountNameInvalid")
+storage_account_already_taken = ErrorCode("StorageAccountAlreadyTaken")
+network_acls_validation_failure = ErrorCode("NetworkAclsValidationFailure")
+public_access_not_permitted = ErrorCode("PublicAccessNotPermitted")
+container_operation_failure = ErrorCode("ContainerOperationFailure")
+# Microsoft.Authorization
+invalid_role_assignment_id = ErrorCode("InvalidRoleAssignmentId")
+role_definition_does_not_exist = ErrorCode("RoleDefinitionDoesNotExist")
+invalid_principal_id = ErrorCode("InvalidPrincipalId")
+role_assignment_exists = ErrorCode("RoleAssignmentExists")
+# Microsoft.DevTestLab
+invalid_schedule_name = ErrorCode("InvalidScheduleName", confirmed=False)

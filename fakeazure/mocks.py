@@ -30,9 +30,9 @@ from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import resource_pb2
 
+from azurefacts.paths import get_path, set_path
 from fakeazure.backend import SECRET_MASK, FakeAzure
 from fakeazure.errors import FakeAzureError, UnknownResourceType
-from fakeazure.paths import get_path, set_path
 from fakeazure.providers import RESOURCE_TYPES
 
 SECRET_SIG = "4dabf18193072939515e22adb298388d"
@@ -196,9 +196,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 custom=bool(request.custom),
                 inputs=inputs,
                 depends_on=sorted(set(request.dependencies)),
-                property_dependencies={
-                    k: sorted(set(v.urns)) for k, v in sorted(request.propertyDependencies.items())
-                },
+                property_dependencies={k: sorted(set(v.urns)) for k, v in sorted(request.propertyDependencies.items())},
                 protect=bool(request.protect),
                 retain_on_delete=bool(request.retainOnDelete),
                 replace_on_changes=list(request.replaceOnChanges),

@@ -1,33 +1,24 @@
 """Stack kinds: validate a stack's config, then compose its components.
 
-``build(config, stack)`` dispatches on ``config.kind``; ``read_pulumi_config()``
-collects the stack's namespaced config as the Pulumi engine hands it over.
+``build(config, stack)`` dispatches on ``config.kind`` through the registry in
+``stacks.kinds``; ``read_pulumi_config()`` collects the stack's namespaced
+config as the Pulumi engine hands it over.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from stacks.config import LOCATION_KEY, PROJECT, ConfigError, StackConfig, TeamStackConfig, load_config
+from stacks.config import LOCATION_KEY, PROJECT, ConfigError, StackConfig, load_config
 
 __all__ = ["ConfigError", "build", "load_config", "load_from_pulumi", "read_pulumi_config"]
-
-BUILDERS: dict[str, Callable[[Any, str], dict[str, Any]]] = {}
-
-
-def _team(config: TeamStackConfig, stack: str) -> dict[str, Any]:
-    from stacks.team import build_team
-
-    return build_team(config, stack)
-
-
-BUILDERS["team"] = _team
 
 
 def build(config: StackConfig, stack: str) -> dict[str, Any]:
     """Compose the stack of ``config.kind``; returns its outputs (not yet exported)."""
-    return BUILDERS[config.kind](config, stack)
+    from stacks.kinds import KINDS
+
+    return KINDS[config.kind].build(config, stack)
 
 
 def read_pulumi_config() -> dict[str, Any]:
@@ -42,5 +33,3 @@ def read_pulumi_config() -> dict[str, Any]:
 def load_from_pulumi() -> StackConfig:
     """Read and validate the running stack's config (raises ``ConfigError``)."""
     return load_config(read_pulumi_config())
-
-

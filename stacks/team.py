@@ -11,6 +11,7 @@ import pulumi_azure_native.authorization as authorization
 import pulumi_azure_native.resources as resources
 
 from components import DataDisk, DataDiskArgs, Network, NetworkArgs, Storage, StorageArgs, Workstation, WorkstationArgs
+from components.types import AccessPolicy, ImageReference, ShutdownSchedule
 from stacks.config import PROJECT, TeamStackConfig
 
 SHARED_CONTAINER = "shared"
@@ -53,7 +54,7 @@ def build_team(config: TeamStackConfig, stack: str) -> dict[str, Any]:
         NetworkArgs(
             resource_group_name=rg_name,
             location=config.location,
-            access=config.access,
+            access=AccessPolicy(config.access.mode, tuple(config.access.allowed_cidrs)),
             address_space=config.network.address_space,
             workstation_subnet=config.network.workstation_subnet,
             bastion_subnet=config.network.bastion_subnet,
@@ -78,6 +79,13 @@ def build_team(config: TeamStackConfig, stack: str) -> dict[str, Any]:
         ),
     )
 
+    image = ImageReference.of(config.image.facts, config.image.version)
+    schedule = ShutdownSchedule(
+        enabled=config.auto_shutdown.enabled,
+        time=config.auto_shutdown.time,
+        time_zone=config.auto_shutdown.time_zone,
+        notification_email=config.auto_shutdown.notification_email,
+    )
     members: dict[str, Any] = {}
     for member in config.members:
         disk = DataDisk(
@@ -102,11 +110,11 @@ def build_team(config: TeamStackConfig, stack: str) -> dict[str, Any]:
                 subscription_id=subscription_id,
                 username=member.username,
                 vm_size=member.vm_size or config.vm_size,
-                image=config.image,
+                image=image,
                 subnet_id=net.subnet_id,
                 data_disk_id=disk.disk_id,
                 storage_container_id=store.container_ids[member.container_name],
-                auto_shutdown=config.auto_shutdown,
+                auto_shutdown=schedule,
                 ssh_public_key=member.ssh_public_key,
                 public_ip_enabled=config.access.public_ip_enabled,
                 entra_login_enabled=member.entra_login_enabled,
@@ -146,8 +154,12 @@ def connection_info(
         verb = "rdp" if config.is_windows else "ssh"
         auth = "" if config.is_windows else f" --auth-type ssh-key --username {username} --ssh-key ~/.ssh/id_ed25519"
         info["ssh" if not config.is_windows else "rdp"] = pulumi.Output.concat(
-            f"az network bastion {verb} --name ", net.bastion_name, f" --resource-group {resource_group}",
-            " --target-resource-id ", ws.vm_id, auth,
+            f"az network bastion {verb} --name ",
+            net.bastion_name,
+            f" --resource-group {resource_group}",
+            " --target-resource-id ",
+            ws.vm_id,
+            auth,
         )
     elif config.is_windows:
         info["rdp"] = pulumi.Output.concat(host, ":3389")

@@ -1,46 +1,16 @@
-"""Shared fixtures: a fresh fake Azure per test, and helpers to run programs on it."""
+"""Fixtures: a fresh fake Azure per test, and a runner of stack programs on it.
+
+Helpers shared by the tests (keys, configs, lookups) are in ``tests/helpers.py``.
+"""
 
 from __future__ import annotations
 
-import base64
-import copy
-import hashlib
-import sys
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from fakeazure import FakeAzure, ProgramRun, run_program  # noqa: E402
-
-
-def ssh_key(name: str) -> str:
-    """A well-formed ssh-ed25519 public key line, distinct per name."""
-    blob = b"\x00\x00\x00\x0bssh-ed25519\x00\x00\x00\x20" + hashlib.sha256(name.encode()).digest()
-    return f"ssh-ed25519 {base64.b64encode(blob).decode()} {name}@laptop"
-
-
-def team_values(**overrides: Any) -> dict[str, Any]:
-    """Plain (field name -> value) config of a small valid team stack; overrides replace keys."""
-    values: dict[str, Any] = {
-        "kind": "team",
-        "location": "westeurope",
-        "owner": "data-platform@contoso.com",
-        "cost_center": "CC-1",
-        "access": {"mode": "bastion"},
-        "image": {"os": "ubuntu-2204", "version": "25.05.20"},
-        "members": [
-            {"username": "alice", "ssh_public_key": ssh_key("alice")},
-            {"username": "bob", "ssh_public_key": ssh_key("bob")},
-        ],
-    }
-    values.update(copy.deepcopy(overrides))
-    return values
+from fakeazure import FakeAzure, ProgramRun, run_program
 
 
 @pytest.fixture

@@ -20,7 +20,6 @@ from typing import Any, Literal, Union, get_args, get_origin
 
 import pytest
 import yaml
-from conftest import ROOT
 from jsonschema import Draft202012Validator
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
@@ -28,6 +27,7 @@ from pydantic_core import PydanticUndefined
 from dsvmctl.project import read_stack, stack_names
 from stacks import docs
 from stacks.config import PROJECT, TeamStackConfig, load_config
+from tests.helpers import ROOT
 
 SCHEMA = json.loads((ROOT / "tests" / "data" / "pulumi-project.schema.json").read_text())
 # Types the Pulumi CLI accepts for a project config key (older CLIs refuse "object").
@@ -293,7 +293,9 @@ def test_config_docs_are_up_to_date() -> None:
 
 def test_config_docs_cover_every_model_and_field() -> None:
     text = docs.render()
-    for _path, model in docs.model_sections():
+    from stacks.kinds import KINDS
+
+    for _path, model in (s for kind in KINDS.values() for s in docs.model_sections(kind.config)):
         assert f"({model.__name__})" in text
         for name, field in model.model_fields.items():
             assert " ".join((field.description or "").split()) in text, f"{model.__name__}.{name}"

@@ -3,7 +3,7 @@
 Emulated:
 - RoleAssignment: the name is a GUID (auto-named with a deterministic one);
   the scope must exist (``ResourceNotFound``); the role must be a built-in the
-  catalog knows (``RoleDefinitionDoesNotExist``); the principal id a GUID
+  ``azurefacts.roles`` knows (``RoleDefinitionDoesNotExist``); the principal id a GUID
   (``InvalidPrincipalId``); the same principal, role and scope twice
   (``RoleAssignmentExists``).
 - ``azure-native:authorization:getClientConfig``: the caller's client, object,
@@ -18,9 +18,9 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from azurefacts.roles import ROLE_DEFINITIONS
+from fakeazure import errors
 from fakeazure.backend import stable_uuid
-from fakeazure.catalog import ROLE_DEFINITIONS
-from fakeazure.errors import ArmError
 from fakeazure.providers.base import ResourceType
 
 if TYPE_CHECKING:
@@ -31,16 +31,9 @@ _GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 
 class RoleAssignment(ResourceType):
     token = "azure-native:authorization:RoleAssignment"
-    arm_type = "Microsoft.Authorization/roleAssignments"
-    name_input = "roleAssignmentName"
-    in_resource_group = False
-    # An assignment cannot change who or where: azure-native replaces on principal and scope.
-    create_only = frozenset({"principalId", "scope"})
-    # ARM: RoleAssignmentUpdateNotPermitted when the role of an existing assignment changes.
-    update_refused = frozenset({"roleDefinitionId"})
 
     def resolve_name(self, logical_name: str, inputs: dict[str, Any]) -> str:
-        given = inputs.get(self.name_input)
+        given = inputs.get("roleAssignmentName")
         return str(given) if given else stable_uuid(self.token, logical_name)
 
     def arm_id(self, az: FakeAzure, rg: str | None, name: str, inputs: dict[str, Any]) -> str:
@@ -49,25 +42,22 @@ class RoleAssignment(ResourceType):
     def validate(self, az: FakeAzure, resource: ArmResource) -> None:
         inputs = resource.inputs
         if not _GUID.match(resource.name):
-            raise ArmError(
-                "InvalidRoleAssignmentId",
+            raise errors.invalid_role_assignment_id(
                 f"The role assignment ID '{resource.name}' is not valid. The role assignment ID must be a GUID.",
                 "roleAssignmentName",
             )
         scope = str(inputs.get("scope", ""))
         if scope.rstrip("/").lower() != f"/subscriptions/{az.subscription_id}".lower():
-            az.require(scope, "scope", code="ResourceNotFound")
+            az.require(scope, "scope", code=errors.resource_not_found)
         role_id = str(inputs.get("roleDefinitionId", "")).rsplit("/", 1)[-1].lower()
         if role_id not in ROLE_DEFINITIONS:
-            raise ArmError(
-                "RoleDefinitionDoesNotExist",
+            raise errors.role_definition_does_not_exist(
                 f"The specified role definition with ID '{role_id}' does not exist.",
                 "roleDefinitionId",
             )
         principal = str(inputs.get("principalId", ""))
         if not _GUID.match(principal):
-            raise ArmError(
-                "InvalidPrincipalId",
+            raise errors.invalid_principal_id(
                 f"A valid principal ID must be provided for role assignment: '{principal}'.",
                 "principalId",
             )
@@ -80,7 +70,7 @@ class RoleAssignment(ResourceType):
                 and str(other.inputs.get("roleDefinitionId", "")).rsplit("/", 1)[-1].lower() == role_id
             )
             if same:
-                raise ArmError("RoleAssignmentExists", "The role assignment already exists.", "roleAssignmentName")
+                raise errors.role_assignment_exists("The role assignment already exists.", "roleAssignmentName")
 
 
 def get_client_config(az: FakeAzure, args: dict[str, Any]) -> dict[str, Any]:

@@ -11,22 +11,31 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from azurefacts.paths import get_path
+from azurefacts.resource_types import RESOURCE_TYPES as RESOURCE_FACTS
+from azurefacts.resource_types import ResourceFacts
 from fakeazure.backend import stable_suffix
-from fakeazure.paths import get_path
 
 if TYPE_CHECKING:
     from fakeazure.backend import ArmResource, FakeAzure
 
 
 class ResourceType:
-    """Base of every emulated type; subclasses set the class variables and override hooks."""
+    """Base of every emulated type; subclasses set ``token`` and override hooks.
+
+    How ARM addresses the type and what replaces it or cannot change
+    (``arm_type``, ``name_input``, ``parent_inputs``, ``in_resource_group``,
+    ``has_location``, ``create_only``, ``update_refused``, ``secret_properties``)
+    are Azure facts: they are copied from ``azurefacts.resource_types`` when the
+    subclass is defined, never written here.
+    """
 
     token: ClassVar[str]
+    facts: ClassVar[ResourceFacts]
     arm_type: ClassVar[str] = ""
-    # The input that carries the resource's own name (an ARM path parameter).
     name_input: ClassVar[str | None] = None
-    # Inputs naming the parent segments of the id, in order, with defaults.
     parent_inputs: ClassVar[tuple[str, ...]] = ()
+    # Defaults for parent names the program may omit (e.g. blobServicesName "default").
     parent_defaults: ClassVar[dict[str, str]] = {}
     in_resource_group: ClassVar[bool] = True
     has_location: ClassVar[bool] = False
@@ -34,27 +43,30 @@ class ResourceType:
     # How an unnamed resource is auto-named: "suffix" (logical name + 8 chars),
     # "lower" (lowercase letters/digits, for storage accounts).
     autoname: ClassVar[str] = "suffix"
-    # Input leaves Azure treats as secrets (write-only): when the SDK marks a whole
-    # enclosing object secret, only these are masked in plans and saved state.
     secret_properties: ClassVar[frozenset[str]] = frozenset()
     # Outputs that are secret whatever the inputs (pulumi-random's `result`).
     secret_outputs: ClassVar[frozenset[str]] = frozenset()
-    # Inputs whose change makes azure-native replace the resource, besides the path
-    # parameters (pulumi-azure-native provider/pkg/gen/replacement.go and diff.go).
     create_only: ClassVar[frozenset[str]] = frozenset()
-    # Inputs Azure refuses to change in place (PropertyChangeNotAllowed): azure-native
-    # plans an update that fails at apply time unless the program lists them in
-    # replace_on_changes (pulumi-azure-native #577, #1117).
-    update_refused: ClassVar[frozenset[str]] = frozenset()
+    update_refused: ClassVar[tuple[str, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        facts = RESOURCE_FACTS.get(cls.token)
+        if facts is None:
+            raise TypeError(f"{cls.__name__}: no row for {cls.token} in azurefacts.resource_types")
+        cls.facts = facts
+        cls.arm_type = facts.arm_type
+        cls.name_input = facts.name_input
+        cls.parent_inputs = facts.parent_inputs
+        cls.in_resource_group = facts.in_resource_group
+        cls.has_location = facts.has_location
+        cls.create_only = facts.create_only
+        cls.update_refused = facts.update_refused
+        cls.secret_properties = facts.secret_properties
 
     def replace_triggers(self) -> frozenset[str]:
-        """Inputs whose change replaces the resource: its name, its parents' names, its
-        resource group (ARM path parameters) and ``create_only``."""
-        path = {self.name_input} if self.name_input else set()
-        path |= set(self.parent_inputs)
-        if self.in_resource_group:
-            path.add("resourceGroupName")
-        return frozenset(path) | self.create_only
+        """Inputs whose change replaces the resource (path parameters and ``create_only``)."""
+        return self.facts.replace_triggers()
 
     def resolve_name(self, logical_name: str, inputs: dict[str, Any]) -> str:
         given = inputs.get(self.name_input) if self.name_input else None

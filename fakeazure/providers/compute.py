@@ -5,7 +5,7 @@ Emulated (the ARM code each rejection carries is the one Azure returns):
   ``createOption: Empty`` needs a size.
 - VirtualMachine:
   - size offered in the region (``SkuNotAvailable``);
-  - image exists in the catalog, at that version (``PlatformImageNotFound``);
+  - image exists in ``azurefacts.images``, at that version (``PlatformImageNotFound``);
   - Gen2 image on a Gen1-only size, Trusted Launch on an image or size that
     does not support it, encryption at host on a size without it (``BadRequest``);
   - Windows computer name at most 15 characters and not all digits, Linux at
@@ -21,7 +21,7 @@ Emulated (the ARM code each rejection carries is the one Azure returns):
     the OS disk's name.
 - VirtualMachineExtension: the VM must exist and allow extensions
   (``osProfile.allowExtensionOperations`` not false: ``OperationNotAllowed``); the
-  publisher/type must be one the catalog knows, for the VM's OS.
+  publisher/type must be one the emulator knows, for the VM's OS.
 
 Not emulated: the OS disk as a separate resource, capacity (allocation)
 failures, zones, proximity groups, the guest (cloud-init runs nowhere: its
@@ -32,32 +32,28 @@ from __future__ import annotations
 
 import base64
 import binascii
-import re
-import struct
 from typing import TYPE_CHECKING, Any
 
-from fakeazure.backend import stable_suffix, stable_uuid
-from fakeazure.catalog import (
-    DISK_SKUS,
+from azurefacts.accounts import (
+    LINUX_USERNAME,
     RESERVED_ADMIN_USERNAMES,
-    VM_SIZES,
-    DsvmImage,
-    VmSize,
-    find_image,
+    WINDOWS_ADMIN_USERNAME_MAX,
+    linux_computer_name_problem,
+    windows_computer_name_problem,
 )
-from fakeazure.errors import ArmError
+from azurefacts.disks import DISK_SKUS
+from azurefacts.images import DsvmImage, find_image
+from azurefacts.sizes import VM_SIZES, VmSize
+from fakeazure import errors
+from fakeazure.backend import stable_suffix, stable_uuid
+from fakeazure.errors import UnknownFact
 from fakeazure.providers.base import ResourceType, dig
+from fakeazure.providers.credentials import check_ssh_key, check_windows_password
 from fakeazure.providers.network import NetworkInterface
 
 if TYPE_CHECKING:
     from fakeazure.backend import ArmResource, FakeAzure
 
-_LINUX_USERNAME = re.compile(r"^[a-z_][a-z0-9_.-]{0,63}$", re.IGNORECASE)
-# Azure refuses these Windows passwords outright (Microsoft Learn, 'FAQ for Windows VMs').
-_FORBIDDEN_PASSWORDS = {
-    "abc@123", "iloveyou!", "p@$$w0rd", "p@ssw0rd", "p@ssword123", "pa$$word", "pass@word1",
-    "password!", "password1", "password22",
-}
 # Extensions the emulator knows: (publisher, type) -> OS it runs on.
 KNOWN_EXTENSIONS: dict[tuple[str, str], str] = {
     ("Microsoft.Azure.ActiveDirectory", "AADSSHLoginForLinux"): "Linux",
@@ -69,30 +65,23 @@ KNOWN_EXTENSIONS: dict[tuple[str, str], str] = {
 
 class Disk(ResourceType):
     token = "azure-native:compute:Disk"
-    arm_type = "Microsoft.Compute/disks"
-    name_input = "diskName"
-    has_location = True
-    # How a disk was created (Empty, Copy, FromImage...) cannot change.
-    update_refused = frozenset({"creationData"})
 
     def validate(self, az: FakeAzure, resource: ArmResource) -> None:
         sku_name = dig(resource.inputs, "sku.name", "Standard_LRS")
         sku = DISK_SKUS.get(sku_name)
         if sku is None:
-            raise ArmError(
-                "InvalidParameter",
+            raise errors.invalid_parameter(
                 f"Disk SKU '{sku_name}' is not supported; use one of {', '.join(DISK_SKUS)}.",
                 "sku.name",
             )
         option = dig(resource.inputs, "creationData.createOption")
         if not option:
-            raise ArmError("InvalidParameter", "creationData.createOption is required.", "creationData.createOption")
+            raise errors.invalid_parameter("creationData.createOption is required.", "creationData.createOption")
         size = resource.inputs.get("diskSizeGB")
         if option == "Empty" and size is None:
-            raise ArmError("InvalidParameter", "diskSizeGB is required when createOption is Empty.", "diskSizeGB")
+            raise errors.invalid_parameter("diskSizeGB is required when createOption is Empty.", "diskSizeGB")
         if size is not None and not sku.min_gib <= int(size) <= sku.max_gib:
-            raise ArmError(
-                "InvalidParameter",
+            raise errors.invalid_parameter(
                 f"The specified disk size {int(size)} GB is outside the range allowed for "
                 f"{sku_name} ({sku.min_gib}-{sku.max_gib} GB).",
                 "diskSizeGB",
@@ -102,83 +91,8 @@ class Disk(ResourceType):
         return {"uniqueId": stable_uuid(resource.id.lower()), "diskState": "Unattached"}
 
 
-def _fail(code: str, message: str, target: str) -> ArmError:
-    return ArmError(code, message, target)
-
-
-def _check_ssh_key(key: str, target: str) -> None:
-    """An OpenSSH public key: '<type> <base64 blob> [comment]', the blob naming the same type."""
-    parts = key.strip().split()
-    error = _fail(
-        "InvalidParameter",
-        "The value of parameter linuxConfiguration.ssh.publicKeys.keyData is invalid.",
-        target,
-    )
-    if len(parts) < 2 or parts[0] not in ("ssh-rsa", "ssh-ed25519"):
-        raise error
-    try:
-        blob = base64.b64decode(parts[1], validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise error from exc
-    if len(blob) < 4:
-        raise error
-    (length,) = struct.unpack(">I", blob[:4])
-    if blob[4 : 4 + length].decode(errors="replace") != parts[0]:
-        raise error
-    if parts[0] == "ssh-rsa":
-        # e, n as length-prefixed mpints; Azure requires RSA keys of 2048 bits or more.
-        offset = 4 + length
-        try:
-            (e_len,) = struct.unpack(">I", blob[offset : offset + 4])
-            offset += 4 + e_len
-            (n_len,) = struct.unpack(">I", blob[offset : offset + 4])
-        except struct.error as exc:  # a truncated blob is as malformed as a bad type string
-            raise error from exc
-        n = blob[offset + 4 : offset + 4 + n_len].lstrip(b"\x00")
-        if len(n) * 8 < 2048:
-            raise _fail("InvalidParameter", "SSH RSA keys must be at least 2048 bits long.", target)
-
-
-def _check_windows_password(password: str) -> None:
-    # ARM: "The supplied password must be between 8-123 characters long and must satisfy
-    # at least 3 of password complexity requirements" (lower, upper, digit, special).
-    classes = sum(
-        [
-            any(c.islower() for c in password),
-            any(c.isupper() for c in password),
-            any(c.isdigit() for c in password),
-            any(not c.isalnum() for c in password),
-        ]
-    )
-    if not 8 <= len(password) <= 123 or classes < 3 or password.lower() in _FORBIDDEN_PASSWORDS:
-        raise _fail(
-            "InvalidParameter",
-            "The supplied password must be between 8-123 characters long and must satisfy at "
-            "least 3 of password complexity requirements from the following: 1) Contains an "
-            "uppercase character 2) Contains a lowercase character 3) Contains a numeric digit "
-            "4) Contains a special character 5) Control characters are not allowed",
-            "adminPassword",
-        )
-
-
 class VirtualMachine(ResourceType):
     token = "azure-native:compute:VirtualMachine"
-    arm_type = "Microsoft.Compute/virtualMachines"
-    name_input = "vmName"
-    has_location = True
-    # ARM never returns these (write-only) and azure-native marks them secret.
-    secret_properties = frozenset({"osProfile.adminPassword", "osProfile.customData"})
-    # ARM answers PropertyChangeNotAllowed for these on an existing VM.
-    update_refused = frozenset(
-        {
-            "osProfile.computerName",
-            "osProfile.adminUsername",
-            "osProfile.adminPassword",
-            "osProfile.customData",
-            "storageProfile.imageReference",
-            "storageProfile.osDisk.createOption",
-        }
-    )
 
     def validate(self, az: FakeAzure, resource: ArmResource) -> None:
         inputs = resource.inputs
@@ -191,11 +105,15 @@ class VirtualMachine(ResourceType):
         self._check_quota(az, resource, size)
 
     def _size(self, resource: ArmResource) -> VmSize:
-        name = dig(resource.inputs, "hardwareProfile.vmSize")
-        size = VM_SIZES.get(str(name))
-        if size is None or resource.location not in size.regions:
-            raise _fail(
-                "SkuNotAvailable",
+        name = str(dig(resource.inputs, "hardwareProfile.vmSize"))
+        size = VM_SIZES.get(name)
+        if size is None:
+            raise UnknownFact(
+                f"VM size '{name}' is not in the emulator's facts; add it to azurefacts/sizes.py "
+                "or run against real Azure"
+            )
+        if not size.offered_in(str(resource.location)):
+            raise errors.sku_not_available(
                 f"The requested VM size for resource 'Following SKUs have failed for Capacity "
                 f"Restrictions: {name}' is currently not available in location "
                 f"'{resource.location}'. Please try another size or deploy to a different location.",
@@ -207,10 +125,9 @@ class VirtualMachine(ResourceType):
         ref = dig(resource.inputs, "storageProfile.imageReference") or {}
         image = find_image(ref.get("publisher", ""), ref.get("offer", ""), ref.get("sku", ""))
         version = ref.get("version", "latest")
-        if image is None or (version != "latest" and version not in image.versions):
+        if image is None or (version != "latest" and version not in image.version_names):
             urn = ":".join(str(ref.get(k, "")) for k in ("publisher", "offer", "sku", "version"))
-            raise _fail(
-                "PlatformImageNotFound",
+            raise errors.platform_image_not_found(
                 f"The platform image '{urn}' is not available. Verify that all fields in the "
                 "storage profile are correct.",
                 "imageReference",
@@ -219,9 +136,8 @@ class VirtualMachine(ResourceType):
 
     @staticmethod
     def _check_generation_and_security(inputs: dict[str, Any], size: VmSize, image: DsvmImage) -> None:
-        if image.hyperv_generation not in size.hyperv_generations:
-            raise _fail(
-                "BadRequest",
+        if image.hyperv_generation not in size.generations:
+            raise errors.bad_request(
                 f"The selected VM size '{size.name}' cannot boot Hypervisor Generation "
                 f"'{image.hyperv_generation}'. If this was a Create operation please check that the "
                 "Hypervisor Generation of the Image matches the Hypervisor Generation of the "
@@ -231,15 +147,13 @@ class VirtualMachine(ResourceType):
         security_type = dig(inputs, "securityProfile.securityType")
         if security_type == "TrustedLaunch":
             if not image.trusted_launch:
-                raise _fail(
-                    "BadRequest",
+                raise errors.bad_request(
                     f"The image '{image.offer}:{image.sku}' does not support security type "
                     "'TrustedLaunch' (Generation 1 images cannot use Trusted Launch).",
                     "securityProfile.securityType",
                 )
             if not size.trusted_launch:
-                raise _fail(
-                    "BadRequest",
+                raise errors.bad_request(
                     f"The VM size '{size.name}' is not supported for creation of VMs and Virtual "
                     "Machine Scale Set with 'TrustedLaunch' security type.",
                     "securityProfile.securityType",
@@ -247,14 +161,12 @@ class VirtualMachine(ResourceType):
         elif dig(inputs, "securityProfile.uefiSettings.secureBootEnabled") or dig(
             inputs, "securityProfile.uefiSettings.vTpmEnabled"
         ):
-            raise _fail(
-                "BadRequest",
+            raise errors.bad_request(
                 "uefiSettings can only be set when securityType is TrustedLaunch or ConfidentialVM.",
                 "securityProfile.uefiSettings",
             )
         if dig(inputs, "securityProfile.encryptionAtHost") and not size.encryption_at_host:
-            raise _fail(
-                "BadRequest",
+            raise errors.bad_request(
                 f"Encryption at host is not supported for VM size '{size.name}'.",
                 "securityProfile.encryptionAtHost",
             )
@@ -265,54 +177,51 @@ class VirtualMachine(ResourceType):
         computer_name = str(profile.get("computerName") or resource.name)
         username = str(profile.get("adminUsername") or "")
         windows = image.os_type == "Windows"
-        if windows and (len(computer_name) > 15 or computer_name.isdigit()):
-            raise _fail(
-                "InvalidParameter",
-                "Windows computer name cannot be more than 15 characters long, be entirely "
-                "numeric, or contain the following characters: ` ~ ! @ # $ % ^ & * ( ) = + _ [ ] "
+        problem = (windows_computer_name_problem if windows else linux_computer_name_problem)(computer_name)
+        if problem and windows:
+            raise errors.invalid_parameter(
+                f"Windows computer name '{computer_name}' is {problem}: it cannot be more than 15 characters long, "
+                "be entirely numeric, or contain the following characters: ` ~ ! @ # $ % ^ & * ( ) = + _ [ ] "
                 "{ } \\ | ; : . ' \" , < > / ?.",
                 "osProfile.computerName",
             )
-        if not windows and (len(computer_name) > 64 or not re.match(r"^[A-Za-z0-9-]+$", computer_name)):
-            raise _fail(
-                "InvalidParameter",
-                "Linux host name cannot exceed 64 characters in length or contain characters "
-                "other than letters, digits and hyphens.",
+        if problem:
+            raise errors.invalid_parameter(
+                f"Linux host name '{computer_name}' {problem}: it cannot exceed 64 characters in length or "
+                "contain characters other than letters, digits and hyphens.",
                 "osProfile.computerName",
             )
         if not username:
-            raise _fail("InvalidParameter", "adminUsername is required.", "osProfile.adminUsername")
-        if username.lower() in RESERVED_ADMIN_USERNAMES or (
-            not windows and not _LINUX_USERNAME.match(username)
-        ) or (windows and len(username) > 20):
-            raise _fail(
-                "InvalidParameter",
+            raise errors.invalid_parameter("adminUsername is required.", "osProfile.adminUsername")
+        if (
+            username.lower() in RESERVED_ADMIN_USERNAMES
+            or (not windows and not LINUX_USERNAME.match(username))
+            or (windows and len(username) > WINDOWS_ADMIN_USERNAME_MAX)
+        ):
+            raise errors.invalid_parameter(
                 "The Admin Username specified is not allowed.",
                 "osProfile.adminUsername",
             )
         linux = profile.get("linuxConfiguration")
         if windows:
             if linux:
-                raise _fail("InvalidParameter", "linuxConfiguration is not valid for a Windows image.", "osProfile")
-            _check_windows_password(str(profile.get("adminPassword") or ""))
+                raise errors.invalid_parameter("linuxConfiguration is not valid for a Windows image.", "osProfile")
+            check_windows_password(str(profile.get("adminPassword") or ""))
             return
         if profile.get("windowsConfiguration"):
-            raise _fail("InvalidParameter", "windowsConfiguration is not valid for a Linux image.", "osProfile")
+            raise errors.invalid_parameter("windowsConfiguration is not valid for a Linux image.", "osProfile")
         keys = dig(linux or {}, "ssh.publicKeys") or []
         if (linux or {}).get("disablePasswordAuthentication") and not keys:
-            raise _fail(
-                "InvalidParameter",
-                "Authentication using either SSH or by user name and password must be enabled in "
-                "Linux profile.",
+            raise errors.invalid_parameter(
+                "Authentication using either SSH or by user name and password must be enabled in Linux profile.",
                 "linuxConfiguration",
             )
         for i, key in enumerate(keys):
             target = f"linuxConfiguration.ssh.publicKeys[{i}].keyData"
-            _check_ssh_key(str(key.get("keyData", "")), target)
+            check_ssh_key(str(key.get("keyData", "")), target)
             expected = f"/home/{username}/.ssh/authorized_keys"
             if key.get("path") != expected:
-                raise _fail(
-                    "InvalidParameter",
+                raise errors.invalid_parameter(
                     f"Destination path for SSH public keys is currently limited to its default "
                     f"value {expected} due to a known issue in Linux provisioning agent.",
                     f"linuxConfiguration.ssh.publicKeys[{i}].path",
@@ -322,13 +231,13 @@ class VirtualMachine(ResourceType):
             try:
                 base64.b64decode(str(custom_data), validate=True)
             except (binascii.Error, ValueError) as exc:
-                raise _fail("InvalidParameter", "customData must be base64-encoded.", "osProfile.customData") from exc
+                raise errors.invalid_parameter("customData must be base64-encoded.", "osProfile.customData") from exc
 
     @staticmethod
     def _check_nics(az: FakeAzure, resource: ArmResource) -> None:
         nics = dig(resource.inputs, "networkProfile.networkInterfaces") or []
         if not nics:
-            raise _fail("InvalidParameter", "At least one network interface is required.", "networkProfile")
+            raise errors.invalid_parameter("At least one network interface is required.", "networkProfile")
         for i, nic in enumerate(nics):
             target = f"networkProfile.networkInterfaces[{i}].id"
             found = az.require(nic.get("id"), target, NetworkInterface.arm_type)
@@ -339,8 +248,7 @@ class VirtualMachine(ResourceType):
                     str(n.get("id", "")).lower() for n in dig(other.inputs, "networkProfile.networkInterfaces") or []
                 }
                 if found.id.lower() in used:
-                    raise _fail(
-                        "NicInUse",
+                    raise errors.nic_in_use(
                         f"Network Interface {found.id} is used by existing resource {other.id}. In "
                         "order to delete the network interface, it must be dissociated from the resource.",
                         target,
@@ -353,16 +261,15 @@ class VirtualMachine(ResourceType):
             lun = int(disk.get("lun", -1))
             target = f"storageProfile.dataDisks[{i}]"
             if not 0 <= lun <= 63:
-                raise _fail("InvalidParameter", f"LUN {lun} is outside 0-63.", f"{target}.lun")
+                raise errors.invalid_parameter(f"LUN {lun} is outside 0-63.", f"{target}.lun")
             if lun in luns:
-                raise _fail("InvalidParameter", f"A disk at LUN {lun} already exists.", f"{target}.lun")
+                raise errors.invalid_parameter(f"A disk at LUN {lun} already exists.", f"{target}.lun")
             luns.add(lun)
             if disk.get("createOption") != "Attach":
                 continue
             found = az.require(dig(disk, "managedDisk.id"), f"{target}.managedDisk.id", Disk.arm_type)
             if found.location != resource.location:
-                raise _fail(
-                    "InvalidParameter",
+                raise errors.invalid_parameter(
                     f"Disk {found.name} is in '{found.location}', the VM in '{resource.location}'.",
                     f"{target}.managedDisk.id",
                 )
@@ -374,8 +281,7 @@ class VirtualMachine(ResourceType):
                     for d in dig(other.inputs, "storageProfile.dataDisks") or []
                 }
                 if found.id.lower() in attached:
-                    raise _fail(
-                        "OperationNotAllowed",
+                    raise errors.operation_not_allowed(
                         f"Disk {found.name} is already attached to VM {other.id}.",
                         f"{target}.managedDisk.id",
                     )
@@ -388,22 +294,20 @@ class VirtualMachine(ResourceType):
                 continue
             other_size = VM_SIZES[dig(other.inputs, "hardwareProfile.vmSize")]
             total_used += other_size.vcpus
-            if other_size.family == size.family:
+            if other_size.quota_family == size.quota_family:
                 family_used += other_size.vcpus
-        family_limit = az.quota.family_limit(size.family)
+        family_limit = az.quota.family_limit(size.quota_family)
         if family_used + size.vcpus > family_limit:
-            raise _fail(
-                "QuotaExceeded",
+            raise errors.quota_exceeded(
                 f"Operation could not be completed as it results in exceeding approved "
-                f"{size.family} Cores quota. Location: {resource.location}, Current Limit: "
+                f"{size.quota_family} Cores quota. Location: {resource.location}, Current Limit: "
                 f"{family_limit}, Current Usage: {family_used}, Additional Required: {size.vcpus}, "
                 f"(Minimum) New Limit Required: {family_used + size.vcpus}. Submit a request for "
                 "Quota increase.",
                 "hardwareProfile.vmSize",
             )
         if total_used + size.vcpus > az.quota.total_regional_vcpus:
-            raise _fail(
-                "QuotaExceeded",
+            raise errors.quota_exceeded(
                 f"Operation could not be completed as it results in exceeding approved Total "
                 f"Regional Cores quota. Location: {resource.location}, Current Limit: "
                 f"{az.quota.total_regional_vcpus}, Current Usage: {total_used}, Additional "
@@ -430,16 +334,11 @@ class VirtualMachine(ResourceType):
 
 class VirtualMachineExtension(ResourceType):
     token = "azure-native:compute:VirtualMachineExtension"
-    arm_type = "Microsoft.Compute/virtualMachines/extensions"
-    name_input = "vmExtensionName"
-    parent_inputs = ("vmName",)
-    has_location = True
 
     def validate(self, az: FakeAzure, resource: ArmResource) -> None:
         vm = az.require(resource.id.rsplit("/extensions/", 1)[0], "vmName", VirtualMachine.arm_type)
         if dig(vm.inputs, "osProfile.allowExtensionOperations") is False:
-            raise _fail(
-                "OperationNotAllowed",
+            raise errors.operation_not_allowed(
                 "This operation cannot be performed when extension operations are disallowed. To allow, "
                 "please ensure VM Agent is installed on the VM and the osProfile.allowExtensionOperations "
                 f"property is true. (VM {vm.name})",
@@ -448,17 +347,14 @@ class VirtualMachineExtension(ResourceType):
         key = (str(resource.inputs.get("publisher")), str(resource.inputs.get("type")))
         os_type = KNOWN_EXTENSIONS.get(key)
         if os_type is None:
-            raise _fail(
-                "NotFound",
-                f"Extension with publisher '{key[0]}', type '{key[1]}' could not be found in the "
-                "extension repository.",
+            raise errors.not_found(
+                f"Extension with publisher '{key[0]}', type '{key[1]}' could not be found in the extension repository.",
                 "publisher",
             )
         ref = dig(vm.inputs, "storageProfile.imageReference") or {}
         image = find_image(ref.get("publisher", ""), ref.get("offer", ""), ref.get("sku", ""))
         if image is not None and image.os_type != os_type:
-            raise _fail(
-                "OperationNotAllowed",
+            raise errors.operation_not_allowed(
                 f"Extension {key[1]} runs on {os_type} only; VM {vm.name} runs {image.os_type}.",
                 "type",
             )

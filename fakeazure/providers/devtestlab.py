@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from fakeazure.catalog import WINDOWS_TIME_ZONES
-from fakeazure.errors import ArmError
+from azurefacts.timezones import WINDOWS_TIME_ZONES
+from fakeazure import errors
 from fakeazure.providers.base import ResourceType, dig
 
 if TYPE_CHECKING:
@@ -22,34 +22,29 @@ if TYPE_CHECKING:
 
 class GlobalSchedule(ResourceType):
     token = "azure-native:devtestlab:GlobalSchedule"
-    arm_type = "Microsoft.DevTestLab/schedules"
-    name_input = "name"
-    has_location = True
 
     def validate(self, az: FakeAzure, resource: ArmResource) -> None:
         inputs = resource.inputs
         if inputs.get("taskType") != "ComputeVmShutdownTask":
-            raise ArmError("InvalidParameter", "taskType must be ComputeVmShutdownTask for a VM schedule.", "taskType")
+            raise errors.invalid_parameter("taskType must be ComputeVmShutdownTask for a VM schedule.", "taskType")
         vm = az.require(inputs.get("targetResourceId"), "targetResourceId", "Microsoft.Compute/virtualMachines")
         expected = f"shutdown-computevm-{vm.name}"
         if resource.name.lower() != expected.lower():
-            raise ArmError(
-                "InvalidScheduleName",
+            raise errors.invalid_schedule_name(
                 f"The schedule name '{resource.name}' is invalid for target {vm.name}: an "
                 f"auto-shutdown schedule must be named '{expected}'.",
                 "name",
             )
         time = str(dig(inputs, "dailyRecurrence.time", ""))
         if not re.match(r"^([01]\d|2[0-3])[0-5]\d$", time):
-            raise ArmError("InvalidParameter", f"Daily recurrence time '{time}' must be HHmm.", "dailyRecurrence.time")
+            raise errors.invalid_parameter(f"Daily recurrence time '{time}' must be HHmm.", "dailyRecurrence.time")
         if inputs.get("timeZoneId") not in WINDOWS_TIME_ZONES:
-            raise ArmError(
-                "InvalidParameter",
+            raise errors.invalid_parameter(
                 f"Time zone '{inputs.get('timeZoneId')}' is not a known Windows time zone id.",
                 "timeZoneId",
             )
         if inputs.get("status", "Disabled") not in ("Enabled", "Disabled"):
-            raise ArmError("InvalidParameter", "status must be Enabled or Disabled.", "status")
+            raise errors.invalid_parameter("status must be Enabled or Disabled.", "status")
 
 
 TYPES: list[ResourceType] = [GlobalSchedule()]

@@ -29,8 +29,8 @@ import ipaddress
 import itertools
 from typing import TYPE_CHECKING, Any
 
+from fakeazure import errors
 from fakeazure.backend import stable_suffix
-from fakeazure.errors import ArmError
 from fakeazure.providers.base import ResourceType, dig
 
 if TYPE_CHECKING:
@@ -43,25 +43,16 @@ def _network(value: str, target: str) -> ipaddress.IPv4Network | ipaddress.IPv6N
     try:
         return ipaddress.ip_network(value, strict=True)
     except ValueError as exc:
-        raise ArmError(
-            "InvalidAddressPrefixFormat", f"Address prefix {value} is not valid: {exc}.", target
-        ) from exc
+        raise errors.invalid_address_prefix_format(f"Address prefix {value} is not valid: {exc}.", target) from exc
 
 
 class VirtualNetwork(ResourceType):
     token = "azure-native:network:VirtualNetwork"
-    arm_type = "Microsoft.Network/virtualNetworks"
-    name_input = "virtualNetworkName"
-    has_location = True
-    # azure-native replaces a VNet on a location change (replacement.go).
-    create_only = frozenset({"location"})
 
     def validate(self, az: FakeAzure, resource: ArmResource) -> None:
         prefixes = dig(resource.inputs, "addressSpace.addressPrefixes") or []
         if not prefixes:
-            raise ArmError(
-                "InvalidRequestFormat", "addressSpace.addressPrefixes is required.", "addressSpace"
-            )
+            raise errors.invalid_request_format("addressSpace.addressPrefixes is required.", "addressSpace")
         for prefix in prefixes:
             _network(prefix, "addressSpace.addressPrefixes")
 
@@ -71,33 +62,26 @@ class VirtualNetwork(ResourceType):
 
 class Subnet(ResourceType):
     token = "azure-native:network:Subnet"
-    arm_type = "Microsoft.Network/virtualNetworks/subnets"
-    name_input = "subnetName"
-    parent_inputs = ("virtualNetworkName",)
 
     def validate(self, az: FakeAzure, resource: ArmResource) -> None:
         vnet_id = resource.id.rsplit("/subnets/", 1)[0]
         vnet = az.require(vnet_id, "virtualNetworkName", VirtualNetwork.arm_type)
         prefix_text = resource.inputs.get("addressPrefix")
         if not prefix_text:
-            raise ArmError("InvalidRequestFormat", "addressPrefix is required.", "addressPrefix")
+            raise errors.invalid_request_format("addressPrefix is required.", "addressPrefix")
         prefix = _network(prefix_text, "addressPrefix")
         spaces = [ipaddress.ip_network(p) for p in dig(vnet.inputs, "addressSpace.addressPrefixes")]
         if not any(prefix.version == s.version and prefix.subnet_of(s) for s in spaces):  # type: ignore[arg-type]
-            raise ArmError(
-                "NetcfgSubnetRangeOutsideVnet",
+            raise errors.subnet_range_outside_vnet(
                 f"Subnet '{resource.name}' is not valid because its IP address range "
                 f"{prefix} is outside the IP address range of virtual network '{vnet.name}'.",
                 "addressPrefix",
             )
         for sibling in az.of_type(self.arm_type):
-            if sibling.id.lower() == resource.id.lower() or not sibling.id.lower().startswith(
-                vnet_id.lower() + "/"
-            ):
+            if sibling.id.lower() == resource.id.lower() or not sibling.id.lower().startswith(vnet_id.lower() + "/"):
                 continue
             if prefix.overlaps(ipaddress.ip_network(sibling.inputs["addressPrefix"])):
-                raise ArmError(
-                    "NetcfgSubnetRangesOverlap",
+                raise errors.subnet_ranges_overlap(
                     f"Subnet '{resource.name}' is not valid because its IP address range "
                     f"overlaps with that of an existing subnet '{sibling.name}' in virtual network.",
                     "addressPrefix",
@@ -109,9 +93,6 @@ class Subnet(ResourceType):
 
 class NetworkSecurityGroup(ResourceType):
     token = "azure-native:network:NetworkSecurityGroup"
-    arm_type = "Microsoft.Network/networkSecurityGroups"
-    name_input = "networkSecurityGroupName"
-    has_location = True
 
     def validate(self, az: FakeAzure, resource: ArmResource) -> None:
         seen: dict[tuple[str, int], str] = {}
@@ -121,23 +102,21 @@ class NetworkSecurityGroup(ResourceType):
             priority = int(rule.get("priority", 0))
             # ARM: "The value of parameter securityRule.priority is invalid. Valid range 100-4096."
             if not 100 <= priority <= 4096:
-                raise ArmError(
-                    "SecurityRuleInvalidPriority",
+                raise errors.security_rule_invalid_priority(
                     f"Security rule {name} has invalid Priority {priority}. "
                     f"Value provided: {priority} Allowed range 100-4096.",
                     target,
                 )
             direction = rule.get("direction")
             if direction not in ("Inbound", "Outbound"):
-                raise ArmError("InvalidRequestFormat", f"Rule {name}: direction must be Inbound or Outbound.", target)
+                raise errors.invalid_request_format(f"Rule {name}: direction must be Inbound or Outbound.", target)
             if rule.get("access") not in ("Allow", "Deny"):
-                raise ArmError("InvalidRequestFormat", f"Rule {name}: access must be Allow or Deny.", target)
+                raise errors.invalid_request_format(f"Rule {name}: access must be Allow or Deny.", target)
             if rule.get("protocol") not in _PROTOCOLS:
-                raise ArmError("InvalidRequestFormat", f"Rule {name}: unknown protocol.", target)
+                raise errors.invalid_request_format(f"Rule {name}: unknown protocol.", target)
             key = (direction, priority)
             if key in seen:
-                raise ArmError(
-                    "SecurityRuleConflict",
+                raise errors.security_rule_conflict(
                     f"Security rule {name} conflicts with rule {seen[key]}. Rules cannot have the "
                     "same Priority and Direction.",
                     target,
@@ -147,18 +126,12 @@ class NetworkSecurityGroup(ResourceType):
 
 class PublicIPAddress(ResourceType):
     token = "azure-native:network:PublicIPAddress"
-    arm_type = "Microsoft.Network/publicIPAddresses"
-    name_input = "publicIpAddressName"
-    has_location = True
-    # SKU, IP version and prefix are fixed at creation; azure-native replaces (replacement.go).
-    create_only = frozenset({"location", "sku", "publicIPAddressVersion", "publicIPPrefix"})
 
     def validate(self, az: FakeAzure, resource: ArmResource) -> None:
         sku = dig(resource.inputs, "sku.name", "Basic")
         if sku == "Basic":
             # The code and message ARM returns since Basic IPs were retired (quota set to 0).
-            raise ArmError(
-                "IPv4BasicSkuPublicIpCountLimitReached",
+            raise errors.basic_public_ip_limit(
                 "Cannot create more than 0 IPv4 Basic SKU public IP addresses for this subscription in this "
                 "region. (Basic SKU public IP addresses were retired on 30 September 2025; use the Standard SKU.)",
                 "sku.name",
@@ -171,14 +144,11 @@ class PublicIPAddress(ResourceType):
 
 class NetworkInterface(ResourceType):
     token = "azure-native:network:NetworkInterface"
-    arm_type = "Microsoft.Network/networkInterfaces"
-    name_input = "networkInterfaceName"
-    has_location = True
 
     def validate(self, az: FakeAzure, resource: ArmResource) -> None:
         configs = resource.inputs.get("ipConfigurations") or []
         if not configs:
-            raise ArmError("InvalidRequestFormat", "A NIC needs at least one IP configuration.", "ipConfigurations")
+            raise errors.invalid_request_format("A NIC needs at least one IP configuration.", "ipConfigurations")
         for i, config in enumerate(configs):
             az.require(dig(config, "subnet.id"), f"ipConfigurations[{i}].subnet.id", Subnet.arm_type)
             pip_id = dig(config, "publicIPAddress.id")
@@ -190,8 +160,7 @@ class NetworkInterface(ResourceType):
                     continue
                 used = {str(dig(c, "publicIPAddress.id", "")).lower() for c in other.inputs.get("ipConfigurations", [])}
                 if pip_id.lower() in used:
-                    raise ArmError(
-                        "PublicIPAddressInUse",
+                    raise errors.public_ip_in_use(
                         f"Public IP address {pip_id} is already in use by {other.id}.",
                         f"ipConfigurations[{i}].publicIPAddress.id",
                     )
@@ -224,28 +193,23 @@ class NetworkInterface(ResourceType):
 
 class BastionHost(ResourceType):
     token = "azure-native:network:BastionHost"
-    arm_type = "Microsoft.Network/bastionHosts"
-    name_input = "bastionHostName"
-    has_location = True
 
     def validate(self, az: FakeAzure, resource: ArmResource) -> None:
         configs = resource.inputs.get("ipConfigurations") or []
         if len(configs) != 1:
-            raise ArmError(
-                "InvalidRequestFormat", "A Bastion host needs exactly one IP configuration.", "ipConfigurations"
+            raise errors.invalid_request_format(
+                "A Bastion host needs exactly one IP configuration.", "ipConfigurations"
             )
         subnet = az.require(dig(configs[0], "subnet.id"), "ipConfigurations[0].subnet.id", Subnet.arm_type)
         # ARM: "The subnet name must be AzureBastionSubnet" and "/26 or larger".
         if subnet.name != "AzureBastionSubnet":
-            raise ArmError(
-                "SubnetNameMustBeAzureBastionSubnet",
+            raise errors.bastion_subnet_name(
                 f"Subnet name {subnet.id} is invalid for Azure Bastion. Azure Bastion can only be created "
                 "in subnet with name 'AzureBastionSubnet'.",
                 "ipConfigurations[0].subnet.id",
             )
         if ipaddress.ip_network(subnet.inputs["addressPrefix"]).prefixlen > 26:
-            raise ArmError(
-                "BastionHostSubnetSizeInvalid",
+            raise errors.bastion_subnet_size(
                 "AzureBastionSubnet must be /26 or larger.",
                 "ipConfigurations[0].subnet.id",
             )
@@ -253,7 +217,7 @@ class BastionHost(ResourceType):
             dig(configs[0], "publicIPAddress.id"), "ipConfigurations[0].publicIPAddress.id", PublicIPAddress.arm_type
         )
         if dig(pip.inputs, "sku.name") != "Standard":
-            raise ArmError("BastionHostPublicIpSkuInvalid", "Bastion needs a Standard public IP.", "publicIPAddress")
+            raise errors.bastion_public_ip_sku("Bastion needs a Standard public IP.", "publicIPAddress")
 
     def compute(self, az: FakeAzure, resource: ArmResource) -> dict[str, Any]:
         return {"dnsName": f"bst-{_guid(resource)}.bastion.azure.com"}
@@ -280,13 +244,17 @@ def _allocate(az: FakeAzure, subnet_id: str, nic_id: str) -> str:
     for host in itertools.islice(network.hosts(), 3, None):
         if str(host) not in used:
             return str(host)
-    raise ArmError(
-        "SubnetIsFull",
+    raise errors.subnet_is_full(
         f"Subnet {subnet.name} with address prefix {network} does not have enough capacity for 1 IP address.",
         "ipConfigurations",
     )
 
 
 TYPES: list[ResourceType] = [
-    VirtualNetwork(), Subnet(), NetworkSecurityGroup(), PublicIPAddress(), NetworkInterface(), BastionHost(),
+    VirtualNetwork(),
+    Subnet(),
+    NetworkSecurityGroup(),
+    PublicIPAddress(),
+    NetworkInterface(),
+    BastionHost(),
 ]

@@ -15,7 +15,7 @@ import random
 import string
 from typing import TYPE_CHECKING, Any
 
-from fakeazure.errors import ArmError
+from fakeazure import errors
 from fakeazure.providers.base import ResourceType
 
 if TYPE_CHECKING:
@@ -26,15 +26,8 @@ _DEFAULT_SPECIAL = "!@#$%&*()-_=+[]{}<>:?"
 
 class RandomPassword(ResourceType):
     token = "random:index/randomPassword:RandomPassword"
-    arm_type = "random/passwords"
-    in_resource_group = False
     is_arm = False
     secret_outputs = frozenset({"result", "bcryptHash"})
-    # pulumi-random forces a new value when any argument changes.
-    create_only = frozenset(
-        {"length", "lower", "upper", "numeric", "special", "minLower", "minUpper", "minNumeric", "minSpecial",
-         "overrideSpecial", "keepers"}
-    )
 
     def resolve_name(self, logical_name: str, inputs: dict[str, Any]) -> str:
         return logical_name
@@ -47,9 +40,7 @@ class RandomPassword(ResourceType):
         length = int(inputs.get("length", 0))
         wanted = sum(int(inputs.get(k, 0)) for k in ("minLower", "minUpper", "minNumeric", "minSpecial"))
         if length < 1 or wanted > length:
-            raise ArmError(
-                "InvalidParameter", "length must be positive and at least the sum of the min* counts.", "length"
-            )
+            raise errors.invalid_parameter("length must be positive and at least the sum of the min* counts.", "length")
 
     def compute(self, az: FakeAzure, resource: ArmResource) -> dict[str, Any]:
         inputs = resource.inputs

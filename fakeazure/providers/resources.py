@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from fakeazure.errors import ArmError
+from fakeazure import errors
 from fakeazure.providers.base import ResourceType
 
 if TYPE_CHECKING:
@@ -21,12 +21,6 @@ _RG_NAME = re.compile(r"^[-\w._()]{1,90}$")
 
 class ResourceGroup(ResourceType):
     token = "azure-native:resources:ResourceGroup"
-    arm_type = "Microsoft.Resources/resourceGroups"
-    name_input = "resourceGroupName"
-    in_resource_group = False
-    has_location = True
-    # A resource group cannot move: azure-native replaces it on a location change.
-    create_only = frozenset({"location"})
 
     def arm_id(self, az: FakeAzure, rg: str | None, name: str, inputs: dict[str, Any]) -> str:
         return az.resource_group_id(name)
@@ -35,8 +29,7 @@ class ResourceGroup(ResourceType):
         # ARM: "Resource group names only allow alphanumeric characters, periods,
         # underscores, hyphens and parenthesis and cannot end in a period."
         if not _RG_NAME.match(resource.name) or resource.name.endswith("."):
-            raise ArmError(
-                "InvalidResourceGroupName",
+            raise errors.invalid_resource_group_name(
                 f"Resource group name '{resource.name}' is invalid: use 1-90 letters, digits, "
                 "periods, underscores, hyphens or parentheses, not ending in a period.",
                 "resourceGroupName",

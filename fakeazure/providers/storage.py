@@ -23,8 +23,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from fakeazure.catalog import STORAGE_SKUS
-from fakeazure.errors import ArmError
+from azurefacts.disks import STORAGE_SKUS
+from fakeazure import errors
 from fakeazure.providers.base import ResourceType, dig
 
 if TYPE_CHECKING:
@@ -37,36 +37,27 @@ _BYPASS = {"None", "Logging", "Metrics", "AzureServices"}
 
 class StorageAccount(ResourceType):
     token = "azure-native:storage:StorageAccount"
-    arm_type = "Microsoft.Storage/storageAccounts"
-    name_input = "accountName"
-    has_location = True
     autoname = "lower"
-    # The hierarchical namespace cannot be turned on or off in place (ADLS Gen2 upgrade is a
-    # separate one-way migration); azure-native replaces on it and on location.
-    create_only = frozenset({"location", "isHnsEnabled"})
 
     def validate(self, az: FakeAzure, resource: ArmResource) -> None:
         name = resource.name
         if not _ACCOUNT_NAME.match(name):
-            raise ArmError(
-                "AccountNameInvalid",
+            raise errors.account_name_invalid(
                 f"{name} is not a valid storage account name. Storage account name must be between "
                 "3 and 24 characters in length and use numbers and lower-case letters only.",
                 "accountName",
             )
         taken_here = any(
-            other.name == name and other.id.lower() != resource.id.lower()
-            for other in az.of_type(self.arm_type)
+            other.name == name and other.id.lower() != resource.id.lower() for other in az.of_type(self.arm_type)
         )
         if name in az.taken_storage_account_names or taken_here:
-            raise ArmError(
-                "StorageAccountAlreadyTaken",
+            raise errors.storage_account_already_taken(
                 f"The storage account named {name} is already taken.",
                 "accountName",
             )
         sku = dig(resource.inputs, "sku.name")
         if sku not in STORAGE_SKUS:
-            raise ArmError("InvalidRequestFormat", f"SKU {sku} is not valid for StorageV2.", "sku.name")
+            raise errors.invalid_request_format(f"SKU {sku} is not valid for StorageV2.", "sku.name")
         self._check_network_rules(az, resource.inputs.get("networkRuleSet"))
 
     @staticmethod
@@ -74,23 +65,20 @@ class StorageAccount(ResourceType):
         if not rules:
             return
         if rules.get("defaultAction", "Allow") not in ("Allow", "Deny"):
-            raise ArmError(
-                "InvalidValuesForRequestParameters",
+            raise errors.invalid_values_for_request_parameters(
                 "Values for request parameters are invalid: networkAcls.defaultAction.",
                 "networkRuleSet.defaultAction",
             )
         bypass = {part.strip() for part in str(rules.get("bypass", "AzureServices")).split(",")}
         if not bypass <= _BYPASS or ("None" in bypass and len(bypass) > 1):
-            raise ArmError(
-                "InvalidValuesForRequestParameters",
+            raise errors.invalid_values_for_request_parameters(
                 "Values for request parameters are invalid: networkAcls.bypass.",
                 "networkRuleSet.bypass",
             )
         for i, rule in enumerate(rules.get("virtualNetworkRules") or []):
             target = f"networkRuleSet.virtualNetworkRules[{i}]"
             if rule.get("action", "Allow") != "Allow":
-                raise ArmError(
-                    "InvalidValuesForRequestParameters",
+                raise errors.invalid_values_for_request_parameters(
                     "Values for request parameters are invalid: networkAcls.virtualNetworkRules[*].action.",
                     f"{target}.action",
                 )
@@ -98,13 +86,12 @@ class StorageAccount(ResourceType):
                 rule.get("virtualNetworkResourceId"),
                 f"{target}.virtualNetworkResourceId",
                 "Microsoft.Network/virtualNetworks/subnets",
-                code="NetworkAclsValidationFailure",
+                code=errors.network_acls_validation_failure,
             )
             services = {str(e.get("service", "")) for e in subnet.inputs.get("serviceEndpoints") or []}
             if not services & {"Microsoft.Storage", "Microsoft.Storage.Global"}:
                 vnet_id = subnet.id.rsplit("/subnets/", 1)[0]
-                raise ArmError(
-                    "NetworkAclsValidationFailure",
+                raise errors.network_acls_validation_failure(
                     "Validation of network acls failure: SubnetsHaveNoServiceEndpointsConfigured:Subnets "
                     f"{subnet.name} of virtual network {vnet_id} do not have ServiceEndpoints for "
                     "Microsoft.Storage resources configured. Add Microsoft.Storage to subnet's ServiceEndpoints "
@@ -123,9 +110,6 @@ class StorageAccount(ResourceType):
 
 class BlobServiceProperties(ResourceType):
     token = "azure-native:storage:BlobServiceProperties"
-    arm_type = "Microsoft.Storage/storageAccounts/blobServices"
-    name_input = "blobServicesName"
-    parent_inputs = ("accountName",)
 
     def resolve_name(self, logical_name: str, inputs: dict[str, Any]) -> str:
         return "default"  # ARM allows only 'default' here
@@ -135,23 +119,17 @@ class BlobServiceProperties(ResourceType):
         for policy in ("deleteRetentionPolicy", "containerDeleteRetentionPolicy"):
             days = dig(resource.inputs, f"{policy}.days")
             if dig(resource.inputs, f"{policy}.enabled") and not (days and 1 <= int(days) <= 365):
-                raise ArmError(
-                    "InvalidParameter", f"{policy}.days must be between 1 and 365.", f"{policy}.days"
-                )
+                raise errors.invalid_parameter(f"{policy}.days must be between 1 and 365.", f"{policy}.days")
 
 
 class BlobContainer(ResourceType):
     token = "azure-native:storage:BlobContainer"
-    arm_type = "Microsoft.Storage/storageAccounts/blobServices/containers"
-    name_input = "containerName"
-    parent_inputs = ("accountName", "blobServicesName")
     parent_defaults: ClassVar[dict[str, str]] = {"blobServicesName": "default"}
 
     def validate(self, az: FakeAzure, resource: ArmResource) -> None:
         az.require(resource.id.rsplit("/blobServices/", 1)[0], "accountName", StorageAccount.arm_type)
         if not _CONTAINER_NAME.match(resource.name):
-            raise ArmError(
-                "ContainerOperationFailure",
+            raise errors.container_operation_failure(
                 f"The specified container name '{resource.name}' is invalid: use 3-63 lowercase "
                 "letters, digits and single hyphens, starting with a letter or digit.",
                 "containerName",
@@ -159,8 +137,7 @@ class BlobContainer(ResourceType):
         if resource.inputs.get("publicAccess", "None") != "None":
             account = az.get(resource.id.rsplit("/blobServices/", 1)[0])
             if account and account.inputs.get("allowBlobPublicAccess") is False:
-                raise ArmError(
-                    "PublicAccessNotPermitted",
+                raise errors.public_access_not_permitted(
                     "Public access is not permitted on this storage account.",
                     "publicAccess",
                 )

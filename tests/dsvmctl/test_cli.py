@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import ROOT, ssh_key
 from typer.testing import CliRunner
 
 from dsvmctl.cli import app
+from tests.helpers import ROOT, ssh_key
 
 runner = CliRunner()
 
@@ -76,13 +76,17 @@ def test_dev_plan_is_secure(dev_plan: dict[str, Any]) -> None:
             assert r["protect"] and r["retainOnDelete"], r["name"]
 
 
-def test_plan_tree_output() -> None:
+def test_plan_tree_output(dev_plan: dict[str, Any]) -> None:
     result = runner.invoke(app, ["plan", "--stack", "dev", "--project-dir", str(ROOT)])
     assert result.exit_code == 0, result.output
     assert "azure-native:compute:VirtualMachine alice-vm" in result.output
     assert "protected, retained" in result.output
     assert "resources to create" in result.output
-    assert "estimated $402.46/month (always-on $589.85)" in result.output
+    cost = dev_plan["cost"]
+    assert (
+        f"estimated ${cost['monthly']:,.2f}/month (always-on ${cost['alwaysOnMonthly']:,.2f}), "
+        f"list prices of {cost['prices']['readOn']}"
+    ) in result.output
 
 
 def test_config_error_exits_2_naming_the_path(tmp_path: Path) -> None:

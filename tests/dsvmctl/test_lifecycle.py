@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import ROOT, ssh_key
 from typer.testing import CliRunner
 
 from dsvmctl.cli import app
+from tests.helpers import ROOT, ssh_key
 
 runner = CliRunner()
 

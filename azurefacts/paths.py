@@ -1,4 +1,4 @@
-"""Dotted property paths (``storageProfile.dataDisks[0].lun``) over nested dicts and lists."""
+"""Dotted ARM property paths (``storageProfile.dataDisks[0].lun``) over nested dicts and lists."""
 
 from __future__ import annotations
 

@@ -12,7 +12,6 @@ import json
 from typing import Any
 
 import pytest
-from conftest import ssh_key, team_values
 from pydantic import ValidationError
 
 from stacks.config import (
@@ -27,6 +26,7 @@ from stacks.config import (
     load_config,
     parse_config,
 )
+from tests.helpers import ssh_key, team_values
 
 DISK_ID = "/subscriptions/0000/resourceGroups/rg-data/providers/Microsoft.Compute/disks/alice-data"
 GUID = "3f2504e0-4f89-41d3-9a0c-0305e82c3301"
@@ -228,8 +228,24 @@ def test_rule(values: dict[str, Any], path: str, fragment: str) -> None:
 
 def test_vm_size_without_encryption_at_host_is_refused() -> None:
     assert_problem(team_values(vm_size="Standard_A4_v2"), "dsvm:vm_size", "encryption at host")
-    assert_problem(team_values(members=[member(vm_size="Standard_NC6s_v3")]), "dsvm:members[0].vm_size",
+    assert_problem(team_values(members=[member(vm_size="Standard_A4_v2")]), "dsvm:members[0].vm_size",
                    "encryption at host")
+
+
+def test_a_retired_size_is_refused_with_its_date() -> None:
+    assert_problem(team_values(members=[member(vm_size="Standard_NC6s_v3")]), "dsvm:members[0].vm_size",
+                   "was retired on 2025-09-30")
+
+
+@pytest.mark.parametrize(("typo", "meant"), [("standard_d4s_v5", "Standard_D4s_v5"),
+                                             ("Standard_NC4as_T4v3", "Standard_NC4as_T4_v3")])
+def test_a_size_typo_gets_a_suggestion(typo: str, meant: str) -> None:
+    assert_problem(team_values(vm_size=typo), "dsvm:vm_size", f"did you mean {meant}?")
+
+
+def test_a_real_size_outside_the_facts_passes_the_config() -> None:
+    # Azure may offer it; only the emulator cannot plan it (exit 3), so the config must not refuse it.
+    assert parse_config(team_values(vm_size="Standard_L8s_v3")).vm_size == "Standard_L8s_v3"
 
 
 def test_every_problem_is_reported_at_once() -> None:

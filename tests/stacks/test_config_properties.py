@@ -6,7 +6,7 @@ no ``ArmError`` from Azure for a config the validation let through.
 The strategy mixes valid and invalid values for every field. Facts only the cloud
 knows (which regions, sizes, image versions exist; which size boots which image
 generation; the subscription's vCPU quota; which resource groups and disks exist)
-are kept valid by construction: the emulator enforces them from its catalog, and a
+are kept valid by construction: the emulator enforces them from azurefacts, and a
 config file cannot. Each such restriction is marked "catalog-only" below.
 """
 
@@ -16,17 +16,22 @@ import base64
 import hashlib
 import json
 from collections import Counter
+from datetime import date
 from typing import Any
 
-from conftest import ssh_key
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import stacks
+from azurefacts.images import DSVM_IMAGES
+from azurefacts.quotas import QUOTA_PROFILES
+from azurefacts.regions import REGIONS
+from azurefacts.sizes import VM_SIZES
+from azurefacts.timezones import WINDOWS_TIME_ZONES
 from fakeazure import FakeAzure, run_program
 from fakeazure.backend import DEFAULT_SUBSCRIPTION_ID
-from fakeazure.catalog import DSVM_IMAGES, QUOTA_PROFILES, REGIONS, VM_SIZES
-from stacks.config import LOCATION_KEY, PROJECT, TIME_ZONES, ConfigError, StackConfig, load_config, parse_config
+from stacks.config import LOCATION_KEY, PROJECT, ConfigError, StackConfig, load_config, parse_config
+from tests.helpers import ssh_key
 
 MISSING = object()  # a key left out of the stack file
 DATA_RG = "rg-data"
@@ -164,7 +169,7 @@ valid_auto_shutdown = st.one_of(
         optional={
             "enabled": st.booleans(),
             "time": st.sampled_from(TIMES),
-            "time_zone": st.sampled_from(sorted(TIME_ZONES)),
+            "time_zone": st.sampled_from(sorted(WINDOWS_TIME_ZONES)),
             "notification_email": st.sampled_from(["ds-team@contoso.com", None]),
         },
     ),
@@ -221,8 +226,8 @@ def offered_sizes(location: str | None, generation: int | None) -> list[str]:
     encryption at host are left to BAD_SIZES: the config refuses those itself."""
     return [
         s.name for s in VM_SIZES.values()
-        if (location is None or location in s.regions) and (generation is None or generation in s.hyperv_generations)
-        and s.encryption_at_host
+        if (location is None or s.offered_in(location)) and (generation is None or generation in s.generations)
+        and s.encryption_at_host and not s.retired(date.today())
     ]
 
 
@@ -264,14 +269,15 @@ def stack_values(draw: st.DrawFn) -> dict[str, Any]:
     """Plain (field name -> value) config of a team stack, valid and invalid values mixed."""
     pick = Chooser(draw)
     region: str | None = draw(st.sampled_from(sorted(REGIONS)))
-    location = pick(st.sampled_from([region, REGIONS[str(region)]]),  # "westeurope" or "West Europe"
+    location = pick(st.sampled_from([region, REGIONS[str(region)].display_name]),  # "westeurope" or "West Europe"
                     st.sampled_from(["west-europe", "", "West_Europe", 42, MISSING]))
-    if location not in (region, REGIONS[str(region)]):
+    if location not in (region, REGIONS[str(region)].display_name):
         region = None
     os = pick(st.sampled_from(sorted(DSVM_IMAGES)), st.sampled_from(["debian-12", "Ubuntu-2204", MISSING]))
     image = DSVM_IMAGES.get(os) if isinstance(os, str) else None
     # Catalog-only: which pinned versions of an image exist (PlatformImageNotFound).
-    version = pick(st.sampled_from(image.versions) if image else st.just("25.05.20"), st.sampled_from(BAD_VERSIONS))
+    known = st.sampled_from(image.version_names) if image else st.just("25.05.20")
+    version = pick(known, st.sampled_from(BAD_VERSIONS))
     sizes = offered_sizes(region, image.hyperv_generation if image else None)
     windows = image is not None and image.os_type == "Windows"
     count = pick(st.integers(1, 4), st.sampled_from([0, 5, 6]))
@@ -316,7 +322,7 @@ def within_quota(config: StackConfig) -> bool:
     by_family: Counter[str] = Counter()
     for m in config.members:
         size = VM_SIZES[m.vm_size or config.vm_size]
-        by_family[size.family] += size.vcpus
+        by_family[size.quota_family] += size.vcpus
     total = sum(by_family.values())
     return total <= quota.total_regional_vcpus and all(v <= quota.family_limit(f) for f, v in by_family.items())
 

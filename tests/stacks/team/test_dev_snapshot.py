@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 from typing import Any
 
-from conftest import ROOT
-
 from dsvmctl.plan import make_plan
+from tests.helpers import ROOT
 
-SNAPSHOT = Path(__file__).parent / "data" / "dev-plan.snapshot.json"
+SNAPSHOT = ROOT / "tests" / "data" / "dev-plan.snapshot.json"
 
 
 def _without_cost(document: dict[str, Any]) -> dict[str, Any]:

@@ -16,9 +16,12 @@ import struct
 from typing import Any
 
 import pytest
-from conftest import ssh_key
 
+from azurefacts.regions import REGIONS
+from azurefacts.sizes import VM_SIZES
 from fakeazure import ArmError, ArmResource, FakeAzure, FakeAzureError, UnknownInvoke, UnknownResourceType
+from fakeazure.errors import UnknownFact
+from tests.helpers import ssh_key
 
 RESOURCE_GROUP = "azure-native:resources:ResourceGroup"
 VNET = "azure-native:network:VirtualNetwork"
@@ -295,11 +298,18 @@ def test_vm_size_not_offered_in_region_is_refused() -> None:
     assert az.create(VM, "vm-a100", twin).location == "eastus"
 
 
-def test_unknown_vm_size_is_refused(az: FakeAzure) -> None:
+def test_a_size_outside_the_facts_is_the_emulators_gap_not_an_azure_error(az: FakeAzure) -> None:
     inputs = linux_vm("vm1", make_nic(az, "nic-1"))
-    err = rejected(az, VM, "vm1", changed(inputs, "hardwareProfile.vmSize", "Standard_D4s_v9"))
-    assert err.code == "SkuNotAvailable" and "Standard_D4s_v9" in err.message
+    with pytest.raises(UnknownFact, match=r"Standard_D4s_v9' is not in the emulator's facts; add it to azurefacts"):
+        az.create(VM, "vm1", changed(inputs, "hardwareProfile.vmSize", "Standard_D4s_v9"))
     az.create(VM, "vm1", inputs)
+
+
+def test_a_known_size_not_offered_in_the_region_is_sku_not_available(az: FakeAzure) -> None:
+    inputs = changed(linux_vm("vm1", make_nic(az, "nic-1")), "hardwareProfile.vmSize", "Standard_NC24ads_A100_v4")
+    where = next(r for r in REGIONS if not VM_SIZES["Standard_NC24ads_A100_v4"].offered_in(r))
+    err = rejected(az, VM, "vm1", {**inputs, "location": where})
+    assert err.code == "SkuNotAvailable" and "Standard_NC24ads_A100_v4" in err.message and where in err.message
 
 
 @pytest.mark.parametrize(
@@ -745,7 +755,7 @@ def test_free_subscription_refuses_any_gpu_size() -> None:
     err = rejected(az, VM, "vm-gpu", inputs)
     assert err.code == "QuotaExceeded"
     assert err.target == "hardwareProfile.vmSize"
-    assert "Standard NCASv3_T4 Family" in err.message and "Current Limit: 0" in err.message
+    assert "standardNCASv3_T4Family Cores quota" in err.message and "Current Limit: 0" in err.message
     az.create(VM, "vm-gpu", changed(inputs, "hardwareProfile.vmSize", "Standard_D4s_v5"))  # same vCPUs, CPU family
     payg = FakeAzure()
     make_network(payg, "rg-east", "eastus")

@@ -7,6 +7,7 @@ lists with a reason.
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import re
@@ -18,12 +19,13 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import ROOT, team_values
 
-from dsvmctl.arm import API_VERSIONS, RESOURCE_GROUP_TYPE, SCHEMA, ExportError, export_template, render
+from azurefacts.resource_types import RESOURCE_TYPES as FACTS
+from dsvmctl.arm import RESOURCE_GROUP_TYPE, SCHEMA, ExportError, export_template, render
 from dsvmctl.plan import make_plan
 from fakeazure import ArmError, FakeAzure
 from fakeazure.providers import RESOURCE_TYPES
+from tests.helpers import ROOT, team_values
 
 ENTRA_OBJECT_ID = "6a1f3c2e-9b4d-4e8f-a7c0-2d5e8f1b3c4a"
 EXPRESSION = re.compile(r"^\[(?!\[).*\]$", re.DOTALL)
@@ -143,24 +145,32 @@ def test_every_arm_resource_but_the_group_is_exported_in_plan_order(
     assert not {r["type"] for r in dev["resources"]} & {RESOURCE_GROUP_TYPE, "random/passwords"}
 
 
-def test_api_version_table_covers_every_emulated_arm_type() -> None:
-    wanted = {t.arm_type for t in RESOURCE_TYPES.values() if t.is_arm and t.arm_type != RESOURCE_GROUP_TYPE}
-    assert wanted == set(API_VERSIONS)
-    assert all(re.fullmatch(r"20\d\d-\d\d-\d\d", v) for v in API_VERSIONS.values())
-    assert API_VERSIONS["Microsoft.Compute/virtualMachines"] == "2024-07-01"
-    assert API_VERSIONS["Microsoft.Network/virtualNetworks/subnets"] == "2024-05-01"
-    assert API_VERSIONS["Microsoft.Storage/storageAccounts/blobServices/containers"] == "2023-05-01"
-    assert API_VERSIONS["Microsoft.DevTestLab/schedules"] == "2018-09-15"
-    assert API_VERSIONS["Microsoft.Authorization/roleAssignments"] == "2022-04-01"
+def test_api_versions_are_what_the_pinned_sdk_sends() -> None:
+    """Read from the installed azure-native SDK, not a hand table (pinned 3.29: VMs 2024-11-01, storage 2024-01-01)."""
+    import pulumi_azure_native.compute.virtual_machine as sdk_vm
+    import pulumi_azure_native.storage.storage_account as sdk_account
+
+    versions = {f.arm_type: f.api_version() for f in FACTS.values() if f.is_azure}
+    assert all(re.fullmatch(r"20\d\d-\d\d-\d\d(-preview)?", v) for v in versions.values())
+    assert versions["Microsoft.Compute/virtualMachines"] == "2024-11-01"
+    assert versions["Microsoft.Storage/storageAccounts"] == "2024-01-01"
+    assert versions["Microsoft.Storage/storageAccounts/blobServices/containers"] == "2024-01-01"
+    assert versions["Microsoft.Compute/disks"] == "2024-03-02"
+    assert versions["Microsoft.Network/virtualNetworks/subnets"] == "2024-05-01"
+    assert versions["Microsoft.DevTestLab/schedules"] == "2018-09-15"
+    assert versions["Microsoft.Authorization/roleAssignments"] == "2022-04-01"
+    # The imported SDK modules document the same versions (a second reader: inspect, not the file lookup).
+    assert "Uses Azure REST API version 2024-11-01." in inspect.getsource(sdk_vm)
+    assert "Uses Azure REST API version 2024-01-01." in inspect.getsource(sdk_account)
 
 
 # -- structure per type ----------------------------------------------------------------------------
 def test_common_shape_of_every_resource(dev_plan: dict[str, Any], dev: dict[str, Any]) -> None:
-    """apiVersion from the table; location iff ARM has one; no path parameter left in properties."""
+    """apiVersion the SDK sends; location iff ARM has one; no path parameter left in properties."""
     arm_types = {t.arm_type: t for t in RESOURCE_TYPES.values()}
     for resource in dev["resources"]:
         rtype = arm_types[resource["type"]]
-        assert resource["apiVersion"] == API_VERSIONS[resource["type"]]
+        assert resource["apiVersion"] == FACTS[rtype.token].api_version()
         assert ("location" in resource) == rtype.has_location, resource["name"]
         assert ("tags" in resource) == rtype.has_location, resource["name"]  # the program tags what ARM tags
         path_inputs = {"resourceGroupName", "location", "tags", *rtype.parent_inputs}
@@ -272,7 +282,7 @@ def test_role_assignment_is_an_extension_resource_on_the_container(
     (alice,) = [r for r in roles if r["scope"].endswith("/home-alice")]
     assert alice["properties"] == {
         # The principal exists only once the VM does: a reference, not the emulator's GUID.
-        "principalId": "[reference(resourceId('Microsoft.Compute/virtualMachines', 'alice-vm'), '2024-07-01', "
+        "principalId": "[reference(resourceId('Microsoft.Compute/virtualMachines', 'alice-vm'), '2024-11-01', "
                        "'full').identity.principalId]",
         "principalType": "ServicePrincipal",
         "roleDefinitionId": "[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', "

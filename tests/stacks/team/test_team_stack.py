@@ -11,11 +11,11 @@ from collections import Counter
 from typing import Any
 
 import pytest
-from conftest import ssh_key, team_values
 
 import stacks
-from fakeazure import ArmError, FakeAzure, FakeAzureError, ProgramRun, Registration, run_program
+from fakeazure import ArmError, FakeAzure, FakeAzureError, ProgramRun, run_program
 from stacks.config import parse_config
+from tests.helpers import of_type, one, ssh_key, team_values
 
 VM = "azure-native:compute:VirtualMachine"
 NIC = "azure-native:network:NetworkInterface"
@@ -25,16 +25,6 @@ NSG = "azure-native:network:NetworkSecurityGroup"
 PIP = "azure-native:network:PublicIPAddress"
 TAGGED_SKIP = {"azure-native:network:Subnet", "azure-native:storage:BlobServiceProperties",
                "azure-native:storage:BlobContainer", "azure-native:authorization:RoleAssignment"}
-
-
-def of_type(run: ProgramRun, token: str) -> list[Registration]:
-    return [r for r in run.records if r.type == token]
-
-
-def one(run: ProgramRun, token: str, name: str) -> Registration:
-    matches = [r for r in run.records if r.type == token and r.name == name]
-    assert len(matches) == 1, f"{token} {name}: {len(matches)} found"
-    return matches[0]
 
 
 def inbound_allow_rules(run: ProgramRun) -> list[dict[str, Any]]:
@@ -417,11 +407,21 @@ def test_unknown_component_package_raises() -> None:
     assert isinstance(error.value, FakeAzureError) or "does not emulate" in str(error.value)
 
 
-def test_the_program_replaces_every_vm_property_azure_refuses_to_update() -> None:
-    from components.workstation import VM_REPLACE_ON_CHANGES
+def test_the_program_replaces_every_vm_property_azure_refuses_to_update(run_stack: Any) -> None:
+    from azurefacts.resource_types import RESOURCE_TYPES
+    from components.vm_profile import VM_REPLACE_ON_CHANGES
     from fakeazure.providers.compute import VirtualMachine
 
-    assert VirtualMachine.update_refused <= set(VM_REPLACE_ON_CHANGES)
+    # Azure's list (PropertyChangeNotAllowed on an existing VM), pinned: shrinking it must fail here.
+    refused = {
+        "osProfile.computerName", "osProfile.adminUsername", "osProfile.adminPassword", "osProfile.customData",
+        "storageProfile.imageReference", "storageProfile.osDisk.createOption",
+    }
+    assert set(RESOURCE_TYPES[VM].update_refused) == refused
+    assert set(VirtualMachine.update_refused) == refused  # the emulator enforces the same facts
+    assert set(VM_REPLACE_ON_CHANGES) == refused | {"securityProfile.securityType"}
+    for run_vm in of_type(run_stack(team_values()), VM):
+        assert set(run_vm.replace_on_changes) == set(VM_REPLACE_ON_CHANGES) and run_vm.delete_before_replace
 
 
 def test_a_100_member_team_plans_with_unique_addresses(run_stack: Any) -> None:

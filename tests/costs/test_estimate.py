@@ -1,4 +1,9 @@
-"""dsvmctl.cost: the monthly estimate, checked against hand arithmetic on literal prices."""
+"""costs: the monthly estimate, checked against hand arithmetic on a literal price book.
+
+The price book here is the test's own (``BOOK``), so these figures never move
+when the shipped snapshot is refreshed; tests/costs/test_billing.py checks the
+shipped snapshot's figures against Azure's price pages.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT
 
-from dsvmctl.cost import delta, estimate, workday_hours
+from azurefacts.prices import PriceBook
+from costs import delta
+from costs import estimate as estimate_with
+from costs.hours import workday_hours
+from tests.helpers import ROOT
 
 RG = "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-test"
 VM = "azure-native:compute:VirtualMachine"
@@ -17,19 +25,42 @@ UBUNTU = {"publisher": "microsoft-dsvm", "offer": "ubuntu-2204", "sku": "2204-ge
 WINDOWS = {"publisher": "microsoft-dsvm", "offer": "dsvm-win-2022", "sku": "winserver-2022", "version": "25.05.20"}
 
 
-def res(type_: str, name: str, arm_path: str, inputs: dict[str, Any]) -> dict[str, Any]:
+# Literal list prices (eastus): D4s_v5 $0.192/h Linux, $0.376/h Windows; Premium SSD P10 $19.71,
+# P15 $38.02 a month; Standard IP $0.005/h; hot LRS blob $0.0184/GiB-month; Standard Bastion $0.29/h.
+BOOK = PriceBook(
+    currency="USD",
+    read_on={"test": "2026-01-02"},
+    sources={"test": "literal prices of this test"},
+    regions={
+        "eastus": {
+            "vm": {"Standard_D4s_v5": {"linux": 0.192, "windows": 0.376}},
+            "disk": {"Premium_LRS": {"P10": 19.71, "P15": 38.02, "P20": 73.22}, "PremiumV2_LRS": {"GiB": 0.082}},
+            "public_ip": {"Standard": 0.005},
+            "bastion": {"Standard": 0.29, "scale_unit": 0.14},
+            "blob_hot": {"Standard_LRS": 0.0184},
+        },
+        "westeurope": {"vm": {"Standard_D4s_v5": {"linux": 0.23, "windows": 0.414}}},
+    },
+)
+
+
+def estimate(resources: list[dict[str, Any]]) -> dict[str, Any]:
+    return estimate_with(resources, BOOK)
+
+
+def res(type_: str, name: str, arm_path: str, inputs: dict[str, Any], location: str = "eastus") -> dict[str, Any]:
     """One resource as the plan document lists it (only the keys the estimate reads, plus urn)."""
     return {
         "urn": f"urn:pulumi:test::dsvm::{type_}::{name}",
         "type": type_,
         "name": name,
         "id": f"{RG}/providers/{arm_path}/{name}",
-        "inputs": inputs,
+        "inputs": {"location": location, **inputs},
     }
 
 
 def vm(name: str = "alice-vm", image: dict[str, str] = UBUNTU, size: str = "Standard_D4s_v5",
-       os_disk_gib: int | None = None) -> dict[str, Any]:
+       os_disk_gib: int | None = None, location: str = "eastus") -> dict[str, Any]:
     os_disk: dict[str, Any] = {"createOption": "FromImage", "managedDisk": {"storageAccountType": "Premium_LRS"}}
     if os_disk_gib is not None:
         os_disk["diskSizeGB"] = os_disk_gib
@@ -40,7 +71,7 @@ def vm(name: str = "alice-vm", image: dict[str, str] = UBUNTU, size: str = "Stan
             "osDisk": os_disk,
             "dataDisks": [{"lun": 0, "createOption": "Attach", "managedDisk": {"id": f"{RG}/disks/x"}}],
         },
-    })
+    }, location)
 
 
 def schedule(target: dict[str, Any], time: str = "1900", status: str = "Enabled") -> dict[str, Any]:
@@ -78,19 +109,18 @@ def test_hand_computed_small_stack() -> None:
     cost = estimate([machine, schedule(machine), disk(), public_ip(), storage_account(),
                      res("azure-native:network:NetworkInterface", "alice-nic", "Microsoft.Network/networkInterfaces",
                          {})])
-    # Literal list prices: D4s_v5 $0.192/h; Premium_LRS $0.135/GiB-month; Standard IP $0.005/h;
-    # hot LRS blob $0.0184/GiB-month on the assumed 100 GiB; the Ubuntu DSVM's 150 GiB OS disk.
+    # Disks bill by tier: the Ubuntu DSVM's 150 GiB OS disk and the 256 GiB data disk are both P15.
     vm_hours = (19 - 8) * 22  # auto-shutdown 19:00, started 08:00, 22 workdays = 242 h
     compute, compute_always = vm_hours * 0.192, 730 * 0.192  # 46.464, 140.16
-    os_disk = 150 * 0.135  # 20.25
-    data_disk = 256 * 0.135  # 34.56
+    os_disk = 38.02  # P15 (150 GiB rounds up to 256)
+    data_disk = 38.02  # P15
     ip = 730 * 0.005  # 3.65
     blob = 100 * 0.0184  # 1.84
     always_billed = os_disk + data_disk + ip + blob
 
     assert cost["currency"] == "USD"
-    assert cost["monthly"] == pytest.approx(compute + always_billed, abs=0.005)  # 106.76
-    assert cost["alwaysOnMonthly"] == pytest.approx(compute_always + always_billed, abs=0.005)  # 200.46
+    assert cost["monthly"] == pytest.approx(compute + always_billed, abs=0.005)  # 127.99
+    assert cost["alwaysOnMonthly"] == pytest.approx(compute_always + always_billed, abs=0.005)  # 221.69
     by_item = {line["item"]: line for line in cost["lines"]}
     assert set(by_item) == {"Standard_D4s_v5 Linux VM", "150 GiB Premium_LRS OS disk", "256 GiB Premium_LRS disk",
                             "Standard public IP", "Standard_LRS storage account (hot blob)"}
@@ -106,6 +136,8 @@ def test_hand_computed_small_stack() -> None:
         assert by_item[item]["alwaysOnMonthly"] == pytest.approx(always_on, abs=0.005), item
     assert "242 h/month" in by_item["Standard_D4s_v5 Linux VM"]["note"]
     assert "100 GiB" in by_item["Standard_LRS storage account (hot blob)"]["note"]
+    assert "150 GiB billed as P15 (256 GiB)" in by_item["150 GiB Premium_LRS OS disk"]["note"]
+    assert cost["prices"] == {"readOn": "2026-01-02", "source": "literal prices of this test", "confirmed": False}
     assert by_item["150 GiB Premium_LRS OS disk"]["urn"] == machine["urn"]  # billed on the VM
     for line in cost["lines"]:
         assert set(line) == {"urn", "name", "type", "item", "monthly", "alwaysOnMonthly", "note"}
@@ -117,7 +149,7 @@ def dev_cost() -> tuple[list[dict[str, Any]], dict[str, Any]]:
     from dsvmctl.plan import make_plan
 
     resources = make_plan(Path(ROOT), "dev").to_json()["resources"]
-    return resources, estimate(resources)
+    return resources, estimate_with(resources)
 
 
 def test_dev_stack(dev_cost: tuple[list[dict[str, Any]], dict[str, Any]]) -> None:
@@ -177,11 +209,39 @@ def test_windows_costs_the_licence_more() -> None:
     linux, windows = vm("lin-vm", UBUNTU, os_disk_gib=150), vm("win-vm", WINDOWS, os_disk_gib=150)
     lin = estimate([linux, schedule(linux)])
     win = estimate([windows, schedule(windows)])
-    licence = 0.046 * 4  # $/vCPU-hour x the D4s_v5's 4 vCPUs
+    licence = 0.376 - 0.192  # the Windows price includes the licence
     assert win["monthly"] - lin["monthly"] == pytest.approx(242 * licence, abs=0.01)  # 44.53
     assert win["alwaysOnMonthly"] - lin["alwaysOnMonthly"] == pytest.approx(730 * licence, abs=0.01)  # 134.32
     (win_vm,) = [line for line in win["lines"] if line["item"] == "Standard_D4s_v5 Windows VM"]
-    assert win_vm["monthly"] == pytest.approx(242 * (0.192 + licence), abs=0.005)
+    assert win_vm["monthly"] == pytest.approx(242 * 0.376, abs=0.005)
+    assert "licence included" in win_vm["note"]
+
+
+def test_a_region_without_prices_says_which_region_it_used() -> None:
+    here, there = vm("eu-vm", location="westeurope"), vm("jp-vm", location="japaneast")
+    cost = estimate([here, there])
+    (eu,) = [line for line in lines_of(cost, "eu-vm") if line["item"].endswith(" VM")]
+    (jp,) = [line for line in lines_of(cost, "jp-vm") if line["item"].endswith(" VM")]
+    assert eu["monthly"] == pytest.approx(730 * 0.23) and "no westeurope price" not in eu["note"]
+    assert jp["monthly"] == pytest.approx(730 * 0.192)
+    assert "no japaneast price in the snapshot of 2026-01-02: eastus price used" in jp["note"]
+    (eu_disk,) = [line for line in lines_of(cost, "eu-vm") if "OS disk" in line["item"]]
+    assert "no westeurope price in the snapshot of 2026-01-02: eastus price used" in eu_disk["note"]
+
+
+@pytest.mark.parametrize(
+    ("size", "tier", "monthly"),
+    [(128, "P10", 19.71), (129, "P15", 38.02), (150, "P15", 38.02), (256, "P15", 38.02), (257, "P20", 73.22)],
+)
+def test_disks_bill_by_the_tier_their_size_rounds_up_to(size: int, tier: str, monthly: float) -> None:
+    (line,) = estimate([disk(size=size)])["lines"]
+    assert line["monthly"] == line["alwaysOnMonthly"] == monthly
+    assert tier in line["note"]
+
+
+def test_premium_v2_bills_per_gib() -> None:
+    (line,) = estimate([disk(size=150, sku="PremiumV2_LRS")])["lines"]
+    assert line["monthly"] == pytest.approx(150 * 0.082)
 
 
 def test_windows_image_default_os_disk() -> None:

@@ -1,0 +1,205 @@
+"""Per resource type: how ARM addresses it, what replaces it, what Azure refuses to change.
+
+One row per Pulumi type token the stacks use. The components' replace lists,
+the emulator's rules, the offline diff and the ARM export all read these rows.
+
+- ``name_input`` / ``parent_inputs`` / ``in_resource_group``: the ARM path
+  parameters. azure-native replaces a resource when one of them changes
+  (pulumi-azure-native ``provider/pkg/provider/diff.go``: path parameters force
+  a new resource).
+- ``create_only``: further inputs whose change makes azure-native plan a
+  replace (pulumi-azure-native ``provider/pkg/gen/replacement.go``; for
+  pulumi-random, every argument).
+- ``update_refused`` (in a stable order): inputs azure-native plans as an in-place update but
+  Azure refuses to change on an existing resource (``PropertyChangeNotAllowed``
+  and kin; pulumi-azure-native #577, #1117): a program must list them in
+  ``replace_on_changes`` or the apply fails.
+- ``secret_properties``: write-only inputs azure-native marks secret.
+- ``api_version()``: the REST API version the pinned azure-native SDK sends for
+  the type, read from the installed SDK's own documentation of the class, not
+  from a hand table.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+AZURE_NATIVE_PACKAGE = "pulumi_azure_native"
+DIFF_SOURCE = "pulumi-azure-native provider/pkg/provider/diff.go (path parameters replace)"
+REPLACEMENT_SOURCE = "pulumi-azure-native provider/pkg/gen/replacement.go (forced replacements)"
+REFUSED_SOURCE = "ARM PropertyChangeNotAllowed on PUT; pulumi-azure-native #577, #1117"
+
+
+@dataclass(frozen=True)
+class ResourceFacts:
+    """What Azure and the provider do with one resource type."""
+
+    token: str
+    arm_type: str
+    name_input: str | None = None
+    parent_inputs: tuple[str, ...] = ()
+    in_resource_group: bool = True
+    has_location: bool = False
+    create_only: frozenset[str] = frozenset()
+    update_refused: tuple[str, ...] = ()
+    secret_properties: frozenset[str] = frozenset()
+    source: str = f"{DIFF_SOURCE}; {REPLACEMENT_SOURCE}"
+
+    @property
+    def is_azure(self) -> bool:
+        return self.token.startswith("azure-native:")
+
+    def path_parameters(self) -> frozenset[str]:
+        """The inputs that are ARM path parameters: the name, the parents' names, the resource group."""
+        path = {self.name_input} if self.name_input else set()
+        path |= set(self.parent_inputs)
+        if self.in_resource_group:
+            path.add("resourceGroupName")
+        return frozenset(path)
+
+    def replace_triggers(self) -> frozenset[str]:
+        """Inputs whose change makes the provider replace the resource."""
+        return self.path_parameters() | self.create_only
+
+    def api_version(self) -> str:
+        """The REST API version the installed azure-native SDK sends for this type."""
+        return sdk_api_version(self.token)
+
+
+VM = "azure-native:compute:VirtualMachine"
+DISK = "azure-native:compute:Disk"
+VM_EXTENSION = "azure-native:compute:VirtualMachineExtension"
+RESOURCE_GROUP = "azure-native:resources:ResourceGroup"
+VNET = "azure-native:network:VirtualNetwork"
+SUBNET = "azure-native:network:Subnet"
+NSG = "azure-native:network:NetworkSecurityGroup"
+PUBLIC_IP = "azure-native:network:PublicIPAddress"
+NIC = "azure-native:network:NetworkInterface"
+BASTION = "azure-native:network:BastionHost"
+STORAGE_ACCOUNT = "azure-native:storage:StorageAccount"
+BLOB_SERVICE = "azure-native:storage:BlobServiceProperties"
+BLOB_CONTAINER = "azure-native:storage:BlobContainer"
+SCHEDULE = "azure-native:devtestlab:GlobalSchedule"
+ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
+RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword"
+
+RESOURCE_TYPES: dict[str, ResourceFacts] = {
+    f.token: f
+    for f in [
+        ResourceFacts(
+            RESOURCE_GROUP, "Microsoft.Resources/resourceGroups", name_input="resourceGroupName",
+            in_resource_group=False, has_location=True,
+            # A resource group cannot move: azure-native replaces it on a location change.
+            create_only=frozenset({"location"}),
+        ),
+        ResourceFacts(
+            VNET, "Microsoft.Network/virtualNetworks", name_input="virtualNetworkName", has_location=True,
+            create_only=frozenset({"location"}),
+        ),
+        ResourceFacts(
+            SUBNET, "Microsoft.Network/virtualNetworks/subnets", name_input="subnetName",
+            parent_inputs=("virtualNetworkName",),
+        ),
+        ResourceFacts(
+            NSG, "Microsoft.Network/networkSecurityGroups", name_input="networkSecurityGroupName", has_location=True,
+        ),
+        ResourceFacts(
+            PUBLIC_IP, "Microsoft.Network/publicIPAddresses", name_input="publicIpAddressName", has_location=True,
+            # SKU, IP version and prefix are fixed at creation.
+            create_only=frozenset({"location", "sku", "publicIPAddressVersion", "publicIPPrefix"}),
+        ),
+        ResourceFacts(
+            NIC, "Microsoft.Network/networkInterfaces", name_input="networkInterfaceName", has_location=True,
+        ),
+        ResourceFacts(
+            BASTION, "Microsoft.Network/bastionHosts", name_input="bastionHostName", has_location=True,
+        ),
+        ResourceFacts(
+            STORAGE_ACCOUNT, "Microsoft.Storage/storageAccounts", name_input="accountName", has_location=True,
+            # The hierarchical namespace cannot be switched in place (the ADLS Gen2 upgrade is a
+            # separate one-way migration).
+            create_only=frozenset({"location", "isHnsEnabled"}),
+        ),
+        ResourceFacts(
+            BLOB_SERVICE, "Microsoft.Storage/storageAccounts/blobServices", name_input="blobServicesName",
+            parent_inputs=("accountName",),
+        ),
+        ResourceFacts(
+            BLOB_CONTAINER, "Microsoft.Storage/storageAccounts/blobServices/containers",
+            name_input="containerName", parent_inputs=("accountName", "blobServicesName"),
+        ),
+        ResourceFacts(
+            DISK, "Microsoft.Compute/disks", name_input="diskName", has_location=True,
+            # How a disk was created (Empty, Copy, FromImage...) cannot change.
+            update_refused=("creationData",),
+        ),
+        ResourceFacts(
+            VM, "Microsoft.Compute/virtualMachines", name_input="vmName", has_location=True,
+            update_refused=(
+                "osProfile.computerName",
+                "osProfile.adminUsername",
+                "osProfile.adminPassword",
+                "osProfile.customData",
+                "storageProfile.imageReference",
+                "storageProfile.osDisk.createOption",
+            ),
+            # ARM never returns these (write-only) and azure-native marks them secret.
+            secret_properties=frozenset({"osProfile.adminPassword", "osProfile.customData"}),
+            source=f"{DIFF_SOURCE}; {REFUSED_SOURCE}",
+        ),
+        ResourceFacts(
+            VM_EXTENSION, "Microsoft.Compute/virtualMachines/extensions", name_input="vmExtensionName",
+            parent_inputs=("vmName",), has_location=True,
+        ),
+        ResourceFacts(SCHEDULE, "Microsoft.DevTestLab/schedules", name_input="name", has_location=True),
+        ResourceFacts(
+            ROLE_ASSIGNMENT, "Microsoft.Authorization/roleAssignments", name_input="roleAssignmentName",
+            in_resource_group=False,
+            # An assignment cannot change who or where: azure-native replaces on principal and scope.
+            create_only=frozenset({"principalId", "scope"}),
+            # ARM answers RoleAssignmentUpdateNotPermitted when the role of an assignment changes.
+            update_refused=("roleDefinitionId",),
+        ),
+        ResourceFacts(
+            RANDOM_PASSWORD, "random/passwords", in_resource_group=False,
+            # pulumi-random forces a new value when any argument changes.
+            create_only=frozenset({
+                "length", "lower", "upper", "numeric", "special", "minLower", "minUpper", "minNumeric",
+                "minSpecial", "overrideSpecial", "keepers",
+            }),
+            source="pulumi-random: every argument of RandomPassword forces a new resource",
+        ),
+    ]
+}  # fmt: skip
+
+
+class SdkNotFoundError(LookupError):
+    """The azure-native SDK, or the module of a type, is not installed."""
+
+
+def sdk_module_file(token: str) -> Path:
+    """The SDK source file of an ``azure-native:<module>:<Class>`` type."""
+    package, module, cls = token.split(":")
+    if package != "azure-native":
+        raise SdkNotFoundError(f"{token} is not an azure-native type")
+    spec = importlib.util.find_spec(AZURE_NATIVE_PACKAGE)  # locates the package without importing it
+    if spec is None or not spec.submodule_search_locations:
+        raise SdkNotFoundError(f"the {AZURE_NATIVE_PACKAGE} package is not installed")
+    snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", cls).lower()
+    path = Path(next(iter(spec.submodule_search_locations))) / module / f"{snake}.py"
+    if not path.is_file():
+        raise SdkNotFoundError(f"no SDK module for {token} ({path})")
+    return path
+
+
+@functools.cache
+def sdk_api_version(token: str) -> str:
+    """The API version the SDK class documents as the one it uses ("Uses Azure REST API version X.")."""
+    found = re.search(r"Uses Azure REST API version (\S+?)\.\s", sdk_module_file(token).read_text())
+    if found is None:
+        raise SdkNotFoundError(f"the SDK module of {token} does not state its API version")
+    return found.group(1)

@@ -1,0 +1,208 @@
+"""One VM profile: the OS, security, image, disk and identity settings of every DSVM.
+
+``VmProfile`` holds the settings as plain values and renders them for a
+virtual machine (``Workstation``, the GPU rig) or for a scale set's VM profile
+(``ScaleSet``): the same inputs give the same settings in both, so the
+compositions cannot drift apart.
+
+Secure by default:
+- Linux: SSH keys only (password authentication off); a local password for
+  JupyterHub, if any, reaches the VM through cloud-init (``custom_data``).
+  Windows: the admin password is a Pulumi secret.
+- Extensions run as root/SYSTEM: allowed only when the composition installs
+  one itself (``allow_extensions``).
+- Trusted Launch (vTPM, Secure Boot) where the image (Generation 2) and the size
+  support it; Secure Boot off on GPU sizes, whose preinstalled NVIDIA driver is
+  an unsigned kernel module Secure Boot refuses. Encryption at host always.
+- Premium OS disk deleted with the VM; data disks attached separately are never
+  deleted with it (``deleteOption: Detach``).
+- ``replace_on_changes``: the properties Azure refuses to change on an existing
+  VM (``azurefacts.resource_types``) plus the security type; with
+  ``delete_before_replace`` the NIC and data disks are free for the new VM.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_azure_native.compute as compute
+
+from azurefacts.resource_types import RESOURCE_TYPES, VM
+from azurefacts.sizes import VM_SIZES
+from components.types import ImageReference
+
+# A change of security type is a new VM (its OS disk goes with the old one).
+SECURITY_TYPE = "securityProfile.securityType"
+VM_REPLACE_ON_CHANGES: list[str] = [*RESOURCE_TYPES[VM].update_refused, SECURITY_TYPE]
+DATA_DISK_LUN = 0
+
+
+def is_gpu_size(vm_size: str) -> bool:
+    """Whether the size carries GPUs: its facts, else the N-series naming rule."""
+    size = VM_SIZES.get(vm_size)
+    return size.is_gpu if size is not None else vm_size.startswith("Standard_N")
+
+
+def trusted_launch_supported(image: ImageReference, vm_size: str) -> bool:
+    """Trusted Launch needs a Generation 2 image and a size that supports it (unknown sizes: assumed)."""
+    size = VM_SIZES.get(vm_size)
+    return image.generation == 2 and (size is None or size.trusted_launch)
+
+
+@dataclass(frozen=True)
+class VmProfile:
+    """The settings one DSVM (or every instance of a scale set) runs with.
+
+    ``security_size`` is the size whose facts decide the security profile: for a
+    VM that switches sizes it is the most demanding one (the GPU size), so a
+    switch changes nothing but the size.
+    """
+
+    admin_username: str
+    image: ImageReference
+    security_size: str
+    ssh_public_keys: Sequence[str] = ()
+    admin_password: pulumi.Input[str] | None = None
+    custom_data: pulumi.Input[str] | None = None
+    allow_extensions: bool = False
+    os_disk_sku: str = "Premium_LRS"
+
+    @property
+    def windows(self) -> bool:
+        return self.image.is_windows
+
+    # -- the settings ------------------------------------------------------------------------
+    def image_reference(self) -> compute.ImageReferenceArgs:
+        return compute.ImageReferenceArgs(
+            publisher=self.image.publisher, offer=self.image.offer, sku=self.image.sku, version=self.image.version
+        )
+
+    def security_profile(self) -> compute.SecurityProfileArgs:
+        if not trusted_launch_supported(self.image, self.security_size):
+            return compute.SecurityProfileArgs(encryption_at_host=True)
+        return compute.SecurityProfileArgs(
+            encryption_at_host=True,
+            security_type="TrustedLaunch",
+            uefi_settings=compute.UefiSettingsArgs(
+                # Secure Boot refuses the unsigned NVIDIA kernel module of the DSVM images.
+                secure_boot_enabled=not is_gpu_size(self.security_size),
+                v_tpm_enabled=True,
+            ),
+        )
+
+    def linux_configuration(self) -> compute.LinuxConfigurationArgs:
+        return compute.LinuxConfigurationArgs(
+            disable_password_authentication=True,
+            provision_vm_agent=True,
+            ssh=compute.SshConfigurationArgs(
+                public_keys=[
+                    compute.SshPublicKeyArgs(path=f"/home/{self.admin_username}/.ssh/authorized_keys", key_data=key)
+                    for key in self.ssh_public_keys
+                ]
+            ),
+        )
+
+    def windows_configuration(self) -> compute.WindowsConfigurationArgs:
+        return compute.WindowsConfigurationArgs(enable_automatic_updates=True, provision_vm_agent=True)
+
+    def diagnostics_profile(self) -> compute.DiagnosticsProfileArgs:
+        return compute.DiagnosticsProfileArgs(
+            boot_diagnostics=compute.BootDiagnosticsArgs(enabled=True)  # managed storage
+        )
+
+    # -- a virtual machine -------------------------------------------------------------------
+    def vm_os_profile(self, computer_name: str) -> compute.OSProfileArgs:
+        if self.windows:
+            return compute.OSProfileArgs(
+                computer_name=computer_name,
+                admin_username=self.admin_username,
+                admin_password=self.admin_password,
+                allow_extension_operations=self.allow_extensions,
+                windows_configuration=self.windows_configuration(),
+            )
+        return compute.OSProfileArgs(
+            computer_name=computer_name,
+            admin_username=self.admin_username,
+            custom_data=self.custom_data,
+            allow_extension_operations=self.allow_extensions,
+            linux_configuration=self.linux_configuration(),
+        )
+
+    def vm_storage_profile(
+        self, os_disk_name: str, data_disk_ids: Sequence[pulumi.Input[str]] = ()
+    ) -> compute.StorageProfileArgs:
+        """Image, OS disk and the attached data disks (LUN 0, 1, ...; detached, never deleted, with the VM)."""
+        return compute.StorageProfileArgs(
+            image_reference=self.image_reference(),
+            os_disk=compute.OSDiskArgs(
+                name=os_disk_name,
+                create_option="FromImage",
+                caching="ReadWrite",
+                delete_option="Delete",
+                managed_disk=compute.ManagedDiskParametersArgs(storage_account_type=self.os_disk_sku),
+            ),
+            data_disks=[
+                compute.DataDiskArgs(
+                    lun=DATA_DISK_LUN + i,
+                    create_option="Attach",
+                    caching="ReadOnly",
+                    delete_option="Detach",
+                    managed_disk=compute.ManagedDiskParametersArgs(id=disk_id),
+                )
+                for i, disk_id in enumerate(data_disk_ids)
+            ],
+        )
+
+    def vm_identity(self) -> compute.VirtualMachineIdentityArgs:
+        return compute.VirtualMachineIdentityArgs(type="SystemAssigned")
+
+    # -- a scale set's VM profile ------------------------------------------------------------
+    def scale_set_os_profile(self, computer_name_prefix: str) -> compute.VirtualMachineScaleSetOSProfileArgs:
+        if self.windows:
+            return compute.VirtualMachineScaleSetOSProfileArgs(
+                computer_name_prefix=computer_name_prefix,
+                admin_username=self.admin_username,
+                admin_password=self.admin_password,
+                allow_extension_operations=self.allow_extensions,
+                windows_configuration=self.windows_configuration(),
+            )
+        return compute.VirtualMachineScaleSetOSProfileArgs(
+            computer_name_prefix=computer_name_prefix,
+            admin_username=self.admin_username,
+            custom_data=self.custom_data,
+            allow_extension_operations=self.allow_extensions,
+            linux_configuration=self.linux_configuration(),
+        )
+
+    def scale_set_storage_profile(
+        self, data_disk_gb: int | None = None
+    ) -> compute.VirtualMachineScaleSetStorageProfileArgs:
+        """Image, OS disk and (optionally) one empty data disk per instance at LUN 0."""
+        data_disks = []
+        if data_disk_gb:
+            data_disks.append(
+                compute.VirtualMachineScaleSetDataDiskArgs(
+                    lun=DATA_DISK_LUN,
+                    create_option="Empty",
+                    caching="ReadOnly",
+                    disk_size_gb=data_disk_gb,
+                    delete_option="Delete",
+                    managed_disk=compute.VirtualMachineScaleSetManagedDiskParametersArgs(
+                        storage_account_type=self.os_disk_sku
+                    ),
+                )
+            )
+        return compute.VirtualMachineScaleSetStorageProfileArgs(
+            image_reference=self.image_reference(),
+            os_disk=compute.VirtualMachineScaleSetOSDiskArgs(
+                create_option="FromImage",
+                caching="ReadWrite",
+                delete_option="Delete",
+                managed_disk=compute.VirtualMachineScaleSetManagedDiskParametersArgs(
+                    storage_account_type=self.os_disk_sku
+                ),
+            ),
+            data_disks=data_disks,
+        )

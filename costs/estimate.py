@@ -1,0 +1,99 @@
+"""The monthly cost estimate of a plan's resources, and the delta between two estimates.
+
+``estimate(plan["resources"])`` returns the plan document's ``cost`` field::
+
+    {"currency": "USD", "monthly": float, "alwaysOnMonthly": float,
+     "prices": {"readOn": "YYYY-MM-DD", "source": "...", "confirmed": bool},
+     "lines": [{"urn", "name", "type", "item", "monthly", "alwaysOnMonthly", "note"}]}
+
+``monthly`` bills what runs per hour for its expected running hours
+(``costs.hours``); ``alwaysOnMonthly`` bills it ``HOURS_PER_MONTH`` hours.
+Everything else bills always, running VM or not, and is the same in both
+figures: a stopped (deallocated) VM still pays for its disks. The billing rule
+of each type is in ``costs.pricers``.
+
+Not modelled: reservations, savings plans, Azure Hybrid Benefit, spot prices,
+disk snapshots and transactions, storage transactions and egress, Bastion
+outbound data, bandwidth. An existing disk attached by id is not one of the
+plan's resources and has no line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from azurefacts.prices import PriceBook, shipped
+from costs.hours import Schedules
+
+CURRENCY = "USD"
+
+Resource = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Line:
+    """One cost line: what bills, on which resource, per month (unrounded)."""
+
+    resource: Resource
+    item: str
+    monthly: float
+    always_on_monthly: float
+    note: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "urn": self.resource.get("urn"),
+            "name": self.resource.get("name"),
+            "type": self.resource.get("type"),
+            "item": self.item,
+            "monthly": round(self.monthly, 2),
+            "alwaysOnMonthly": round(self.always_on_monthly, 2),
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a pricer may look at besides its resource: the prices and the plan's schedules."""
+
+    prices: PriceBook
+    schedules: Schedules
+
+
+def estimate(resources: Sequence[Resource], prices: PriceBook | None = None) -> dict[str, Any]:
+    """The monthly cost of the plan's resources; see the module docstring for the model.
+
+    Totals add the unrounded lines and are rounded once; every figure has 2 decimals.
+    """
+    from costs.pricers import lines_of
+
+    book = prices or shipped()
+    if book.currency != CURRENCY:
+        raise ValueError(f"the price snapshot is in {book.currency}, the estimate in {CURRENCY}")
+    context = Context(book, Schedules(resources))
+    lines = [line for resource in resources for line in lines_of(resource, context)]
+    return {
+        "currency": CURRENCY,
+        "monthly": round(sum(line.monthly for line in lines), 2),
+        "alwaysOnMonthly": round(sum(line.always_on_monthly for line in lines), 2),
+        "prices": {
+            "readOn": book.oldest_read_on,
+            "source": "; ".join(book.sources[k] for k in sorted(book.sources)),
+            "confirmed": book.confirmed,
+        },
+        "lines": [line.to_json() for line in lines],
+    }
+
+
+def delta(base: Mapping[str, Any], head: Mapping[str, Any]) -> dict[str, Any]:
+    """``head - base`` of two estimates; a missing or null figure (no such stack yet) counts as 0."""
+    for cost in (base, head):
+        if cost.get("currency", CURRENCY) != CURRENCY:
+            raise ValueError(f"cannot compare a {cost.get('currency')} estimate with {CURRENCY}")
+
+    def diff(key: str) -> float:
+        return round(float(head.get(key) or 0.0) - float(base.get(key) or 0.0), 2)
+
+    return {"monthly": diff("monthly"), "alwaysOnMonthly": diff("alwaysOnMonthly")}

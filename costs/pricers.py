@@ -1,0 +1,236 @@
+"""How Azure bills each resource type of a plan (one pricer per type).
+
+- A VM bills per running hour at its size's price in its region: the Linux
+  price, or the Windows price (licence included) on a Windows image. Its OS
+  disk, and any data disk created with it, bill always.
+- Managed disks (Premium SSD, Standard SSD, Standard HDD) bill by the tier
+  their size rounds up to (``azurefacts.disks``: 150 GiB Premium SSD = P15,
+  256 GiB); Premium SSD v2 per provisioned GiB.
+- Standard public IPs bill per hour, attached or not; Azure Bastion per
+  deployment-hour by SKU, plus each scale unit beyond the included ones
+  (Standard and Premium include 2).
+- A storage account bills hot blob data per GiB-month on an assumed
+  ``ASSUMED_BLOB_GIB`` stored (the plan cannot know how much a team stores).
+- VNets, subnets, NSGs, NICs, schedules, role assignments, containers and the
+  like cost nothing; non-Azure resources (components, random) have no line. An
+  ``azure-native`` type with no rule here gets a zero line that says so.
+
+Prices are looked up in the resource's region; when the snapshot has none for
+that region the reference region's price is used and the line says so.
+Unknown sizes, images or SKUs raise ``ValueError`` naming the resource.
+
+Extending: a new billed type adds a pricer to ``PRICERS``; something billed per
+running hour builds its line with ``compute_line`` and its own hours.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from typing import Any
+
+from azurefacts.disks import DISK_SKUS
+from azurefacts.images import DsvmImage, find_image
+from azurefacts.paths import get_path
+from azurefacts.prices import Price, PriceNotFoundError
+from azurefacts.regions import normalize_location
+from azurefacts.resource_types import (
+    BASTION,
+    BLOB_CONTAINER,
+    BLOB_SERVICE,
+    DISK,
+    NIC,
+    NSG,
+    PUBLIC_IP,
+    RESOURCE_GROUP,
+    ROLE_ASSIGNMENT,
+    SCHEDULE,
+    STORAGE_ACCOUNT,
+    SUBNET,
+    VM,
+    VM_EXTENSION,
+    VNET,
+)
+from azurefacts.sizes import VM_SIZES
+from costs.estimate import Context, Line
+from costs.hours import HOURS_PER_MONTH, Hours, vm_running_hours
+
+Resource = Mapping[str, Any]
+Pricer = Callable[[Resource, Context], list[Line]]
+
+# The program cannot know how much data a team will store: the estimate assumes this much
+# per storage account (an assumption, not a price; the cost line's note repeats it).
+ASSUMED_BLOB_GIB = 100
+# Azure Bastion Standard and Premium include 2 scale units (instances) in their hourly price.
+BASTION_INCLUDED_SCALE_UNITS = 2
+
+FREE_TYPES = frozenset(
+    {RESOURCE_GROUP, VNET, SUBNET, NSG, NIC, SCHEDULE, ROLE_ASSIGNMENT, BLOB_SERVICE, BLOB_CONTAINER, VM_EXTENSION}
+)
+
+
+def _label(resource: Resource) -> str:
+    return f"{resource.get('name')} ({resource.get('type')})"
+
+
+def region_of(resource: Resource) -> str:
+    """The resource's region (inputs, else outputs), normalized as ARM compares it."""
+    location = get_path(resource, "inputs.location") or get_path(resource, "outputs.location")
+    if not isinstance(location, str) or not location:
+        raise ValueError(f"{_label(resource)}: no location to price it in")
+    return normalize_location(location)
+
+
+def _price(context: Context, resource: Resource, section: str, key: str, item: str | None = None) -> Price:
+    try:
+        return context.prices.price(region_of(resource), section, key, item)
+    except PriceNotFoundError as error:
+        raise ValueError(f"{_label(resource)}: {error}") from None
+
+
+def _with(note: str, price: Price, context: Context) -> str:
+    fallback = price.note(context.prices.oldest_read_on)
+    return f"{note}; {fallback}" if fallback else note
+
+
+def vm_hourly_price(context: Context, resource: Resource, vm_size: object, image: DsvmImage) -> Price:
+    """The size's hourly list price in the resource's region: Linux, or Windows (licence included)."""
+    if str(vm_size) not in VM_SIZES:
+        raise ValueError(f"{_label(resource)}: VM size '{vm_size}' is not in azurefacts.sizes")
+    return _price(context, resource, "vm", str(vm_size), "windows" if image.is_windows else "linux")
+
+
+def compute_line(
+    context: Context, resource: Resource, vm_size: object, image: DsvmImage, hours: Hours, instances: int = 1
+) -> Line:
+    """The line of something billed per running hour: ``instances`` VMs of one size and image."""
+    price = vm_hourly_price(context, resource, vm_size, image)
+    hourly = price.amount * instances
+    count = f"{instances} x " if instances != 1 else ""
+    licence = " (licence included)" if image.is_windows else ""
+    return Line(
+        resource,
+        f"{count}{vm_size} {image.os_type} VM",
+        hourly * hours.expected,
+        hourly * HOURS_PER_MONTH,
+        _with(f"${hourly:g}/h{licence} in {price.region}; {hours.note}", price, context),
+    )
+
+
+def disk_line(context: Context, resource: Resource, item: str, size_gib: object, sku_name: object) -> Line:
+    """A managed disk: always billed, by the tier its size rounds up to (or per GiB without tiers)."""
+    sku = DISK_SKUS.get(str(sku_name))
+    if sku is None:
+        raise ValueError(f"{_label(resource)}: disk SKU '{sku_name}' is not in azurefacts.disks")
+    if not isinstance(size_gib, int | float) or isinstance(size_gib, bool):
+        raise ValueError(f"{_label(resource)}: disk size unknown ({size_gib!r})")
+    tier = sku.billed_tier(size_gib)
+    if tier is None:
+        price = _price(context, resource, "disk", sku.name, "GiB")
+        monthly = price.amount * size_gib
+        note = f"always billed; ${price.amount:g}/GiB-month"
+    else:
+        price = _price(context, resource, "disk", sku.name, tier[0])
+        monthly = price.amount
+        rounded = f"{size_gib:g} GiB billed as {tier[0]} ({tier[1]} GiB)" if size_gib != tier[1] else tier[0]
+        note = f"always billed; {rounded}, ${price.amount:g}/month"
+    return Line(resource, f"{size_gib:g} GiB {sku.name} {item}", monthly, monthly, _with(note, price, context))
+
+
+def _image(resource: Resource) -> DsvmImage:
+    ref = get_path(resource, "inputs.storageProfile.imageReference", {})
+    image = find_image(str(ref.get("publisher", "")), str(ref.get("offer", "")), str(ref.get("sku", "")))
+    if image is None:
+        raise ValueError(f"{_label(resource)}: image {ref} is not a DSVM image in azurefacts.images")
+    return image
+
+
+def price_vm(vm: Resource, context: Context) -> list[Line]:
+    """The VM's compute (running hours), its OS disk and any data disk created with it.
+
+    The OS disk is no resource of its own: its line carries the VM's urn, name and type.
+    """
+    image = _image(vm)
+    hours = vm_running_hours(vm, context.schedules)
+    lines = [compute_line(context, vm, get_path(vm, "inputs.hardwareProfile.vmSize"), image, hours)]
+    os_disk = get_path(vm, "inputs.storageProfile.osDisk", {})
+    size = os_disk.get("diskSizeGB")
+    sku = get_path(os_disk, "managedDisk.storageAccountType", "Premium_LRS")
+    line = disk_line(context, vm, "OS disk", size if size is not None else image.os_disk_gib, sku)
+    if size is None:
+        unconfirmed = "" if image.os_disk_confirmed else ", unconfirmed"
+        line = replace(line, note=f"{image.key} image default size{unconfirmed}; {line.note}")
+    lines.append(line)
+    for disk in get_path(vm, "inputs.storageProfile.dataDisks", []):
+        if disk.get("createOption") != "Attach":  # attached disks are their own Disk resources
+            sku = get_path(disk, "managedDisk.storageAccountType", "Premium_LRS")
+            lines.append(disk_line(context, vm, f"data disk (lun {disk.get('lun')})", disk.get("diskSizeGB"), sku))
+    return lines
+
+
+def price_disk(disk: Resource, context: Context) -> list[Line]:
+    """A managed disk resource (data disk): always billed."""
+    sku = get_path(disk, "inputs.sku.name", "Standard_LRS")  # ARM's default SKU
+    return [disk_line(context, disk, "disk", get_path(disk, "inputs.diskSizeGB"), sku)]
+
+
+def _hourly_line(context: Context, resource: Resource, item: str, price: Price, hourly: float, note: str) -> Line:
+    monthly = hourly * HOURS_PER_MONTH
+    text = f"always billed; ${hourly:g}/h x {HOURS_PER_MONTH} h in {price.region}{note}"
+    return Line(resource, item, monthly, monthly, _with(text, price, context))
+
+
+def price_public_ip(ip: Resource, context: Context) -> list[Line]:
+    """A public IPv4 address: per hour, attached or not."""
+    sku = str(get_path(ip, "inputs.sku.name", "Basic"))  # ARM's default SKU
+    price = _price(context, ip, "public_ip", sku)
+    return [_hourly_line(context, ip, f"{sku} public IP", price, price.amount, "")]
+
+
+def price_bastion(bastion: Resource, context: Context) -> list[Line]:
+    """Azure Bastion: per deployment-hour by SKU, plus scale units beyond the included ones."""
+    sku = str(get_path(bastion, "inputs.sku.name", "Basic"))  # ARM's default SKU
+    price = _price(context, bastion, "bastion", sku)
+    hourly = price.amount
+    units = ""
+    if sku in ("Standard", "Premium"):
+        asked = int(get_path(bastion, "inputs.scaleUnits", BASTION_INCLUDED_SCALE_UNITS))
+        extra = max(0, asked - BASTION_INCLUDED_SCALE_UNITS)
+        if extra:
+            hourly += extra * _price(context, bastion, "bastion", "scale_unit").amount
+            units = f", {extra} extra scale unit(s)"
+    return [_hourly_line(context, bastion, f"{sku} Bastion{units}", price, hourly, "; outbound data not modelled")]
+
+
+def price_storage_account(account: Resource, context: Context) -> list[Line]:
+    """A storage account: hot blob storage on ``ASSUMED_BLOB_GIB`` stored (the plan cannot know)."""
+    sku = str(get_path(account, "inputs.sku.name"))
+    price = _price(context, account, "blob_hot", sku)
+    tier = str(get_path(account, "inputs.accessTier", "Hot"))
+    tier_note = "" if tier == "Hot" else f" (accessTier {tier} priced as Hot)"
+    monthly = price.amount * ASSUMED_BLOB_GIB
+    note = (
+        f"always billed; assumes {ASSUMED_BLOB_GIB} GiB stored x ${price.amount:g}/GiB-month in {price.region}"
+        f"{tier_note}; transactions and egress not modelled"
+    )
+    return [Line(account, f"{sku} storage account (hot blob)", monthly, monthly, _with(note, price, context))]
+
+
+PRICERS: dict[str, Pricer] = {
+    VM: price_vm,
+    DISK: price_disk,
+    PUBLIC_IP: price_public_ip,
+    BASTION: price_bastion,
+    STORAGE_ACCOUNT: price_storage_account,
+}
+
+
+def lines_of(resource: Resource, context: Context) -> list[Line]:
+    """The cost lines of one plan resource (none for free and non-Azure types)."""
+    kind = str(resource.get("type", ""))
+    pricer = PRICERS.get(kind)
+    if pricer is not None:
+        return pricer(resource, context)
+    if kind in FREE_TYPES or not kind.startswith("azure-native:"):
+        return []
+    return [Line(resource, kind.rsplit(":", 1)[-1], 0.0, 0.0, "not priced: no cost rule for this type")]

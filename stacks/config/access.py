@@ -1,0 +1,110 @@
+"""How people reach the workstations, and the stack's address plan."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from stacks.config.base import Model
+
+# Sources no allowlist may contain: they mean "the whole internet".
+OPEN_SOURCES = {"*", "0.0.0.0/0", "::/0", "internet", "any", "0.0.0.0"}
+
+
+class AccessConfig(Model):
+    """How people reach the workstations: a forced decision, there is no default."""
+
+    mode: Literal["allowlist", "bastion", "private"] = Field(
+        description=(
+            "Required. `allowlist`: inbound only from `allowed_cidrs`; `bastion`: an Azure "
+            "Bastion host, no public IP on any VM; `private`: no inbound from outside the VNet "
+            "(VPN/ExpressRoute users)."
+        )
+    )
+    allowed_cidrs: tuple[str, ...] = Field(
+        default=(),
+        description=(
+            "Conditional (required for `allowlist`, refused otherwise). Source CIDRs allowed in, "
+            "e.g. `203.0.113.0/24`. `*`, `0.0.0.0/0`, `Internet` and `Any` are refused."
+        ),
+    )
+    public_ip_enabled: bool = Field(
+        default=False,
+        description=(
+            "Optional, `allowlist` only. Give each workstation a Standard static public IP. "
+            "Default false: reach the VMs over VPN/peering."
+        ),
+    )
+
+    @field_validator("allowed_cidrs")
+    @classmethod
+    def _cidrs(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for cidr in value:
+            if cidr.strip().lower() in OPEN_SOURCES:
+                raise ValueError(
+                    f"'{cidr}' would open the workstations to the whole internet; list the "
+                    "office or VPN egress ranges instead (e.g. 203.0.113.0/24), or use mode: bastion"
+                )
+            try:
+                network = ipaddress.ip_network(cidr, strict=True)
+            except ValueError as exc:
+                raise ValueError(
+                    f"'{cidr}' is not a CIDR ({exc}); write it as address/prefix, e.g. 203.0.113.0/24"
+                ) from exc
+            if network.prefixlen == 0:
+                raise ValueError(f"'{cidr}' is the whole internet; list narrower ranges")
+        return value
+
+    @model_validator(mode="after")
+    def _mode_rules(self) -> AccessConfig:
+        if self.mode == "allowlist" and not self.allowed_cidrs:
+            raise ValueError("mode allowlist needs allowed_cidrs; add your office/VPN ranges, or choose mode bastion")
+        if self.mode != "allowlist" and self.allowed_cidrs:
+            raise ValueError(f"allowed_cidrs is only used with mode allowlist (mode is {self.mode}); remove it")
+        if self.mode != "allowlist" and self.public_ip_enabled:
+            raise ValueError(f"public_ip_enabled is only allowed with mode allowlist (mode is {self.mode}); remove it")
+        return self
+
+
+class NetworkConfig(Model):
+    """Address plan of the stack's virtual network."""
+
+    address_space: str = Field(default="10.50.0.0/16", description="Optional. The VNet's address space (CIDR).")
+    workstation_subnet: str = Field(
+        default="10.50.1.0/24",
+        description="Optional. Subnet of the workstations' NICs; must lie inside `address_space`.",
+    )
+    bastion_subnet: str = Field(
+        default="10.50.255.0/26",
+        description=(
+            "Optional. `AzureBastionSubnet` prefix, used with access mode `bastion`; /26 or larger, "
+            "inside `address_space`, not overlapping `workstation_subnet`."
+        ),
+    )
+
+    @field_validator("address_space", "workstation_subnet", "bastion_subnet")
+    @classmethod
+    def _cidr(cls, value: str) -> str:
+        try:
+            ipaddress.IPv4Network(value, strict=True)
+        except ValueError as exc:
+            raise ValueError(f"'{value}' is not an IPv4 CIDR ({exc}); e.g. 10.50.1.0/24") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _plan(self) -> NetworkConfig:
+        space = ipaddress.IPv4Network(self.address_space)
+        work = ipaddress.IPv4Network(self.workstation_subnet)
+        bastion = ipaddress.IPv4Network(self.bastion_subnet)
+        for name, subnet in (("workstation_subnet", work), ("bastion_subnet", bastion)):
+            if not subnet.subnet_of(space):
+                raise ValueError(f"{name} {subnet} is outside address_space {space}; pick a range inside it")
+        if work.overlaps(bastion):
+            raise ValueError(f"workstation_subnet {work} overlaps bastion_subnet {bastion}; separate them")
+        if bastion.prefixlen > 26:
+            raise ValueError(f"bastion_subnet {bastion} is smaller than /26, which Azure Bastion needs")
+        if work.prefixlen > 29:
+            raise ValueError(f"workstation_subnet {work} is smaller than /29, which Azure allows")
+        return self

@@ -1,0 +1,53 @@
+"""What every config section shares: the frozen model base, errors that name a config path.
+
+Stack files (``Pulumi.<stack>.yaml``) use namespaced keys: ``dsvm:<field>`` for
+a stack's fields and ``azure-native:location`` for the region, so the same
+files work with ``pulumi up`` and with the offline ``dsvmctl plan``. A bad value
+raises ``ConfigError``, whose message names the config path
+(``dsvm:members[1].username``), the rule and the fix.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+PROJECT = "dsvm"
+LOCATION_KEY = "azure-native:location"
+
+GUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+
+
+class ConfigError(Exception):
+    """A stack config that cannot be built; each problem names path, rule and fix."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        self.problems = problems
+        lines = [f"{path}: {message}" for path, message in problems]
+        super().__init__("invalid stack config:\n  " + "\n  ".join(lines))
+
+
+class Model(BaseModel):
+    """Config models are frozen and refuse unknown keys."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=False)
+
+
+class PathError(ValueError):
+    """A model-level rule that points at a nested path."""
+
+    def __init__(self, path: str, message: str) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+def config_path(loc: tuple[int | str, ...]) -> str:
+    """`("members", 2, "username")` -> `dsvm:members[2].username`."""
+    if loc and loc[0] == "location":
+        return LOCATION_KEY
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return f"{PROJECT}:{text}"

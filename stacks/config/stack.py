@@ -1,0 +1,72 @@
+"""What every stack kind has: where, who pays, how it is reached, which image."""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import Field, field_validator
+
+from stacks.config.access import AccessConfig, NetworkConfig
+from stacks.config.base import Model
+from stacks.config.image import ImageConfig
+from stacks.config.schedule import AutoShutdownConfig
+
+
+class BaseStackConfig(Model):
+    """What every stack kind has: where, who pays, how it is reached, which image."""
+
+    kind: str = Field(description="Required. The stack kind: `team`.")
+    location: str = Field(description="Required (as `azure-native:location`). Azure region name, e.g. `westeurope`.")
+    owner: str = Field(min_length=1, description="Required. Owner tag (team or e-mail); on every resource.")
+    cost_center: str = Field(min_length=1, description="Required. Cost-center tag; on every resource.")
+    resource_group_name: str | None = Field(
+        default=None,
+        description=(
+            "Optional. An existing resource group to deploy into. Default: the stack creates `rg-dsvm-<stack>`."
+        ),
+    )
+    tags: dict[str, str] = Field(default_factory=dict, description="Optional. Extra tags on every resource.")
+    access: AccessConfig = Field(description="Required. Access mode (see AccessConfig).")
+    network: NetworkConfig = Field(default_factory=NetworkConfig, description="Optional. Address plan.")
+    image: ImageConfig = Field(description="Required. DSVM image and pinned version.")
+    auto_shutdown: AutoShutdownConfig = Field(
+        default_factory=AutoShutdownConfig, description="Optional. Daily auto-shutdown (on at 19:00 UTC)."
+    )
+    rstudio_enabled: bool = Field(
+        default=False,
+        description=(
+            "Optional. Open port 8787 (RStudio Server) to the allowed sources. Current DSVM images "
+            "no longer preinstall RStudio Server: install it yourself."
+        ),
+    )
+
+    @field_validator("location")
+    @classmethod
+    def _location(cls, value: str) -> str:
+        normalized = value.replace(" ", "").lower()
+        if not re.match(r"^[a-z]+[a-z0-9]*$", normalized):
+            raise ValueError(f"'{value}' is not an Azure region name; use e.g. westeurope (az account list-locations)")
+        return normalized
+
+    @field_validator("resource_group_name")
+    @classmethod
+    def _rg(cls, value: str | None) -> str | None:
+        if value is not None and (not re.match(r"^[-\w._()]{1,90}$", value) or value.endswith(".")):
+            raise ValueError(f"'{value}' is not a resource group name: 1-90 letters, digits, . _ - ( )")
+        return value
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, value: dict[str, str]) -> dict[str, str]:
+        for key in value:
+            if len(key) > 512 or any(c in key for c in "<>%&\\?/"):
+                raise ValueError(f"tag name '{key}' is invalid: at most 512 characters, none of < > % & \\ ? /")
+        if len(value) > 46:
+            raise ValueError(
+                "at most 46 extra tags (Azure allows 50 and the stack sets owner, cost-center, stack, managed-by)"
+            )
+        return value
+
+    @property
+    def is_windows(self) -> bool:
+        return self.image.is_windows
