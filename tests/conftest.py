@@ -13,6 +13,15 @@ import pytest
 from fakeazure import FakeAzure, ProgramRun, run_program
 
 
+@pytest.fixture(scope="session")
+def dev_plan() -> dict[str, Any]:
+    """The dev stack's plan document, planned in-process once per worker (read-only: copy before changing)."""
+    from dsvmctl.plan import make_plan
+    from tests.helpers import ROOT
+
+    return make_plan(ROOT, "dev").to_json()
+
+
 @pytest.fixture
 def fake_azure() -> FakeAzure:
     """A fresh, empty subscription (payg quotas) for one test."""

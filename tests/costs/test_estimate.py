@@ -7,7 +7,6 @@ shipped snapshot's figures against Azure's price pages.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,7 +15,6 @@ from azurefacts.prices import PriceBook
 from costs import delta
 from costs import estimate as estimate_with
 from costs.hours import workday_hours
-from tests.helpers import ROOT
 
 RG = "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-test"
 VM = "azure-native:compute:VirtualMachine"
@@ -144,11 +142,9 @@ def test_hand_computed_small_stack() -> None:
         assert round(line["monthly"], 2) == line["monthly"]
 
 
-@pytest.fixture(scope="module")
-def dev_cost() -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    from dsvmctl.plan import make_plan
-
-    resources = make_plan(Path(ROOT), "dev").to_json()["resources"]
+@pytest.fixture
+def dev_cost(dev_plan: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    resources = dev_plan["resources"]
     return resources, estimate_with(resources)
 
 

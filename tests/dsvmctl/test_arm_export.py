@@ -48,11 +48,6 @@ def project_plan(directory: Path, stack: str, **changes: Any) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def dev_plan() -> dict[str, Any]:
-    return make_plan(ROOT, "dev").to_json()
-
-
-@pytest.fixture(scope="module")
 def dev(dev_plan: dict[str, Any]) -> dict[str, Any]:
     return export_template(dev_plan)
 

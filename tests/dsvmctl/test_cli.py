@@ -32,26 +32,30 @@ def dev_config(**changes: Any) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def dev_plan() -> dict[str, Any]:
-    """The README's main job, as a new user runs it (a real subprocess)."""
-    done = subprocess.run([sys.executable, "-m", "dsvmctl", "plan", "--stack", "dev", "--json"], cwd=ROOT,
+def cli_dev_plan() -> dict[str, Any]:
+    """The README's main job, as a new user runs it (a real subprocess of the installed command)."""
+    done = subprocess.run([str(Path(sys.executable).parent / "dsvmctl"), "plan", "--stack", "dev", "--json"], cwd=ROOT,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
 
-def test_dev_plan_json_contract(dev_plan: dict[str, Any]) -> None:
-    assert set(dev_plan) == {"stack", "kind", "resources", "outputs", "cost", "policy", "changes"}
-    assert (dev_plan["stack"], dev_plan["kind"]) == ("dev", "team")
-    for resource in dev_plan["resources"]:
+def test_the_command_prints_the_library_plan(cli_dev_plan: dict[str, Any], dev_plan: dict[str, Any]) -> None:
+    assert cli_dev_plan == json.loads(json.dumps(dev_plan))
+
+
+def test_dev_plan_json_contract(cli_dev_plan: dict[str, Any]) -> None:
+    assert set(cli_dev_plan) == {"stack", "kind", "resources", "outputs", "cost", "policy", "changes"}
+    assert (cli_dev_plan["stack"], cli_dev_plan["kind"]) == ("dev", "team")
+    for resource in cli_dev_plan["resources"]:
         assert {"urn", "type", "name", "parent", "inputs", "outputs", "dependsOn", "protect", "retainOnDelete",
                 "replaceOnChanges", "deleteBeforeReplace"} <= set(resource)
-    custom = [r for r in dev_plan["resources"] if not r["type"].startswith("dsvm:")]
-    assert dev_plan["changes"]["create"] == len(custom)
+    custom = [r for r in cli_dev_plan["resources"] if not r["type"].startswith("dsvm:")]
+    assert cli_dev_plan["changes"]["create"] == len(custom)
 
 
-def test_dev_plan_has_per_member_resources_and_shared_ones(dev_plan: dict[str, Any]) -> None:
-    types = [r["type"] for r in dev_plan["resources"]]
+def test_dev_plan_has_per_member_resources_and_shared_ones(cli_dev_plan: dict[str, Any]) -> None:
+    types = [r["type"] for r in cli_dev_plan["resources"]]
     members = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())["config"]["dsvm:members"]
     for token in ("azure-native:compute:VirtualMachine", "azure-native:network:NetworkInterface",
                   "azure-native:compute:Disk", "azure-native:devtestlab:GlobalSchedule"):
@@ -59,11 +63,11 @@ def test_dev_plan_has_per_member_resources_and_shared_ones(dev_plan: dict[str, A
     for token in ("azure-native:network:VirtualNetwork", "azure-native:network:NetworkSecurityGroup",
                   "azure-native:storage:StorageAccount"):
         assert types.count(token) == 1, token
-    assert set(dev_plan["outputs"]["members"]) == {m["username"] for m in members}
+    assert set(cli_dev_plan["outputs"]["members"]) == {m["username"] for m in members}
 
 
-def test_dev_plan_is_secure(dev_plan: dict[str, Any]) -> None:
-    for r in dev_plan["resources"]:
+def test_dev_plan_is_secure(cli_dev_plan: dict[str, Any]) -> None:
+    for r in cli_dev_plan["resources"]:
         if r["type"] == "azure-native:network:NetworkSecurityGroup":
             for rule in r["inputs"]["securityRules"]:
                 if rule["access"] == "Allow":
@@ -76,13 +80,13 @@ def test_dev_plan_is_secure(dev_plan: dict[str, Any]) -> None:
             assert r["protect"] and r["retainOnDelete"], r["name"]
 
 
-def test_plan_tree_output(dev_plan: dict[str, Any]) -> None:
+def test_plan_tree_output(cli_dev_plan: dict[str, Any]) -> None:
     result = runner.invoke(app, ["plan", "--stack", "dev", "--project-dir", str(ROOT)])
     assert result.exit_code == 0, result.output
     assert "azure-native:compute:VirtualMachine alice-vm" in result.output
     assert "protected, retained" in result.output
     assert "resources to create" in result.output
-    cost = dev_plan["cost"]
+    cost = cli_dev_plan["cost"]
     assert (
         f"estimated ${cost['monthly']:,.2f}/month (always-on ${cost['alwaysOnMonthly']:,.2f}), "
         f"list prices of {cost['prices']['readOn']}"

@@ -12,7 +12,6 @@ import json
 import os
 from typing import Any
 
-from dsvmctl.plan import make_plan
 from tests.helpers import ROOT
 
 SNAPSHOT = ROOT / "tests" / "data" / "dev-plan.snapshot.json"
@@ -22,8 +21,8 @@ def _without_cost(document: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in document.items() if k not in ("cost", "policy")}
 
 
-def test_dev_plan_matches_the_snapshot() -> None:
-    document = _without_cost(make_plan(ROOT, "dev").to_json())
+def test_dev_plan_matches_the_snapshot(dev_plan: dict[str, Any]) -> None:
+    document = _without_cost(dev_plan)
     if os.environ.get("DSVM_UPDATE_SNAPSHOT") == "1":
         SNAPSHOT.write_text(json.dumps(document, indent=1, sort_keys=True) + "\n")
     expected = json.loads(SNAPSHOT.read_text())
