@@ -61,3 +61,43 @@ def _join(parts: list[str | int]) -> str:
     for part in parts:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
     return text
+
+
+def covers(trigger: str, path: str) -> bool:
+    """Whether a change at ``path`` falls under ``trigger`` (the path itself, or below it; ``*`` is all)."""
+    return trigger == "*" or path == trigger or path.startswith((trigger + ".", trigger + "["))
+
+
+def comparable_leaves(
+    inputs: Any,
+    secret_paths: Iterator[str] | list[str] | tuple[str, ...] = (),
+    fingerprints: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """The leaves of ``inputs`` as ARM compares them: a location ignores case and spaces
+    ("West Europe" == "westeurope"), and a secret compares by its one-way fingerprint."""
+    secrets = set(secret_paths)
+    prints = fingerprints or {}
+    leaves: dict[str, Any] = {}
+    for path, value in flatten(inputs):
+        if path == "location" and isinstance(value, str):
+            value = value.replace(" ", "").lower()
+        elif path in secrets or value == "[secret]":
+            value = ("[secret]", prints.get(path))
+        leaves[path] = value
+    return leaves
+
+
+def changed_paths(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """Dotted paths whose value differs between two ``comparable_leaves`` (added, removed, changed).
+
+    A secret without a fingerprint on one side (an older plan) cannot be compared and is
+    not reported.
+    """
+    changed = []
+    for path in sorted(set(old) | set(new)):
+        a, b = old.get(path), new.get(path)
+        if isinstance(a, tuple) and isinstance(b, tuple) and (a[1] is None or b[1] is None):
+            continue
+        if a != b:
+            changed.append(path)
+    return changed

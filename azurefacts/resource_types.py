@@ -146,6 +146,10 @@ RESOURCE_TYPES: dict[str, ResourceFacts] = {
                 "osProfile.customData",
                 "storageProfile.imageReference",
                 "storageProfile.osDisk.createOption",
+                # "Changing property 'linuxConfiguration.ssh.publicKeys' is not allowed": keys and the
+                # password switch are set once, at creation (rotate through a replacement or VMAccess).
+                "osProfile.linuxConfiguration.ssh.publicKeys",
+                "osProfile.linuxConfiguration.disablePasswordAuthentication",
             ),
             # ARM never returns these (write-only) and azure-native marks them secret.
             secret_properties=frozenset({"osProfile.adminPassword", "osProfile.customData"}),

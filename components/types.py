@@ -9,6 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+import pulumi
+
+from azurefacts.disks import caching_allowed
 from azurefacts.images import DsvmImage
 
 AccessMode = Literal["allowlist", "bastion", "private"]
@@ -53,3 +56,17 @@ class AccessPolicy:
 
     mode: AccessMode
     allowed_cidrs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AttachedDisk:
+    """A managed data disk a VM attaches (by id). ``size_gb`` None: not known here (an existing disk)."""
+
+    disk_id: pulumi.Input[str]
+    size_gb: int | None = None
+
+    @property
+    def caching(self) -> str:
+        """Host read caching, where Azure allows it: not on disks of 4 TiB or more, nor on a disk of
+        unknown size (it might be one)."""
+        return "ReadOnly" if self.size_gb is not None and caching_allowed(self.size_gb) else "None"

@@ -29,9 +29,10 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_azure_native.compute as compute
 
+from azurefacts.disks import caching_allowed
 from azurefacts.resource_types import RESOURCE_TYPES, VM
 from azurefacts.sizes import VM_SIZES
-from components.types import ImageReference
+from components.types import AttachedDisk, ImageReference
 
 # A change of security type is a new VM (its OS disk goes with the old one).
 SECURITY_TYPE = "securityProfile.securityType"
@@ -131,7 +132,7 @@ class VmProfile:
         )
 
     def vm_storage_profile(
-        self, os_disk_name: str, data_disk_ids: Sequence[pulumi.Input[str]] = ()
+        self, os_disk_name: str, data_disks: Sequence[AttachedDisk] = ()
     ) -> compute.StorageProfileArgs:
         """Image, OS disk and the attached data disks (LUN 0, 1, ...; detached, never deleted, with the VM)."""
         return compute.StorageProfileArgs(
@@ -147,11 +148,11 @@ class VmProfile:
                 compute.DataDiskArgs(
                     lun=DATA_DISK_LUN + i,
                     create_option="Attach",
-                    caching="ReadOnly",
+                    caching=disk.caching,
                     delete_option="Detach",
-                    managed_disk=compute.ManagedDiskParametersArgs(id=disk_id),
+                    managed_disk=compute.ManagedDiskParametersArgs(id=disk.disk_id),
                 )
-                for i, disk_id in enumerate(data_disk_ids)
+                for i, disk in enumerate(data_disks)
             ],
         )
 
@@ -186,7 +187,7 @@ class VmProfile:
                 compute.VirtualMachineScaleSetDataDiskArgs(
                     lun=DATA_DISK_LUN,
                     create_option="Empty",
-                    caching="ReadOnly",
+                    caching="ReadOnly" if caching_allowed(data_disk_gb) else "None",
                     disk_size_gb=data_disk_gb,
                     delete_option="Delete",
                     managed_disk=compute.VirtualMachineScaleSetManagedDiskParametersArgs(

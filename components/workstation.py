@@ -15,7 +15,7 @@ import pulumi_random as random
 
 from azurefacts.roles import STORAGE_BLOB_DATA_CONTRIBUTOR, VIRTUAL_MACHINE_USER_LOGIN
 from components.common import child_opts, standard_public_ip
-from components.types import ImageReference, ShutdownSchedule
+from components.types import AttachedDisk, ImageReference, ShutdownSchedule
 from components.vm_profile import VM_REPLACE_ON_CHANGES, VmProfile
 
 # Characters safe inside cloud-init YAML and chpasswd (no ':' or quotes).
@@ -34,6 +34,7 @@ class WorkstationArgs:
     image: ImageReference
     subnet_id: pulumi.Input[str]
     data_disk_id: pulumi.Input[str]
+    data_disk_size_gb: int | None  # None: an existing disk of unknown size (no host caching)
     storage_container_id: pulumi.Input[str]
     auto_shutdown: ShutdownSchedule
     ssh_public_key: str | None = None
@@ -121,7 +122,9 @@ class Workstation(pulumi.ComponentResource):
             resource_group_name=args.resource_group_name,
             location=args.location,
             hardware_profile=compute.HardwareProfileArgs(vm_size=args.vm_size),
-            storage_profile=profile.vm_storage_profile(f"{vm_name}-osdisk", [args.data_disk_id]),
+            storage_profile=profile.vm_storage_profile(
+                f"{vm_name}-osdisk", [AttachedDisk(args.data_disk_id, args.data_disk_size_gb)]
+            ),
             os_profile=profile.vm_os_profile(computer_name=args.username),
             network_profile=compute.NetworkProfileArgs(
                 network_interfaces=[

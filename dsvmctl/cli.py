@@ -60,14 +60,14 @@ def _fail(code: int, message: str) -> typer.Exit:
 @contextmanager
 def _handled(stack: str) -> Iterator[None]:
     """Turn the errors a user can cause into one paragraph and an exit code."""
-    from dsvmctl.lifecycle import RefusedChange
+    from dsvmctl.lifecycle import RefusedChange, RefusedDestroy
     from dsvmctl.plan import BaseRefError
     from fakeazure import ArmError, FakeAzureError
     from stacks.config import ConfigError
 
     try:
         yield
-    except (ProjectError, BaseRefError, FileNotFoundError, RefusedChange) as error:
+    except (ProjectError, BaseRefError, FileNotFoundError, RefusedChange, RefusedDestroy) as error:
         raise _fail(EXIT_BAD_INPUT, str(error)) from None
     except ConfigError as error:
         raise _fail(EXIT_BAD_INPUT, f"Pulumi.{stack}.yaml: {error}") from None
@@ -170,14 +170,15 @@ def diff(
     state_dir: StateOption = None,
 ) -> None:
     """What applying STACK would change: against saved state, or the plan at --base-ref."""
+    from rich.markup import escape
+
     from dsvmctl import lifecycle
-    from dsvmctl.plan import diff_document, plan_at_ref
+    from dsvmctl.diff import error_text
 
     directory = project_dir or find_project_dir()
     with _handled(stack):
         if base_ref:
-            base = plan_at_ref(directory, stack, base_ref)
-            document = diff_document(_fresh_plan(directory, stack, quota_profile), base)
+            document = lifecycle.preview_against_ref(directory, stack, base_ref, quota_profile)
         else:
             document = lifecycle.preview(directory, stack, _store(directory, state_dir), quota_profile)
     if markdown:
@@ -195,14 +196,14 @@ def diff(
             f"({counts['same']} unchanged); {_cost_text(document['cost'])}"
         )
         for error in document["errors"]:
-            console.print(f"[bold red]refused:[/] {error['message']}")
+            console.print(f"[bold red]would be refused:[/] {escape(error_text(error))}", highlight=False)
     if document["errors"]:
         raise typer.Exit(EXIT_REFUSED)
 
 
 @app.command()
 def destroy(stack: StackOption, project_dir: ProjectOption = None, state_dir: StateOption = None) -> None:
-    """Delete STACK's unprotected resources from the saved state; report what is kept."""
+    """Delete STACK's resources (refused while any is protected); retained ones stay in Azure."""
     from dsvmctl import lifecycle
 
     directory = project_dir or find_project_dir()
@@ -210,8 +211,6 @@ def destroy(stack: StackOption, project_dir: ProjectOption = None, state_dir: St
         report = lifecycle.destroy(stack, _store(directory, state_dir))
     console = _console()
     console.print(f"deleted {len(report.deleted)} resource(s)")
-    for label in report.kept_in_stack:
-        console.print(f"[yellow]kept (protected)[/]: {label}")
     for label in report.kept_in_azure:
         console.print(f"[yellow]kept in Azure (retained)[/]: {label}")
 

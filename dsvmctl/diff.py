@@ -1,20 +1,25 @@
 """Classify what a plan would do to what runs: create / update / replace / delete / same.
 
-The rules follow how the Pulumi engine and azure-native decide (see
-azurefacts/resource_types.py ``replace_triggers``/``update_refused``):
+The rules follow how the Pulumi engine and azure-native decide (the facts are in
+``azurefacts/resource_types.py``):
 - a change to a path parameter (the resource's name, its parents' names, its
   resource group), to a type's create-only input, or to a path the program lists
   in ``replaceOnChanges`` is a **replace**;
 - any other change is an in-place **update**, with its changed properties as
-  dotted paths; an update of a property Azure refuses to change in place
-  (``PropertyChangeNotAllowed``) is an **error**;
-- replacing or deleting a ``protect``-ed resource is an **error**: Pulumi
-  refuses it;
+  dotted paths;
+- a change Azure refuses is an **error** with Azure's code and the way out. The
+  emulator decides those while it plans against the deployed state (a plan
+  resource's ``refused`` list: ``PropertyChangeNotAllowed``, a region move, a
+  disk that shrinks, a subnet in use ...);
+- replacing or deleting a ``protect``-ed resource is an **error**: Pulumi refuses it;
 - a deleted resource that is ``retainOnDelete`` stays in Azure; a protected or
   retained resource that a deleted one depended on (a data disk whose VM goes)
-  is reported as **kept**;
+  is reported as **kept**, unless that delete is itself refused;
 - locations that differ only in case or spaces are equal; secrets compare by
   their one-way fingerprints.
+
+Each change also says what it does to the running machine (``effects``): a
+resize restarts the VM; a replaced VM takes its OS disk along.
 """
 
 from __future__ import annotations
@@ -22,15 +27,30 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from azurefacts.paths import flatten
-from azurefacts.regions import normalize_location
-from azurefacts.resource_types import RESOURCE_TYPES
+from azurefacts.paths import changed_paths, comparable_leaves, covers, get_path
+from azurefacts.resource_types import RESOURCE_TYPES, VM
+from azurefacts.sizes import VM_SIZES
 
-SECRET = "[secret]"
 DATA_TYPES = frozenset(
     {"azure-native:compute:Disk", "azure-native:storage:StorageAccount", "azure-native:storage:BlobContainer"}
 )
 CHANGE_ORDER = ("create", "update", "replace", "delete", "same")
+PROTECTED = "Protected"  # not an ARM code: the Pulumi engine's own refusal
+
+
+@dataclass
+class Refusal:
+    """A change that would be refused: by whom (an ARM code, or Pulumi's ``Protected``), why, the way out."""
+
+    code: str
+    message: str
+    fix: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"code": self.code, "message": self.message, "fix": self.fix}
+
+    def text(self) -> str:
+        return f"{self.code}: {self.message}" + (f" Way out: {self.fix}." if self.fix else "")
 
 
 @dataclass
@@ -41,7 +61,8 @@ class Change:
     change: str
     changed_properties: list[str] = field(default_factory=list)
     replace_reasons: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
+    errors: list[Refusal] = field(default_factory=list)
+    effects: list[str] = field(default_factory=list)
     kept: str | None = None
 
     def to_json(self) -> dict[str, Any]:
@@ -49,39 +70,20 @@ class Change:
         if self.replace_reasons:
             data["replaceReasons"] = self.replace_reasons
         if self.errors:
-            data["errors"] = self.errors
+            data["errors"] = [e.to_json() for e in self.errors]
+        if self.effects:
+            data["effects"] = self.effects
         if self.kept:
             data["kept"] = self.kept
         return data
 
 
-def _leaves(resource: dict[str, Any]) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    fingerprints = resource.get("secretFingerprints") or {}
-    for path, value in flatten(resource.get("inputs") or {}):
-        if path == "location" and isinstance(value, str):
-            value = normalize_location(value)
-        elif value == SECRET:
-            value = (SECRET, fingerprints.get(path))
-        values[path] = value
-    return values
-
-
 def changed_properties(base: dict[str, Any], head: dict[str, Any]) -> list[str]:
-    """Dotted paths whose value differs (added, removed or changed leaves)."""
-    old, new = _leaves(base), _leaves(head)
-    changed = []
-    for path in sorted(set(old) | set(new)):
-        a, b = old.get(path), new.get(path)
-        if isinstance(a, tuple) and isinstance(b, tuple) and (a[1] is None or b[1] is None):
-            continue  # a secret without a fingerprint on one side (older plan): cannot tell
-        if a != b:
-            changed.append(path)
-    return changed
-
-
-def _covers(trigger: str, path: str) -> bool:
-    return trigger == "*" or path == trigger or path.startswith((trigger + ".", trigger + "["))
+    """Dotted paths whose value differs (added, removed or changed leaves); secrets by fingerprint."""
+    return changed_paths(
+        comparable_leaves(base.get("inputs") or {}, fingerprints=base.get("secretFingerprints") or {}),
+        comparable_leaves(head.get("inputs") or {}, fingerprints=head.get("secretFingerprints") or {}),
+    )
 
 
 def classify(base: dict[str, Any] | None, head: dict[str, Any] | None) -> Change:
@@ -90,48 +92,75 @@ def classify(base: dict[str, Any] | None, head: dict[str, Any] | None) -> Change
         raise ValueError("nothing to classify")
     if base is None:
         assert head is not None
-        return Change(head["urn"], "create")
+        return Change(head["urn"], "create", errors=_refusals(head))
     if head is None:
-        change = Change(base["urn"], "delete")
+        change = Change(base["urn"], "delete", effects=_effects(base, None, "delete"))
         if base.get("protect"):
-            change.errors.append(_protected_message(base, "delete"))
-        if base.get("retainOnDelete"):
+            change.errors.append(_protected(base, "delete"))
+        elif base.get("retainOnDelete"):  # a refused delete keeps nothing: nothing happens
             change.kept = "retainOnDelete: leaves the stack but stays in Azure"
         return change
     paths = changed_properties(base, head)
     if not paths:
-        return Change(head["urn"], "same")
-    rtype = RESOURCE_TYPES.get(head["type"])
+        return Change(head["urn"], "same", errors=_refusals(head))
+    facts = RESOURCE_TYPES.get(head["type"])
     triggers = set(head.get("replaceOnChanges") or [])
-    create_only = rtype.replace_triggers() if rtype else frozenset()
+    create_only = facts.replace_triggers() if facts else frozenset()
     reasons = []
     for path in paths:
         for trigger in sorted(create_only | triggers):
-            if _covers(trigger, path):
+            if covers(trigger, path):
                 why = "create-only" if trigger in create_only else "replaceOnChanges"
                 reasons.append(f"{path} ({why}: {trigger})")
                 break
-    change = Change(head["urn"], "replace" if reasons else "update", paths, reasons)
+    kind = "replace" if reasons else "update"
+    change = Change(head["urn"], kind, paths, reasons, _refusals(head), _effects(base, head, kind))
     if reasons and (base.get("protect") or head.get("protect")):
-        change.errors.append(_protected_message(head, "replace"))
-    if not reasons and rtype is not None:
-        for path in paths:
-            if any(_covers(t, path) for t in rtype.update_refused):
-                change.errors.append(
-                    f"Azure refuses to change {path} in place (PropertyChangeNotAllowed); the program must "
-                    "list it in replace_on_changes"
-                )
+        # The engine refuses before Azure is asked: the one refusal to report.
+        change.errors = [_protected(head, "replace")]
     return change
 
 
-def _protected_message(resource: dict[str, Any], action: str) -> str:
-    hint = (
-        "to offboard a member keep the entry and set leaving: true (the VM goes, the data stays); to really "
-        f"release the data run `pulumi state unprotect '{resource['urn']}'` first, then remove it"
-        if action == "delete"
-        else "keep the create-only property as it is, or unprotect deliberately before replacing"
-    )
-    return f"{resource['type']} {resource['name']} is protected: Pulumi refuses to {action} it; {hint}"
+def _refusals(head: dict[str, Any]) -> list[Refusal]:
+    return [Refusal(r["code"], r["message"], r.get("hint")) for r in head.get("refused") or []]
+
+
+def _protected(resource: dict[str, Any], action: str) -> Refusal:
+    urn = resource["urn"]
+    if action == "delete":
+        fix = (
+            "to offboard a member keep the entry and set leaving: true (the VM goes, the data stays); to really "
+            f"release the data run `dsvmctl state unprotect '{urn}'` (Pulumi: `pulumi state unprotect`) first"
+        )
+    else:
+        fix = "keep the create-only property as it is, or unprotect the resource deliberately before replacing it"
+    message = f'resource "{urn}" cannot be {action}d because it is protected'
+    return Refusal(PROTECTED, message, fix)
+
+
+def _effects(base: dict[str, Any], head: dict[str, Any] | None, kind: str) -> list[str]:
+    """What the change does to a running VM (only VMs have effects worth saying)."""
+    if base.get("type") != VM:
+        return []
+    if kind in ("replace", "delete"):
+        os_disk = get_path(base, "inputs.storageProfile.osDisk", {})
+        gone = "its OS disk goes with it" if os_disk.get("deleteOption") == "Delete" else "its OS disk is kept"
+        verb = "replaces" if kind == "replace" else "deletes"
+        disks = get_path(base, "inputs.storageProfile.dataDisks", [])
+        attached = [d for d in disks if d.get("deleteOption") == "Detach"]
+        kept = "; attached data disks are detached and kept" if attached else ""
+        return [f"{verb} the VM: {gone} (whatever is installed or stored outside the data disk is lost){kept}"]
+    old_size = get_path(base, "inputs.hardwareProfile.vmSize")
+    new_size = get_path(head, "inputs.hardwareProfile.vmSize") if head else None
+    if head is None or old_size == new_size:
+        return []
+    old, new = VM_SIZES.get(str(old_size)), VM_SIZES.get(str(new_size))
+    if old is not None and new is not None and old.series == new.series:
+        return [f"resizes {old_size} -> {new_size}: restarts the VM"]
+    return [
+        f"resizes {old_size} -> {new_size}: restarts the VM, and deallocates it first when the new size is not "
+        "on its current hardware cluster (another series usually is not)"
+    ]
 
 
 def diff_plans(base: list[dict[str, Any]] | None, head: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -140,12 +169,13 @@ def diff_plans(base: list[dict[str, Any]] | None, head: list[dict[str, Any]]) ->
     head_urns = {r["urn"] for r in head}
     result = [{**r, **classify(base_by_urn.get(r["urn"]), r).to_json()} for r in head]
     deleted = [{**r, **classify(r, None).to_json()} for r in base or [] if r["urn"] not in head_urns]
-    # Protected/retained resources a deleted resource depended on outlive it: say so.
-    gone = {r["urn"]: r for r in deleted}
+    # Protected/retained resources a deleted resource depended on outlive it: say so (unless that delete
+    # is refused anyway).
+    gone = [g for g in deleted if not g.get("errors")]
     for resource in result:
         if resource["change"] != "same" or not (resource.get("protect") or resource.get("retainOnDelete")):
             continue
-        users = sorted(g["name"] for g in gone.values() if resource["urn"] in (g.get("dependsOn") or []))
+        users = sorted(g["name"] for g in gone if resource["urn"] in (g.get("dependsOn") or []))
         if users:
             resource["kept"] = f"kept: outlives {', '.join(users)}"
     return result + deleted
@@ -166,6 +196,16 @@ def touches_data(resource: dict[str, Any]) -> bool:
     return bool(holds_data) and resource.get("change") not in (None, "same", "create")
 
 
-def errors(resources: list[dict[str, Any]]) -> list[dict[str, str]]:
-    """Every refused change, as {urn, message}."""
-    return [{"urn": r["urn"], "message": m} for r in resources for m in r.get("errors", [])]
+def errors(resources: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every refused change: {urn, type, name, code, message, fix}."""
+    return [
+        {"urn": r["urn"], "type": r["type"], "name": r["name"], **e}
+        for r in resources
+        for e in r.get("errors", [])
+    ]
+
+
+def error_text(error: dict[str, Any]) -> str:
+    """One refusal as one paragraph: the resource, Azure's (or Pulumi's) code and words, the way out."""
+    what = f"{error['type'].rsplit(':', 1)[-1]} {error['name']}"
+    return f"{what}: " + Refusal(error["code"], error["message"], error.get("fix")).text()

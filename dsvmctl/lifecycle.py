@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dsvmctl.plan import diff_document, make_plan
-from dsvmctl.state import StateStore
+from dsvmctl.diff import error_text
+from dsvmctl.plan import diff_document, make_plan, state_at_ref
+from dsvmctl.state import SavedState, StateStore
 from fakeazure import FakeAzure
 
 
@@ -23,8 +24,8 @@ class RefusedChange(Exception):  # noqa: N818 - reads as what happened
 
     def __init__(self, document: dict[str, Any]) -> None:
         self.document = document
-        messages = "; ".join(e["message"] for e in document["errors"])
-        super().__init__(f"{len(document['errors'])} change(s) refused, nothing applied: {messages}")
+        messages = "\n  ".join(error_text(e) for e in document["errors"])
+        super().__init__(f"{len(document['errors'])} change(s) would be refused, nothing applied:\n  {messages}")
 
 
 def backend_key(resource: dict[str, Any]) -> str:
@@ -38,7 +39,13 @@ def _plan_against_state(
     project_dir: Path, stack: str, store: StateStore, quota_profile: str
 ) -> tuple[FakeAzure, dict[str, Any], dict[str, Any]]:
     """The emulator as ``up`` left it, the stack's plan on it, and the diff between them."""
-    saved = store.load(stack)
+    return plan_against(project_dir, stack, store.load(stack), quota_profile)
+
+
+def plan_against(
+    project_dir: Path, stack: str, saved: SavedState | None, quota_profile: str = "payg"
+) -> tuple[FakeAzure, dict[str, Any], dict[str, Any]]:
+    """The stack planned on the emulator of ``saved`` (or a fresh one), and the diff from it."""
     backend = saved.backend() if saved else FakeAzure(quota_profile=quota_profile)
     head = make_plan(project_dir, stack, backend).to_json()
     return backend, head, diff_document(head, saved.plan if saved else None)
@@ -47,6 +54,13 @@ def _plan_against_state(
 def preview(project_dir: Path, stack: str, store: StateStore, quota_profile: str = "payg") -> dict[str, Any]:
     """The diff document of the stack against its saved state (or against nothing)."""
     return _plan_against_state(project_dir, stack, store, quota_profile)[2]
+
+
+def preview_against_ref(project_dir: Path, stack: str, ref: str, quota_profile: str = "payg") -> dict[str, Any]:
+    """The diff document of the stack against what git ``ref`` would have deployed (see ``state_at_ref``)."""
+    data = state_at_ref(project_dir, stack, ref, quota_profile)
+    saved = SavedState(stack, data["plan"], data["emulator"]) if data else None
+    return plan_against(project_dir, stack, saved, quota_profile)[2]
 
 
 def up(project_dir: Path, stack: str, store: StateStore, quota_profile: str = "payg") -> dict[str, Any]:
@@ -66,32 +80,78 @@ class DestroyReport:
     """What ``destroy`` did."""
 
     deleted: list[str] = field(default_factory=list)
-    kept_in_stack: list[str] = field(default_factory=list)  # protected: Pulumi will not delete them
     kept_in_azure: list[str] = field(default_factory=list)  # retainOnDelete: out of the stack, still in Azure
 
 
+class RefusedDestroy(Exception):  # noqa: N818 - reads as what happened
+    """``destroy`` would delete protected resources, or data with its resource group: refused, nothing done."""
+
+
+def _label(resource: dict[str, Any]) -> str:
+    return f"{resource['type'].split(':')[-1]} {resource['name']}"
+
+
 def destroy(stack: str, store: StateStore) -> DestroyReport:
-    """Delete the stack's unprotected resources from the saved state."""
+    """Delete the stack's resources as ``pulumi destroy`` would: refused while any is protected.
+
+    Pulumi refuses to destroy a stack that holds protected resources and names them; the
+    way out is the deliberate step ``dsvmctl state unprotect`` (``pulumi state unprotect``).
+    Retained resources then leave the stack and stay in Azure. A resource group that would
+    be deleted while retained resources are still in it is refused too: Azure deletes a
+    group's resources with it, so "retained" would be a lie.
+    """
     saved = store.load(stack)
     if saved is None:
         raise FileNotFoundError(f"no saved state for stack {stack} in {store.directory}; run `up` first")
+    resources = saved.plan["resources"]
+    protected = [r for r in resources if r.get("protect")]
+    if protected:
+        names = "\n  ".join(f"{_label(r)} ({r['urn']})" for r in protected)
+        raise RefusedDestroy(
+            f"{len(protected)} protected resource(s) in stack {stack}: Pulumi refuses to destroy a stack that holds "
+            f"protected resources, and so does this:\n  {names}\nWay out: to release the data deliberately, run "
+            f"`dsvmctl state unprotect --stack {stack} --all` (Pulumi: `pulumi state unprotect --all`), then destroy "
+            "again: retained resources (data disks, storage, the resource group) leave the stack and stay in Azure."
+        )
     backend = saved.backend()
+    retained = [r for r in resources if r.get("retainOnDelete") and r.get("id") not in (None, "none")]
+    for group in resources:
+        if group["type"] != "azure-native:resources:ResourceGroup" or group.get("retainOnDelete"):
+            continue
+        inside = [r for r in retained if str(r["id"]).lower().startswith(str(group["id"]).lower() + "/")]
+        if inside:
+            raise RefusedDestroy(
+                f"destroying {_label(group)} would delete the retained {', '.join(_label(r) for r in inside)} with "
+                "it (Azure deletes a resource group's resources); retain the resource group too"
+            )
     report = DestroyReport()
-    remaining = []
-    for resource in saved.plan["resources"]:
-        label = f"{resource['type'].split(':')[-1]} {resource['name']}"
-        if resource.get("protect"):
-            report.kept_in_stack.append(label)
-            remaining.append(resource)
-        elif resource.get("retainOnDelete"):
-            report.kept_in_azure.append(label)
+    for resource in reversed(resources):  # dependents before what they depend on
+        if resource["type"].startswith("dsvm:"):
+            continue
+        if resource.get("retainOnDelete"):
+            report.kept_in_azure.append(_label(resource))
         else:
-            if not resource["type"].startswith("dsvm:"):
-                report.deleted.append(label)
+            report.deleted.append(_label(resource))
             backend.delete(backend_key(resource))
-    # Components that still parent a protected resource stay with it.
-    parents = {r["parent"] for r in remaining}
-    kept_components = [r for r in saved.plan["resources"] if r["type"].startswith("dsvm:") and r["urn"] in parents]
-    plan = dict(saved.plan, resources=kept_components + remaining)
-    store.save(stack, plan, backend)
+    store.save(stack, dict(saved.plan, resources=[]), backend)
     return report
+
+
+def unprotect(stack: str, store: StateStore, urns: list[str] | None = None) -> list[str]:
+    """Clear ``protect`` on resources of the saved stack (all of them when ``urns`` is None), as
+    ``pulumi state unprotect`` does; returns the URNs unprotected. The next ``up`` protects again
+    whatever the program still protects."""
+    saved = store.load(stack)
+    if saved is None:
+        raise FileNotFoundError(f"no saved state for stack {stack} in {store.directory}; run `up` first")
+    known = {r["urn"] for r in saved.plan["resources"]}
+    unknown = [u for u in urns or [] if u not in known]
+    if unknown:
+        raise FileNotFoundError(f"no resource {', '.join(unknown)} in stack {stack}")
+    done = []
+    for resource in saved.plan["resources"]:
+        if resource.get("protect") and (urns is None or resource["urn"] in urns):
+            resource["protect"] = False
+            done.append(resource["urn"])
+    store.save(stack, saved.plan, saved.backend())
+    return done

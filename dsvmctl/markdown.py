@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from dsvmctl.diff import touches_data
+from dsvmctl.diff import error_text, touches_data
 
 SYMBOLS = {"create": "+", "update": "~", "replace": "±", "delete": "-", "same": " "}
 _ORDER = {"replace": 0, "delete": 1, "update": 2, "create": 3, "same": 4}
@@ -89,7 +89,7 @@ def _group_rows(document: dict[str, Any]) -> list[Row]:
             r.get("change", "create"),
             ", ".join(others),
             details if reasons else "",
-            " / ".join(r.get("errors", [])),
+            " / ".join(f"{e['code']}: {e['message']}" for e in r.get("errors", [])),
         )
         groups[key].append(r)
     rows = [
@@ -114,7 +114,9 @@ def render(document: dict[str, Any], title: str | None = None) -> str:
     errs = document.get("errors") or []
     if errs:
         lines += [f"> **{len(errs)} change(s) would be refused:**"]
-        lines += [f"> - {e['message']}" for e in errs[:10]]
+        lines += [f"> - {error_text(e)}" for e in errs[:10]]
+        if len(errs) > 10:
+            lines.append(f"> - ... and {len(errs) - 10} more")
         lines.append("")
     cost = document.get("cost") or {}
     if cost.get("monthly") is not None:

@@ -43,8 +43,12 @@ class Plan:
 
 
 def resource_json(record: Registration) -> dict[str, Any]:
-    """One resource in the plan contract (camelCase keys, secrets as "[secret]")."""
-    return {
+    """One resource in the plan contract (camelCase keys, secrets as "[secret]").
+
+    ``refused`` (only when not empty): the changes to this deployed resource Azure refuses,
+    as the emulator answered them ({code, message, target, hint}).
+    """
+    document: dict[str, Any] = {
         "urn": record.urn,
         "type": record.type,
         "name": record.name,
@@ -59,6 +63,9 @@ def resource_json(record: Registration) -> dict[str, Any]:
         "deleteBeforeReplace": record.delete_before_replace,
         "secretFingerprints": record.secret_fingerprints,
     }
+    if record.refusals:
+        document["refused"] = record.refusals
+    return document
 
 
 def make_plan(
@@ -102,12 +109,15 @@ class BaseRefError(Exception):
     """The plan at the base git ref could not be made."""
 
 
-def plan_at_ref(project_dir: Path, stack: str, ref: str) -> dict[str, Any] | None:
-    """The plan document of ``stack`` as the code and stack file at git ``ref`` make it.
+def state_at_ref(project_dir: Path, stack: str, ref: str, quota_profile: str = "payg") -> dict[str, Any] | None:
+    """The saved state (plan document and emulator) of ``stack`` as the code and stack file at git ``ref``
+    would leave a fresh subscription after ``up``.
 
-    The ref is checked out into a temporary worktree and planned there by its own
-    code (a subprocess), so a pull request is compared with what main would plan.
-    None when the stack file does not exist at that ref (a new stack).
+    The ref is checked out into a temporary worktree and applied there by its own code (a
+    subprocess running ``dsvmctl up`` into a temporary state directory), so a pull request is
+    compared with what main has deployed, through the same emulator rules as a diff against
+    saved state: what Azure would refuse is refused here too. None when the stack file does
+    not exist at that ref (a new stack).
     """
     import json
     import subprocess
@@ -131,12 +141,14 @@ def plan_at_ref(project_dir: Path, stack: str, ref: str) -> dict[str, Any] | Non
             base_project = worktree / relative
             if not (base_project / f"Pulumi.{stack}.yaml").is_file():
                 return None
+            state_dir = Path(tmp) / "state"
             done = subprocess.run(
-                [sys.executable, "-m", "dsvmctl", "plan", "--stack", stack, "--json"],
+                [sys.executable, "-m", "dsvmctl", "up", "--stack", stack, "--state-dir", str(state_dir),
+                 "--quota-profile", quota_profile],
                 cwd=base_project, capture_output=True, text=True, check=False,
-            )
+            )  # fmt: skip
             if done.returncode != 0:
-                raise BaseRefError(f"the plan at {ref} failed: {done.stderr.strip()}")
-            return json.loads(done.stdout)  # type: ignore[no-any-return]
+                raise BaseRefError(f"the stack at {ref} cannot be applied: {done.stderr.strip()}")
+            return json.loads((state_dir / f"{stack}.json").read_text())  # type: ignore[no-any-return]
         finally:
             git("worktree", "remove", "--force", str(worktree), cwd=root)

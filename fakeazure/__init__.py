@@ -4,9 +4,10 @@
 against it through ``pulumi.runtime`` mocks. See docs/ARCHITECTURE.md.
 """
 
-from fakeazure.backend import ArmResource, FakeAzure
+from fakeazure.backend import FakeAzure
 from fakeazure.errors import ArmError, FakeAzureError, UnknownInvoke, UnknownResourceType
 from fakeazure.mocks import ProgramRun, Registration, run_program
+from fakeazure.resource import ArmResource
 
 __all__ = [
     "ArmError",

@@ -23,19 +23,20 @@ exists from an earlier run is an update, as an ARM PUT is.
 from __future__ import annotations
 
 import copy
-import hashlib
 import threading
-import uuid
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from azurefacts.paths import set_path
+from azurefacts.paths import changed_paths, comparable_leaves, covers, get_path
 from azurefacts.quotas import QUOTA_PROFILES, QuotaProfile
 from azurefacts.regions import REGIONS, normalize_location
 from fakeazure import errors
-from fakeazure.errors import FakeAzureError, UnknownInvoke, UnknownResourceType
+from fakeazure.errors import ArmError, FakeAzureError, UnknownInvoke, UnknownResourceType
+from fakeazure.resource import ArmResource, fingerprint
 
-SECRET_MASK = "[secret]"
+REGION_MOVE_HINT = (
+    "Azure does not move resources between regions; a region move is a new stack: create a stack file with the "
+    "new location, copy the data across, then destroy the old stack"
+)
 
 if TYPE_CHECKING:
     from fakeazure.providers.base import ResourceType
@@ -43,71 +44,6 @@ if TYPE_CHECKING:
 DEFAULT_SUBSCRIPTION_ID = "00000000-0000-4000-8000-000000000001"
 DEFAULT_TENANT_ID = "00000000-0000-4000-8000-0000000000aa"
 DEFAULT_CLIENT_OBJECT_ID = "00000000-0000-4000-8000-0000000000c1"
-
-
-@dataclass
-class ArmResource:
-    """One resource as the emulator holds it."""
-
-    id: str
-    token: str
-    arm_type: str
-    name: str
-    logical_name: str
-    resource_group: str | None
-    location: str | None
-    inputs: dict[str, Any]
-    outputs: dict[str, Any] = field(default_factory=dict)
-    seeded: bool = False
-    # Dotted paths of secret values (inputs, and the outputs they flow to or that the
-    # type declares secret): masked whenever the state is saved.
-    secret_paths: list[str] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        """The resource with every secret path masked as ``"[secret]"``."""
-        inputs, outputs = copy.deepcopy(self.inputs), copy.deepcopy(self.outputs)
-        for path in self.secret_paths:
-            set_path(inputs, path, SECRET_MASK)
-            set_path(outputs, path, SECRET_MASK)
-        return {
-            "id": self.id,
-            "token": self.token,
-            "armType": self.arm_type,
-            "name": self.name,
-            "logicalName": self.logical_name,
-            "resourceGroup": self.resource_group,
-            "location": self.location,
-            "inputs": inputs,
-            "outputs": outputs,
-            "seeded": self.seeded,
-            "secretPaths": self.secret_paths,
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> ArmResource:
-        return cls(
-            id=data["id"],
-            token=data["token"],
-            arm_type=data["armType"],
-            name=data["name"],
-            logical_name=data["logicalName"],
-            resource_group=data["resourceGroup"],
-            location=data["location"],
-            inputs=data["inputs"],
-            outputs=data["outputs"],
-            seeded=data.get("seeded", False),
-            secret_paths=list(data.get("secretPaths", [])),
-        )
-
-
-def stable_suffix(*parts: str, length: int = 8) -> str:
-    """A deterministic stand-in for azure-native's random auto-name suffix."""
-    return hashlib.sha256("/".join(parts).encode()).hexdigest()[:length]
-
-
-def stable_uuid(*parts: str) -> str:
-    """A deterministic GUID (role assignment names, principal ids, vmId)."""
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, "fakeazure/" + "/".join(parts)))
 
 
 class FakeAzure:
@@ -135,6 +71,11 @@ class FakeAzure:
         self.quota: QuotaProfile = QUOTA_PROFILES[quota_profile]
         self.taken_storage_account_names = {n.lower() for n in taken_storage_account_names}
         self.resources: dict[str, ArmResource] = {}
+        # How many times each id was replaced (deleted and created again): Azure gives the new
+        # resource new computed values (a system identity's principalId, a VM's vmId).
+        self.generations: dict[str, int] = {}
+        # Updates Azure refused in the current run, by lower-cased id; the resource kept its state.
+        self.refusals: dict[str, list[ArmError]] = {}
         self._created_this_run: set[str] = set()
         self._lock = threading.RLock()
 
@@ -156,6 +97,15 @@ class FakeAzure:
             raise code(f"Resource {arm_id} referenced by {target} was not found.", target)
         return found
 
+    def require_same_region(self, referenced: ArmResource, by: ArmResource, target: str) -> None:
+        """ARM's answer when a resource references one in another region (a NIC's VNet, a VM's NIC)."""
+        if referenced.location and by.location and referenced.location != by.location:
+            raise errors.invalid_resource_reference(
+                f"Resource {referenced.id} referenced by resource {by.id} was not found. Please make sure that the "
+                "referenced resource exists, and that both resources are in the same region.",
+                target,
+            )
+
     def of_type(self, arm_type: str) -> list[ArmResource]:
         """All resources of an ARM type, in id order (deterministic)."""
         return sorted(
@@ -171,13 +121,31 @@ class FakeAzure:
         """Start a new program run: ids created from now on must be unique in the run."""
         with self._lock:
             self._created_this_run.clear()
+            self.refusals.clear()
+
+    def generation(self, arm_id: str) -> int:
+        """How many times the resource with this id was replaced (0: the first one)."""
+        return self.generations.get(arm_id.lower(), 0)
 
     def create(
-        self, token: str, logical_name: str, inputs: dict[str, Any], secret_paths: list[str] | None = None
+        self,
+        token: str,
+        logical_name: str,
+        inputs: dict[str, Any],
+        secret_paths: list[str] | None = None,
+        *,
+        replace_on_changes: tuple[str, ...] | list[str] = (),
+        delete_before_replace: bool = False,
     ) -> ArmResource:
-        """Create (or, for an id from an earlier run, update) a resource, as ARM's PUT would.
+        """Create a resource as ARM's PUT would; for an id that exists already, what the engine does.
 
         ``secret_paths`` name the secret inputs (and outputs): kept out of saved state.
+        For an existing id, the engine replaces the resource when a replace trigger
+        changed (its path parameters, the type's create-only inputs, or
+        ``replace_on_changes``): the old one is deleted and a new one created, with
+        new computed values. Otherwise the PUT is an update, which Azure may refuse
+        (``validate_update``, a region move): then the resource keeps its state and
+        the refusal is kept in ``refusals`` for the plan to report.
         """
         from fakeazure.providers import RESOURCE_TYPES
 
@@ -192,12 +160,71 @@ class FakeAzure:
                     f"two resources of this program manage the same Azure resource {resource.id} "
                     f"(second one: '{logical_name}'); give each a distinct name"
                 )
+            resource.secret_paths = sorted(set(secret_paths or []) | rtype.secret_outputs)
+            resource.secret_fingerprints = {
+                p: fingerprint(get_path(resource.inputs, p))
+                for p in resource.secret_paths
+                if get_path(resource.inputs, p) is not None
+            }
+            previous = self.resources.get(key)
+            if previous is not None and not previous.seeded:
+                refusal = self._replace_or_refuse(rtype, previous, resource, replace_on_changes, delete_before_replace)
+                if refusal is not None:
+                    self.refusals.setdefault(key, []).append(refusal)
+                    self._created_this_run.add(key)
+                    return previous
             rtype.validate(self, resource)
             resource.outputs = self._outputs(rtype, resource)
-            resource.secret_paths = sorted(set(secret_paths or []) | rtype.secret_outputs)
             self.resources[key] = resource
             self._created_this_run.add(key)
             return resource
+
+    def _replace_or_refuse(
+        self,
+        rtype: ResourceType,
+        previous: ArmResource,
+        resource: ArmResource,
+        replace_on_changes: tuple[str, ...] | list[str],
+        delete_before_replace: bool,
+    ) -> ArmError | None:
+        """Replace ``previous`` (delete it) when a replace trigger changed; else check the update.
+
+        Returns the error Azure answers when it refuses the change; None when it goes ahead.
+        """
+        old = comparable_leaves(previous.inputs, previous.secret_paths, previous.secret_fingerprints)
+        new = comparable_leaves(resource.inputs, resource.secret_paths, resource.secret_fingerprints)
+        if rtype.has_location:  # the region it is in, given or defaulted from the resource group
+            old["location"], new["location"] = previous.location, resource.location
+        changed = changed_paths(old, new)
+        if not changed:
+            return None
+        triggers = rtype.replace_triggers() | set(replace_on_changes)
+        replaced = any(covers(trigger, path) for path in changed for trigger in triggers)
+        if "location" in changed and rtype.has_location and not (replaced and delete_before_replace):
+            # A PUT in another region for an existing name: ARM refuses it, and so it refuses the
+            # engine's create-before-delete replacement, which re-uses the name.
+            if not rtype.in_resource_group and rtype.arm_type == "Microsoft.Resources/resourceGroups":
+                return errors.invalid_resource_group_location(
+                    f"Invalid resource group location '{resource.location}'. The Resource group already exists "
+                    f"in location '{previous.location}'.",
+                    "location",
+                    hint=REGION_MOVE_HINT,
+                )
+            return errors.invalid_resource_location(
+                f"The resource '{previous.name}' already exists in location '{previous.location}' in resource "
+                f"group '{previous.resource_group}'. A resource with the same name cannot be created in location "
+                f"'{resource.location}'. Please select a new resource name.",
+                "location",
+                hint=REGION_MOVE_HINT,
+            )
+        if replaced:
+            self.delete(previous.id, replaced=True)
+            return None
+        try:
+            rtype.validate_update(self, previous, resource, changed)
+        except ArmError as error:
+            return error
+        return None
 
     def seed(self, token: str, name: str, inputs: dict[str, Any]) -> ArmResource:
         """Add a pre-existing resource (an existing disk, a resource group ...)."""
@@ -219,6 +246,7 @@ class FakeAzure:
             "quotaProfile": self.quota.name,
             "takenStorageAccountNames": sorted(self.taken_storage_account_names),
             "resources": [self.resources[k].to_json() for k in sorted(self.resources)],
+            "generations": dict(sorted(self.generations.items())),
         }
 
     @classmethod
@@ -233,12 +261,21 @@ class FakeAzure:
         for item in data.get("resources", []):
             resource = ArmResource.from_json(item)
             az.resources[resource.id.lower()] = resource
+        az.generations = {str(k): int(v) for k, v in data.get("generations", {}).items()}
         return az
 
-    def delete(self, arm_id: str) -> None:
-        """Remove a resource from the subscription."""
+    def delete(self, arm_id: str, replaced: bool = False) -> None:
+        """Remove a resource from the subscription; a resource group takes everything in it along
+        (ARM deletes a group's resources with it). ``replaced``: a new resource will take the id."""
+        key = arm_id.lower()
         with self._lock:
-            self.resources.pop(arm_id.lower(), None)
+            gone = self.resources.pop(key, None)
+            if replaced:
+                self.generations[key] = self.generations.get(key, 0) + 1
+            if gone is not None and gone.arm_type == "Microsoft.Resources/resourceGroups" and not replaced:
+                inside = key + "/"
+                for other in [k for k in self.resources if k.startswith(inside)]:
+                    self.resources.pop(other)
 
     def invoke(self, token: str, args: dict[str, Any]) -> dict[str, Any]:
         """Answer a provider function (invoke); unknown tokens raise."""

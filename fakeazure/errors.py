@@ -46,18 +46,22 @@ class ArmError(Exception):
     as ARM reports it) and ``message`` the explanation.
     """
 
-    def __init__(self, code: str, message: str, target: str | None = None) -> None:
+    def __init__(self, code: str, message: str, target: str | None = None, hint: str | None = None) -> None:
         self.code = code
         self.message = message
         self.target = target
+        self.hint = hint  # the way out, in this product's words (not part of Azure's answer)
         super().__init__(self.__str__())
 
     def __str__(self) -> str:
         where = f" (target: {self.target})" if self.target else ""
         return f"{self.code}: {self.message}{where}"
 
-    def __reduce__(self) -> tuple[type[ArmError], tuple[str, str, str | None]]:
-        return (ArmError, (self.code, self.message, self.target))
+    def __reduce__(self) -> tuple[type[ArmError], tuple[str, str, str | None, str | None]]:
+        return (ArmError, (self.code, self.message, self.target, self.hint))
+
+    def to_json(self) -> dict[str, str | None]:
+        return {"code": self.code, "message": self.message, "target": self.target, "hint": self.hint}
 
 
 class ErrorCode:
@@ -71,16 +75,16 @@ class ErrorCode:
     def __init__(self, code: str, confirmed: bool = True) -> None:
         self.code = code
         self.confirmed = confirmed
-        ERROR_CODES[code] = self
+        ERROR_CODES.append(self)
 
-    def __call__(self, message: str, target: str | None = None) -> ArmError:
-        return ArmError(self.code, message, target)
+    def __call__(self, message: str, target: str | None = None, hint: str | None = None) -> ArmError:
+        return ArmError(self.code, message, target, hint)
 
     def __repr__(self) -> str:
         return f"ErrorCode({self.code!r}, confirmed={self.confirmed})"
 
 
-ERROR_CODES: dict[str, ErrorCode] = {}
+ERROR_CODES: list[ErrorCode] = []
 
 # Common to every type (ARM's request validation).
 invalid_parameter = ErrorCode("InvalidParameter")
@@ -94,6 +98,8 @@ resource_not_found = ErrorCode("ResourceNotFound")
 resource_group_not_found = ErrorCode("ResourceGroupNotFound")
 invalid_resource_group_name = ErrorCode("InvalidResourceGroupName")
 location_required = ErrorCode("LocationRequired")
+invalid_resource_location = ErrorCode("InvalidResourceLocation")
+invalid_resource_group_location = ErrorCode("InvalidResourceGroupLocation")
 location_not_available_for_resource_group = ErrorCode("LocationNotAvailableForResourceGroup")
 location_not_available_for_resource_type = ErrorCode("LocationNotAvailableForResourceType")
 invalid_values_for_request_parameters = ErrorCode("InvalidValuesForRequestParameters")
@@ -102,6 +108,13 @@ sku_not_available = ErrorCode("SkuNotAvailable")
 platform_image_not_found = ErrorCode("PlatformImageNotFound")
 quota_exceeded = ErrorCode("QuotaExceeded")
 nic_in_use = ErrorCode("NicInUse")
+# Host caching on a disk of 4 TiB or more: refused (Microsoft Learn, managed disks FAQ); the code is not
+# confirmed.
+disk_caching_not_supported = ErrorCode("InvalidParameter", confirmed=False)
+# The message Azure returns for a smaller disk size is documented (MicrosoftDocs/azure-docs #57951:
+# "cannot be resized down. Reducing disk/snapshot size is not supported in Azure to prevent data
+# loss"); the error code with it is not.
+disk_resize_down = ErrorCode("BadRequest", confirmed=False)
 # Microsoft.Network
 invalid_address_prefix_format = ErrorCode("InvalidAddressPrefixFormat")
 subnet_range_outside_vnet = ErrorCode("NetcfgSubnetRangeOutsideVnet")

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import hashlib
-import json
 import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -31,9 +29,10 @@ from pulumi.runtime import rpc
 from pulumi.runtime.proto import resource_pb2
 
 from azurefacts.paths import get_path, set_path
-from fakeazure.backend import SECRET_MASK, FakeAzure
+from fakeazure.backend import FakeAzure
 from fakeazure.errors import FakeAzureError, UnknownResourceType
 from fakeazure.providers import RESOURCE_TYPES
+from fakeazure.resource import SECRET_MASK, fingerprint
 
 SECRET_SIG = "4dabf18193072939515e22adb298388d"
 SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270"
@@ -63,6 +62,8 @@ class Registration:
     ignore_changes: list[str] = field(default_factory=list)
     secret_paths: list[str] = field(default_factory=list)
     secret_fingerprints: dict[str, str] = field(default_factory=dict)
+    # Changes Azure refused (ArmError.to_json()): the resource kept its previous state.
+    refusals: list[dict[str, Any]] = field(default_factory=list)
 
 
 def unwrap_secrets(
@@ -122,12 +123,6 @@ def wrap_paths(value: dict[str, Any], paths: list[str]) -> dict[str, Any]:
     return result
 
 
-def fingerprint(value: Any) -> str:
-    """A one-way fingerprint of a secret value: lets a diff see that a secret changed
-    without the plan or the saved state holding it."""
-    return hashlib.sha256(("dsvm-secret:" + json.dumps(value, sort_keys=True)).encode()).hexdigest()[:16]
-
-
 class FakeAzureMocks(pulumi.runtime.Mocks):
     """The engine side of the mocks: resources and invokes go to the backend."""
 
@@ -138,16 +133,29 @@ class FakeAzureMocks(pulumi.runtime.Mocks):
         return self.register(args, [])
 
     def register(
-        self, args: pulumi_mocks.MockResourceArgs, secret_paths: list[str]
+        self,
+        args: pulumi_mocks.MockResourceArgs,
+        secret_paths: list[str],
+        replace_on_changes: list[str] | None = None,
+        delete_before_replace: bool = False,
     ) -> tuple[str | None, dict[Any, Any]]:
-        """Create the resource in the backend; outputs at ``secret_paths`` come back as secrets."""
+        """Create the resource in the backend; outputs at ``secret_paths`` come back as secrets.
+
+        ``replace_on_changes`` and ``delete_before_replace`` are the registration's options:
+        the backend needs them to do what the engine does with an existing resource.
+        """
         if not args.custom:
             if not args.typ.startswith(COMPONENT_PACKAGE):
                 raise UnknownResourceType(args.typ)
             return None, {}
         # The backend sees plain values, as Azure does; secrets are re-marked on the outputs.
         resource = self.backend.create(
-            args.typ, args.name, unwrap_secrets(args.inputs, reveal=True), secret_paths=secret_paths
+            args.typ,
+            args.name,
+            unwrap_secrets(args.inputs, reveal=True),
+            secret_paths=secret_paths,
+            replace_on_changes=replace_on_changes or [],
+            delete_before_replace=delete_before_replace,
         )
         pulumi_id = resource.id if not resource.token.startswith("random:") else "none"
         return pulumi_id, wrap_paths(resource.outputs, secret_paths)
@@ -214,10 +222,16 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             resource_id=request.importId,
             custom=bool(request.custom),
         )
-        id_, state = self.fake.register(args, secret_paths + list(request.additionalSecretOutputs))
+        id_, state = self.fake.register(
+            args,
+            secret_paths + list(request.additionalSecretOutputs),
+            list(request.replaceOnChanges),
+            bool(request.deleteBeforeReplace),
+        )
         self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(urn, id_ or "", state)
         record.id = id_
         record.outputs = unwrap_secrets(state)
+        record.refusals = [e.to_json() for e in self.fake.backend.refusals.get((id_ or "").lower(), [])]
         return resource_pb2.RegisterResourceResponse(urn=urn, id=id_ or "", object=_struct(state))
 
     def Invoke(self, request: Any) -> Any:  # noqa: N802 - the gRPC method name

@@ -46,7 +46,15 @@ def build_team(config: TeamStackConfig, stack: str) -> dict[str, Any]:
         rg_plain = config.resource_group_name
     else:
         rg_plain = f"rg-{prefix}"
-        rg = resources.ResourceGroup(rg_plain, resource_group_name=rg_plain, location=config.location, tags=tags)
+        # The group holds the protected, retained data disks and storage: Azure deletes a group's
+        # resources with it, so the group is protected and retained as well.
+        rg = resources.ResourceGroup(
+            rg_plain,
+            resource_group_name=rg_plain,
+            location=config.location,
+            tags=tags,
+            opts=pulumi.ResourceOptions(protect=True, retain_on_delete=True),
+        )
         rg_name = rg.name
 
     net = Network(
@@ -113,6 +121,7 @@ def build_team(config: TeamStackConfig, stack: str) -> dict[str, Any]:
                 image=image,
                 subnet_id=net.subnet_id,
                 data_disk_id=disk.disk_id,
+                data_disk_size_gb=None if member.data_disk.existing_disk_resource_id else member.data_disk.size_gb,
                 storage_container_id=store.container_ids[member.container_name],
                 auto_shutdown=schedule,
                 ssh_public_key=member.ssh_public_key,

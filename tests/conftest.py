@@ -6,11 +6,13 @@ Helpers shared by the tests (keys, configs, lookups) are in ``tests/helpers.py``
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from fakeazure import FakeAzure, ProgramRun, run_program
+from tests.helpers import Project
 
 
 @pytest.fixture(scope="session")
@@ -39,3 +41,12 @@ def run_stack(fake_azure: FakeAzure) -> Callable[..., ProgramRun]:
         return run_program(lambda: stacks.build(config, stack), backend or fake_azure, stack=stack)
 
     return run
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    """A copy of the dev stack, applied once (``up``) to its own saved state."""
+    p = Project(tmp_path)
+    first = p.up()
+    assert first["changes"]["create"] == len([r for r in first["resources"] if not r["type"].startswith("dsvm:")])
+    return p

@@ -5,12 +5,19 @@ from __future__ import annotations
 import base64
 import copy
 import hashlib
+import json
+import shutil
 from pathlib import Path
 from typing import Any
 
+import yaml
+from typer.testing import CliRunner
+
+from dsvmctl.cli import app
 from fakeazure import ProgramRun, Registration
 
 ROOT = Path(__file__).resolve().parent.parent
+runner = CliRunner()
 
 
 def ssh_key(name: str) -> str:
@@ -47,3 +54,43 @@ def one(run: ProgramRun, token: str, name: str) -> Registration:
     matches = [r for r in run.records if r.type == token and r.name == name]
     assert len(matches) == 1, f"{token} {name}: {len(matches)} found"
     return matches[0]
+
+
+class Project:
+    """A temporary copy of the project's stack files, with its own state directory."""
+
+    def __init__(self, tmp_path: Path, config: dict[str, Any] | None = None) -> None:
+        self.dir = tmp_path / "project"
+        self.dir.mkdir()
+        shutil.copy(ROOT / "Pulumi.yaml", self.dir / "Pulumi.yaml")
+        self.state = tmp_path / "state"
+        self.config = config or yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())["config"]
+        self.write()
+
+    def write(self) -> None:
+        (self.dir / "Pulumi.dev.yaml").write_text(yaml.safe_dump({"config": self.config}))
+
+    def run(self, *args: str) -> tuple[int, str]:
+        result = runner.invoke(app, [*args, "--stack", "dev", "--project-dir", str(self.dir),
+                                     "--state-dir", str(self.state)])
+        return result.exit_code, result.output
+
+    def diff(self) -> tuple[int, dict[str, Any]]:
+        code, output = self.run("diff", "--json")
+        return code, json.loads(output)
+
+    def up(self) -> dict[str, Any]:
+        code, output = self.run("up", "--json")
+        assert code == 0, output
+        return json.loads(output)  # type: ignore[no-any-return]
+
+
+def changed(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The resources of a diff document that change, by name."""
+    return {r["name"]: r for r in document["resources"] if r["change"] != "same"}
+
+
+def by_name(document: dict[str, Any], name: str) -> dict[str, Any]:
+    """The one resource of a plan or diff document named ``name``."""
+    (match,) = [r for r in document["resources"] if r["name"] == name]
+    return match

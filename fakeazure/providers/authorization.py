@@ -20,11 +20,12 @@ from typing import TYPE_CHECKING, Any
 
 from azurefacts.roles import ROLE_DEFINITIONS
 from fakeazure import errors
-from fakeazure.backend import stable_uuid
 from fakeazure.providers.base import ResourceType
+from fakeazure.resource import stable_uuid
 
 if TYPE_CHECKING:
-    from fakeazure.backend import ArmResource, FakeAzure
+    from fakeazure.backend import FakeAzure
+    from fakeazure.resource import ArmResource
 
 _GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
 

@@ -11,13 +11,15 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from azurefacts.paths import get_path
+from azurefacts.paths import covers, get_path
 from azurefacts.resource_types import RESOURCE_TYPES as RESOURCE_FACTS
 from azurefacts.resource_types import ResourceFacts
-from fakeazure.backend import stable_suffix
+from fakeazure import errors
+from fakeazure.resource import stable_suffix
 
 if TYPE_CHECKING:
-    from fakeazure.backend import ArmResource, FakeAzure
+    from fakeazure.backend import FakeAzure
+    from fakeazure.resource import ArmResource
 
 
 class ResourceType:
@@ -86,6 +88,21 @@ class ResourceType:
 
     def validate(self, az: FakeAzure, resource: ArmResource) -> None:
         """Raise ``ArmError`` for what ARM would reject; the default accepts."""
+
+    def validate_update(self, az: FakeAzure, previous: ArmResource, resource: ArmResource, changed: list[str]) -> None:
+        """Raise ``ArmError`` for an in-place change Azure refuses (``changed``: dotted input paths).
+
+        The default refuses the type's ``update_refused`` properties (PropertyChangeNotAllowed).
+        """
+        for path in changed:
+            refused = next((p for p in self.update_refused if covers(p, path)), None)
+            if refused is not None:
+                raise errors.property_change_not_allowed(
+                    f"Changing property '{refused}' is not allowed.",
+                    refused,
+                    hint=f"Azure sets {refused} only when it creates the resource; the program must list it in "
+                    "replace_on_changes so the change becomes a replacement",
+                )
 
     def compute(self, az: FakeAzure, resource: ArmResource) -> dict[str, Any]:
         """Outputs ARM computes; the default adds none."""

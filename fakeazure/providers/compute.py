@@ -41,18 +41,19 @@ from azurefacts.accounts import (
     linux_computer_name_problem,
     windows_computer_name_problem,
 )
-from azurefacts.disks import DISK_SKUS
+from azurefacts.disks import DISK_SKUS, caching_allowed
 from azurefacts.images import DsvmImage, find_image
 from azurefacts.sizes import VM_SIZES, VmSize
 from fakeazure import errors
-from fakeazure.backend import stable_suffix, stable_uuid
 from fakeazure.errors import UnknownFact
 from fakeazure.providers.base import ResourceType, dig
 from fakeazure.providers.credentials import check_ssh_key, check_windows_password
 from fakeazure.providers.network import NetworkInterface
+from fakeazure.resource import stable_suffix, stable_uuid
 
 if TYPE_CHECKING:
-    from fakeazure.backend import ArmResource, FakeAzure
+    from fakeazure.backend import FakeAzure
+    from fakeazure.resource import ArmResource
 
 # Extensions the emulator knows: (publisher, type) -> OS it runs on.
 KNOWN_EXTENSIONS: dict[tuple[str, str], str] = {
@@ -87,8 +88,27 @@ class Disk(ResourceType):
                 "diskSizeGB",
             )
 
+    def validate_update(self, az: FakeAzure, previous: ArmResource, resource: ArmResource, changed: list[str]) -> None:
+        old, new = previous.inputs.get("diskSizeGB"), resource.inputs.get("diskSizeGB")
+        if old is not None and new is not None and int(new) < int(old):
+            raise errors.disk_resize_down(
+                f"The disk/snapshot resource with id {resource.id} cannot be resized down. Reducing disk/snapshot "
+                "size is not supported in Azure to prevent data loss. If you do need to reduce the size of the "
+                "disk, please create new snapshot/disks with the appropriate size.",
+                "diskSizeGB",
+                hint=f"disks only grow: keep size_gb at {int(old)} or more; for a smaller disk create a new one "
+                "and copy the data",
+            )
+        super().validate_update(az, previous, resource, changed)
+
     def compute(self, az: FakeAzure, resource: ArmResource) -> dict[str, Any]:
-        return {"uniqueId": stable_uuid(resource.id.lower()), "diskState": "Unattached"}
+        return {"uniqueId": stable_uuid(resource.id.lower(), *_generation(az, resource)), "diskState": "Unattached"}
+
+
+def _generation(az: FakeAzure, resource: ArmResource) -> list[str]:
+    """Seed parts for values Azure computes anew when a resource is replaced (none the first time)."""
+    generation = az.generation(resource.id)
+    return [str(generation)] if generation else []
 
 
 class VirtualMachine(ResourceType):
@@ -241,6 +261,7 @@ class VirtualMachine(ResourceType):
         for i, nic in enumerate(nics):
             target = f"networkProfile.networkInterfaces[{i}].id"
             found = az.require(nic.get("id"), target, NetworkInterface.arm_type)
+            az.require_same_region(found, resource, target)
             for other in az.of_type(VirtualMachine.arm_type):
                 if other.id.lower() == resource.id.lower():
                     continue
@@ -268,6 +289,13 @@ class VirtualMachine(ResourceType):
             if disk.get("createOption") != "Attach":
                 continue
             found = az.require(dig(disk, "managedDisk.id"), f"{target}.managedDisk.id", Disk.arm_type)
+            size = found.inputs.get("diskSizeGB")
+            if size is not None and not caching_allowed(int(size)) and disk.get("caching", "None") != "None":
+                raise errors.disk_caching_not_supported(
+                    f"Disk {found.name} is {int(size)} GiB: host caching ({disk.get('caching')}) is not supported "
+                    f"for disks of 4 TiB and larger. Set caching to None.",
+                    f"{target}.caching",
+                )
             if found.location != resource.location:
                 raise errors.invalid_parameter(
                     f"Disk {found.name} is in '{found.location}', the VM in '{resource.location}'.",
@@ -316,12 +344,12 @@ class VirtualMachine(ResourceType):
             )
 
     def compute(self, az: FakeAzure, resource: ArmResource) -> dict[str, Any]:
-        outputs: dict[str, Any] = {"vmId": stable_uuid(resource.id.lower(), "vmId")}
+        outputs: dict[str, Any] = {"vmId": stable_uuid(resource.id.lower(), "vmId", *_generation(az, resource))}
         identity = resource.inputs.get("identity") or {}
         if "SystemAssigned" in str(identity.get("type", "")):
             outputs["identity"] = {
                 **identity,
-                "principalId": stable_uuid(resource.id.lower(), "principal"),
+                "principalId": stable_uuid(resource.id.lower(), "principal", *_generation(az, resource)),
                 "tenantId": az.tenant_id,
             }
         storage = dict(resource.inputs.get("storageProfile") or {})

@@ -17,7 +17,8 @@ from fakeazure import errors
 from fakeazure.providers.base import ResourceType, dig
 
 if TYPE_CHECKING:
-    from fakeazure.backend import ArmResource, FakeAzure
+    from fakeazure.backend import FakeAzure
+    from fakeazure.resource import ArmResource
 
 
 class GlobalSchedule(ResourceType):

@@ -30,11 +30,12 @@ import itertools
 from typing import TYPE_CHECKING, Any
 
 from fakeazure import errors
-from fakeazure.backend import stable_suffix
 from fakeazure.providers.base import ResourceType, dig
+from fakeazure.resource import stable_suffix
 
 if TYPE_CHECKING:
-    from fakeazure.backend import ArmResource, FakeAzure
+    from fakeazure.backend import FakeAzure
+    from fakeazure.resource import ArmResource
 
 _PROTOCOLS = {"Tcp", "Udp", "Icmp", "Esp", "Ah", "*"}
 
@@ -89,6 +90,24 @@ class Subnet(ResourceType):
         nsg_id = dig(resource.inputs, "networkSecurityGroup.id")
         if nsg_id:
             az.require(nsg_id, "networkSecurityGroup.id", NetworkSecurityGroup.arm_type)
+
+    def validate_update(self, az: FakeAzure, previous: ArmResource, resource: ArmResource, changed: list[str]) -> None:
+        if "addressPrefix" in changed:
+            users = [
+                nic.name
+                for nic in az.of_type(NetworkInterface.arm_type)
+                for config in nic.inputs.get("ipConfigurations") or []
+                if str(dig(config, "subnet.id", "")).lower() == resource.id.lower()
+            ]
+            if users:
+                raise errors.in_use_subnet_cannot_be_updated(
+                    f"Subnet {resource.name} is in use by {', '.join(sorted(users))} and cannot be updated: its "
+                    "address prefix cannot change while IP configurations use it.",
+                    "addressPrefix",
+                    hint="keep the subnet's range and add a new subnet for the new one, or remove the VMs and NICs "
+                    "in it first",
+                )
+        super().validate_update(az, previous, resource, changed)
 
 
 class NetworkSecurityGroup(ResourceType):
@@ -150,7 +169,10 @@ class NetworkInterface(ResourceType):
         if not configs:
             raise errors.invalid_request_format("A NIC needs at least one IP configuration.", "ipConfigurations")
         for i, config in enumerate(configs):
-            az.require(dig(config, "subnet.id"), f"ipConfigurations[{i}].subnet.id", Subnet.arm_type)
+            target = f"ipConfigurations[{i}].subnet.id"
+            subnet = az.require(dig(config, "subnet.id"), target, Subnet.arm_type)
+            vnet = az.require(subnet.id.rsplit("/subnets/", 1)[0], target, VirtualNetwork.arm_type)
+            az.require_same_region(vnet, resource, target)
             pip_id = dig(config, "publicIPAddress.id")
             if not pip_id:
                 continue
@@ -224,7 +246,7 @@ class BastionHost(ResourceType):
 
 
 def _guid(resource: ArmResource) -> str:
-    from fakeazure.backend import stable_uuid
+    from fakeazure.resource import stable_uuid
 
     return stable_uuid(resource.id.lower())
 

@@ -19,7 +19,8 @@ from fakeazure import errors
 from fakeazure.providers.base import ResourceType
 
 if TYPE_CHECKING:
-    from fakeazure.backend import ArmResource, FakeAzure
+    from fakeazure.backend import FakeAzure
+    from fakeazure.resource import ArmResource
 
 _DEFAULT_SPECIAL = "!@#$%&*()-_=+[]{}<>:?"
 

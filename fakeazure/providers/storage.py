@@ -28,7 +28,8 @@ from fakeazure import errors
 from fakeazure.providers.base import ResourceType, dig
 
 if TYPE_CHECKING:
-    from fakeazure.backend import ArmResource, FakeAzure
+    from fakeazure.backend import FakeAzure
+    from fakeazure.resource import ArmResource
 
 _ACCOUNT_NAME = re.compile(r"^[a-z0-9]{3,24}$")
 _CONTAINER_NAME = re.compile(r"^(?=.{3,63}$)[a-z0-9](?:-?[a-z0-9])*$")

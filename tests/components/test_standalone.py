@@ -36,6 +36,7 @@ def program(access: AccessPolicy, os: str = "ubuntu-2204") -> dict[str, Any]:
             image=ImageReference.of(DSVM_IMAGES[os], DSVM_IMAGES[os].version_names[-1]),
             subnet_id=net.subnet_id,
             data_disk_id=disk.disk_id,
+            data_disk_size_gb=64,
             storage_container_id=store.container_ids["work"],
             auto_shutdown=ShutdownSchedule(time="1800", time_zone="Eastern Standard Time"),
             ssh_public_key=None if windows else ssh_key("carol"),

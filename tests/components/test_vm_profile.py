@@ -8,7 +8,7 @@ import pytest
 from pulumi._types import input_type_to_dict, is_input_type
 
 from azurefacts.images import DSVM_IMAGES
-from components.types import ImageReference
+from components.types import AttachedDisk, ImageReference
 from components.vm_profile import VM_REPLACE_ON_CHANGES, VmProfile, is_gpu_size, trusted_launch_supported
 from tests.helpers import ssh_key
 
@@ -87,9 +87,12 @@ def test_gpu_sizes_from_facts_and_from_the_name() -> None:
 
 
 def test_data_disks_attach_detachable_on_consecutive_luns() -> None:
-    disks = plain(linux().vm_storage_profile("os", ["/d/one", "/d/two"]))["dataDisks"]
-    assert [(d["lun"], d["createOption"], d["deleteOption"]) for d in disks] == [
-        (0, "Attach", "Detach"), (1, "Attach", "Detach")
+    attached = [AttachedDisk("/d/one", 4095), AttachedDisk("/d/two", 4096), AttachedDisk("/d/three")]
+    disks = plain(linux().vm_storage_profile("os", attached))["dataDisks"]
+    assert [(d["lun"], d["createOption"], d["deleteOption"], d["caching"]) for d in disks] == [
+        (0, "Attach", "Detach", "ReadOnly"),  # below 4 TiB: host read cache
+        (1, "Attach", "Detach", "None"),  # 4 TiB and more: Azure refuses host caching
+        (2, "Attach", "Detach", "None"),  # size unknown (an existing disk): it might be that big
     ]
 
 

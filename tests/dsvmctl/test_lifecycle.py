@@ -6,62 +6,14 @@ import json
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Any
 
-import pytest
 import yaml
 from typer.testing import CliRunner
 
 from dsvmctl.cli import app
-from tests.helpers import ROOT, ssh_key
+from tests.helpers import ROOT, Project, by_name, changed, ssh_key
 
 runner = CliRunner()
-
-
-class Project:
-    """A temporary copy of the project's stack files, with its own state directory."""
-
-    def __init__(self, tmp_path: Path, config: dict[str, Any] | None = None) -> None:
-        self.dir = tmp_path / "project"
-        self.dir.mkdir()
-        shutil.copy(ROOT / "Pulumi.yaml", self.dir / "Pulumi.yaml")
-        self.state = tmp_path / "state"
-        self.config = config or yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())["config"]
-        self.write()
-
-    def write(self) -> None:
-        (self.dir / "Pulumi.dev.yaml").write_text(yaml.safe_dump({"config": self.config}))
-
-    def run(self, *args: str) -> tuple[int, str]:
-        result = runner.invoke(app, [*args, "--stack", "dev", "--project-dir", str(self.dir),
-                                     "--state-dir", str(self.state)])
-        return result.exit_code, result.output
-
-    def diff(self) -> tuple[int, dict[str, Any]]:
-        code, output = self.run("diff", "--json")
-        return code, json.loads(output)
-
-    def up(self) -> dict[str, Any]:
-        code, output = self.run("up", "--json")
-        assert code == 0, output
-        return json.loads(output)  # type: ignore[no-any-return]
-
-
-def changed(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {r["name"]: r for r in document["resources"] if r["change"] != "same"}
-
-
-def by_name(document: dict[str, Any], name: str) -> dict[str, Any]:
-    (match,) = [r for r in document["resources"] if r["name"] == name]
-    return match
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Project:
-    p = Project(tmp_path)
-    first = p.up()
-    assert first["changes"]["create"] == len([r for r in first["resources"] if not r["type"].startswith("dsvm:")])
-    return p
 
 
 def test_fresh_up_then_diff_is_all_same(project: Project) -> None:
@@ -94,7 +46,15 @@ def test_image_offer_change_replaces_the_vm_and_leaves_its_data_disk(project: Pr
     assert any(reason.startswith("storageProfile.imageReference.offer") for reason in vm["replaceReasons"])
     assert by_name(document, "alice-data-disk")["change"] == "same"
     assert by_name(document, "alice-nic")["change"] == "same"
-    assert {r["type"] for r in changed(document).values()} == {"azure-native:compute:VirtualMachine"}
+    # The new VM has a new system identity: its role assignment is replaced too (principalId is
+    # create-only), as the real preview shows it.
+    role = by_name(document, "alice-blob-role")
+    assert role["change"] == "replace" and role["replaceReasons"] == ["principalId (create-only: principalId)"]
+    assert {r["type"] for r in changed(document).values()} == {
+        "azure-native:compute:VirtualMachine", "azure-native:authorization:RoleAssignment"
+    }
+    assert "replaces the VM: its OS disk goes with it" in vm["effects"][0]
+    assert "attached data disks are detached and kept" in vm["effects"][0]
 
 
 def test_member_leaving_deletes_the_workstation_and_keeps_the_data(project: Project) -> None:
@@ -120,9 +80,13 @@ def test_removing_a_member_outright_is_refused_because_its_data_is_protected(pro
     assert code == 2
     disk = by_name(document, "bob-data-disk")
     assert disk["change"] == "delete" and disk["errors"]
-    assert "protected" in disk["errors"][0] and "leaving: true" in disk["errors"][0]
+    (error,) = disk["errors"]
+    assert error["code"] == "Protected" and "cannot be deleted because it is protected" in error["message"]
+    assert "leaving: true" in error["fix"]
+    assert "kept" not in by_name(document, "bob-data-disk")  # no "data kept" under a refused delete
     code, output = project.run("up")
-    assert code == 2 and "refused" in output and "nothing applied" in output
+    assert code == 2 and "would be refused" in output and "nothing applied" in output
+    assert output.count("bob-data-disk") >= 1 and output.count("cannot be deleted because it is protected") == 2
 
 
 def test_renaming_the_storage_account_is_a_refused_replace(project: Project) -> None:
@@ -153,18 +117,31 @@ def test_location_spelling_is_not_a_change(project: Project) -> None:
     assert code == 0 and not changed(document)
 
 
-def test_destroy_keeps_protected_and_retained_data(project: Project) -> None:
+def test_destroy_is_refused_while_protected_resources_remain(project: Project) -> None:
+    before = (project.state / "dev.json").read_text()
+    code, output = project.run("destroy")
+    assert code == 2, output
+    assert "protected resource(s) in stack dev" in output and "Disk alice-data-disk" in output
+    assert "StorageAccount dsvm-dev-storage-account" in output and "ResourceGroup rg-dsvm-dev" in output
+    assert "dsvm state unprotect" in output.replace("dsvmctl", "dsvm") and "Traceback" not in output
+    assert (project.state / "dev.json").read_text() == before  # nothing done
+
+
+def test_destroy_after_unprotect_keeps_retained_data_in_azure(project: Project) -> None:
+    from dsvmctl.lifecycle import unprotect
+    from dsvmctl.state import StateStore
+
+    assert len(unprotect("dev", StateStore(project.state))) == 7  # RG, 2 disks, account, 3 containers
     code, output = project.run("destroy")
     assert code == 0, output
-    assert "kept (protected): Disk alice-data-disk" in output
-    assert "kept (protected): StorageAccount dsvm-dev-storage-account" in output
-    assert "deleted" in output
+    assert "kept in Azure (retained): Disk alice-data-disk" in output
+    assert "kept in Azure (retained): ResourceGroup rg-dsvm-dev" in output
     state = json.loads((project.state / "dev.json").read_text())
-    left = {r["type"] for r in state["plan"]["resources"] if not r["type"].startswith("dsvm:")}
-    assert left == {"azure-native:compute:Disk", "azure-native:storage:StorageAccount",
-                    "azure-native:storage:BlobContainer"}
+    assert state["plan"]["resources"] == []
     emulated = {r["armType"] for r in state["emulator"]["resources"]}
-    assert "Microsoft.Compute/virtualMachines" not in emulated and "Microsoft.Compute/disks" in emulated
+    assert "Microsoft.Compute/virtualMachines" not in emulated
+    kept = {"Microsoft.Compute/disks", "Microsoft.Storage/storageAccounts", "Microsoft.Resources/resourceGroups"}
+    assert kept <= emulated
 
 
 def test_saved_state_holds_no_secret_value(project: Project) -> None:
@@ -210,9 +187,10 @@ def test_markdown_for_a_pull_request(project: Project) -> None:
     code, output = project.run("diff", "--markdown")
     assert code == 0, output
     first = output.splitlines()[0]
-    assert first.startswith("### dsvm stack `dev`: +") and "±2" in first
+    assert first.startswith("### dsvm stack `dev`: +") and "±4" in first  # 2 VMs, their 2 role assignments
     table = [line for line in output.splitlines() if line.startswith("| ")]
-    assert "replace ×2" in table[1] and "VirtualMachine" in table[1] and "⚠️" in table[1]
+    vm_row = next(line for line in table if "VirtualMachine" in line)
+    assert "replace ×2" in vm_row and "⚠️" in vm_row
     assert "```mermaid" in output and "graph LR" in output
     assert "<details>" in output
 

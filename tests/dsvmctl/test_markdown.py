@@ -58,8 +58,10 @@ def test_300_members_make_a_short_comment() -> None:
 
 def test_refused_changes_lead_the_comment() -> None:
     document = team_document(2)
-    document["resources"][2]["errors"] = ["VirtualMachine user000-vm is protected: Pulumi refuses to replace it"]
-    document["errors"] = [{"urn": "x", "message": document["resources"][2]["errors"][0]}]
+    refusal = {"code": "Protected", "message": "user000-vm cannot be replaced because it is protected", "fix": None}
+    document["resources"][2]["errors"] = [refusal]
+    resource = document["resources"][2]
+    document["errors"] = [{"urn": resource["urn"], "type": resource["type"], "name": resource["name"], **refusal}]
     text = render(document)
     assert "> **1 change(s) would be refused:**" in text
     first_row = [line for line in text.splitlines() if line.startswith("| ")][1]
