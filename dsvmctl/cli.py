@@ -18,9 +18,10 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.tree import Tree
 
-from dsvmctl.project import ProjectError, find_project_dir
+from dsvmctl.project import ProjectError, check_stack_name, find_project_dir
+from dsvmctl.state_cli import state_app
+from dsvmctl.text import cost_table, resource_tree
 
 app = typer.Typer(
     add_completion=False,
@@ -28,18 +29,45 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     help="Run the DSVM program offline against fakeazure.",
 )
+app.add_typer(state_app, name="state")
 
 EXIT_REFUSED = 2
 EXIT_BAD_INPUT = 2
 EXIT_EMULATOR = 3
 
-StackOption = Annotated[str, typer.Option("--stack", "-s", help="Stack name: reads Pulumi.<stack>.yaml.")]
+
+def _stack_name(value: str) -> str:
+    """A usage error (exit 2) for a name Pulumi refuses (``tokens.ParseStackName``)."""
+    try:
+        return check_stack_name(value)
+    except ProjectError as error:
+        raise typer.BadParameter(str(error)) from None
+
+
+def _quota_profile(value: str) -> str:
+    """A usage error (exit 2) listing the known profiles, for a profile the fake does not know."""
+    from azurefacts.quotas import QUOTA_PROFILES
+
+    if value not in QUOTA_PROFILES:
+        raise typer.BadParameter(f"unknown quota profile {value!r}; known: {', '.join(sorted(QUOTA_PROFILES))}")
+    return value
+
+
+StackOption = Annotated[
+    str, typer.Option("--stack", "-s", help="Stack name: reads Pulumi.<stack>.yaml.", callback=_stack_name)
+]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the document (DESIGN.md section 5).")]
 QuotaOption = Annotated[
-    str, typer.Option("--quota-profile", help="Subscription quota profile of the fake: payg or free.")
+    str,
+    typer.Option(
+        "--quota-profile", help="Subscription quota profile of the fake: payg or free.", callback=_quota_profile
+    ),
 ]
 ProjectOption = Annotated[
-    Path | None, typer.Option("--project-dir", help="Directory holding Pulumi.yaml (default: found from cwd).")
+    Path | None,
+    typer.Option(
+        "--project-dir", help="Directory holding Pulumi.yaml (default: found from cwd).", file_okay=False, exists=True
+    ),
 ]
 StateOption = Annotated[
     Path | None,
@@ -59,22 +87,32 @@ def _fail(code: int, message: str) -> typer.Exit:
 
 @contextmanager
 def _handled(stack: str) -> Iterator[None]:
-    """Turn the errors a user can cause into one paragraph and an exit code."""
+    """Turn the errors a user can cause into one paragraph and an exit code.
+
+    The text is escaped: a message quoting the user's input (``'[secret]'``, ``[bold]``)
+    must reach the terminal as written, not as rich markup.
+    """
+    from rich.markup import escape
+
     from dsvmctl.lifecycle import RefusedChange, RefusedDestroy
     from dsvmctl.plan import BaseRefError
+    from dsvmctl.state import StateError
     from fakeazure import ArmError, FakeAzureError
     from stacks.config import ConfigError
 
     try:
         yield
-    except (ProjectError, BaseRefError, FileNotFoundError, RefusedChange, RefusedDestroy) as error:
-        raise _fail(EXIT_BAD_INPUT, str(error)) from None
+    except (ProjectError, StateError, BaseRefError, RefusedChange, RefusedDestroy) as error:
+        raise _fail(EXIT_BAD_INPUT, escape(str(error))) from None
+    except OSError as error:  # a missing state (lifecycle's FileNotFoundError), or a path the OS refuses
+        text = f"{error.filename}: {error.strerror}" if error.filename and error.strerror else str(error)
+        raise _fail(EXIT_BAD_INPUT, escape(text)) from None
     except ConfigError as error:
-        raise _fail(EXIT_BAD_INPUT, f"Pulumi.{stack}.yaml: {error}") from None
+        raise _fail(EXIT_BAD_INPUT, escape(f"Pulumi.{stack}.yaml: {error}")) from None
     except ArmError as error:
-        raise _fail(EXIT_BAD_INPUT, f"Azure would reject this stack: {error}") from None
+        raise _fail(EXIT_BAD_INPUT, escape(f"Azure would reject this stack: {error}")) from None
     except FakeAzureError as error:
-        raise _fail(EXIT_EMULATOR, str(error)) from None
+        raise _fail(EXIT_EMULATOR, escape(str(error))) from None
 
 
 def _console() -> Console:
@@ -126,6 +164,7 @@ def plan(
     console = _console()
     console.print(resource_tree(document))
     console.print_json(json.dumps(document["outputs"]))
+    console.print(cost_table(document["cost"]))
     console.print(
         f"[bold]{document['changes']['create']} resources to create[/] "
         f"(offline plan on fakeazure, quota profile {quota_profile}); {_cost_text(document['cost'])}"
@@ -165,6 +204,7 @@ def diff(
     base_ref: Annotated[
         str | None, typer.Option("--base-ref", help="Compare with the plan at this git ref instead of saved state.")
     ] = None,
+    full: Annotated[bool, typer.Option("--full", help="Show every resource, not only what changes.")] = False,
     quota_profile: QuotaOption = "payg",
     project_dir: ProjectOption = None,
     state_dir: StateOption = None,
@@ -189,7 +229,7 @@ def diff(
         sys.stdout.write(json.dumps(document, indent=2) + "\n")
     else:
         console = _console()
-        console.print(resource_tree(document))
+        console.print(resource_tree(document, full=full))
         counts = document["changes"]
         console.print(
             f"[bold]+{counts['create']} ~{counts['update']} ±{counts['replace']} -{counts['delete']}[/] "
@@ -223,6 +263,8 @@ def arm(
     project_dir: ProjectOption = None,
 ) -> None:
     """Export STACK's plan as an ARM template (secrets become securestring parameters)."""
+    from rich.markup import escape
+
     from dsvmctl.arm import ExportError, export_template, render
 
     document = _fresh_plan(project_dir or find_project_dir(), stack, quota_profile)
@@ -230,35 +272,13 @@ def arm(
         template = export_template(document)
     except ExportError as error:
         raise _fail(EXIT_BAD_INPUT, f"cannot export {stack} as an ARM template: {error}") from None
-    output.write_text(render(template))
+    try:
+        output.write_text(render(template))
+    except OSError as error:
+        missing = not output.parent.is_dir()
+        reason = f"directory {output.parent} does not exist" if missing else error.strerror or str(error)
+        raise _fail(EXIT_BAD_INPUT, escape(f"cannot write the ARM template to {output}: {reason}")) from None
     _console().print(f"wrote {len(template['resources'])} resources to {output}")
-
-
-_MARKS = {"create": "[green]+[/]", "update": "[yellow]~[/]", "replace": "[magenta]±[/]", "delete": "[red]-[/]"}
-
-
-def resource_tree(document: dict[str, Any]) -> Tree:
-    """The resources as a tree of parents and children, with their change and data-safety options."""
-    root = Tree(f"[bold]stack {document['stack']}[/] ({document['kind']})")
-    nodes: dict[str | None, Tree] = {}
-    for resource in document["resources"]:
-        marks = []
-        if resource["protect"]:
-            marks.append("[yellow]protected[/]")
-        if resource["retainOnDelete"]:
-            marks.append("[yellow]retained[/]")
-        if resource["deleteBeforeReplace"]:
-            marks.append("delete-before-replace")
-        change = resource.get("change")
-        prefix = _MARKS.get(change or "", "") + " " if change and change != "same" else ""
-        label = f"{prefix}{resource['type']} [bold]{resource['name']}[/]" + (f"  ({', '.join(marks)})" if marks else "")
-        if resource.get("changedProperties") and change in ("update", "replace"):
-            label += f"  [dim]{', '.join(resource.get('replaceReasons') or resource['changedProperties'])}[/]"
-        if resource.get("kept"):
-            label += f"  [yellow]{resource['kept']}[/]"
-        parent = nodes.get(resource["parent"], root)
-        nodes[resource["urn"]] = parent.add(label)
-    return root
 
 
 def main() -> None:

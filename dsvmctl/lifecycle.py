@@ -15,6 +15,7 @@ from typing import Any
 
 from dsvmctl.diff import error_text
 from dsvmctl.plan import diff_document, make_plan, state_at_ref
+from dsvmctl.project import StackFile
 from dsvmctl.state import SavedState, StateStore
 from fakeazure import FakeAzure
 
@@ -43,12 +44,26 @@ def _plan_against_state(
 
 
 def plan_against(
-    project_dir: Path, stack: str, saved: SavedState | None, quota_profile: str = "payg"
+    project_dir: Path,
+    stack: str,
+    saved: SavedState | None,
+    quota_profile: str = "payg",
+    stack_file: StackFile | None = None,
 ) -> tuple[FakeAzure, dict[str, Any], dict[str, Any]]:
     """The stack planned on the emulator of ``saved`` (or a fresh one), and the diff from it."""
     backend = saved.backend() if saved else FakeAzure(quota_profile=quota_profile)
-    head = make_plan(project_dir, stack, backend).to_json()
+    head = make_plan(project_dir, stack, backend, stack_file).to_json()
     return backend, head, diff_document(head, saved.plan if saved else None)
+
+
+def apply(backend: FakeAzure, document: dict[str, Any]) -> None:
+    """Finish applying a planned diff to its emulator: what the program no longer declares goes
+    (what is retained stays in Azure). Refuses, changing nothing, when the diff has errors."""
+    if document["errors"]:
+        raise RefusedChange(document)
+    for resource in document["resources"]:
+        if resource["change"] == "delete" and not resource.get("retainOnDelete"):
+            backend.delete(backend_key(resource))
 
 
 def preview(project_dir: Path, stack: str, store: StateStore, quota_profile: str = "payg") -> dict[str, Any]:
@@ -66,11 +81,7 @@ def preview_against_ref(project_dir: Path, stack: str, ref: str, quota_profile: 
 def up(project_dir: Path, stack: str, store: StateStore, quota_profile: str = "payg") -> dict[str, Any]:
     """Apply the stack to the saved emulator state; returns the diff document it applied."""
     backend, head, document = _plan_against_state(project_dir, stack, store, quota_profile)
-    if document["errors"]:
-        raise RefusedChange(document)
-    for resource in document["resources"]:
-        if resource["change"] == "delete" and not resource.get("retainOnDelete"):
-            backend.delete(backend_key(resource))
+    apply(backend, document)
     store.save(stack, head, backend)
     return document
 

@@ -146,8 +146,13 @@ def render(document: dict[str, Any], title: str | None = None) -> str:
     same = document["changes"].get("same", 0)
     if same:
         lines += ["", f"{same} resource(s) unchanged."]
-    lines += ["", "<details><summary>Resource graph</summary>", "", "```mermaid", mermaid(document), "```", "",
-              "</details>", ""]
+    effects = sorted({e for r in document["resources"] for e in r.get("effects") or []})
+    if effects:
+        lines += ["", "What it does to the machines:"] + [f"- {e}" for e in effects[:MAX_NAMES * 2]]
+    if rows:  # a graph of nothing that changes helps no reviewer
+        lines += ["", "<details><summary>Resource graph</summary>", "", "```mermaid", mermaid(document), "```", "",
+                  "</details>"]
+    lines.append("")
     return "\n".join(lines)
 
 

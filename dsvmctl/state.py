@@ -6,20 +6,31 @@ the project (git-ignored) and is set with ``--state-dir`` or
 ``DSVMCTL_STATE_DIR``. Secret values never reach the file: the plan's
 resources carry ``"[secret]"`` plus a one-way fingerprint, the emulator's
 resources their masked inputs and outputs.
+
+A file that cannot be used (empty, not JSON, the wrong shape, another version, another
+stack's) raises ``StateError`` naming the file, what is wrong and the way out:
+``dsvmctl state reset`` (``StateStore.set_aside``) moves it aside as
+``<stack>.json.broken-<n>`` and the next ``up`` starts from an empty emulator.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from dsvmctl.project import ProjectError, check_stack_name
 from fakeazure import FakeAzure
 
 STATE_VERSION = 1
 DEFAULT_STATE_DIR = Path(".dsvmctl") / "state"
+
+
+class StateError(Exception):
+    """A saved state that cannot be read or written; the message names the file and the way out."""
 
 
 def state_dir(project_dir: Path, override: Path | None = None) -> Path:
@@ -43,6 +54,16 @@ class SavedState:
         return FakeAzure.from_json(self.emulator)
 
 
+def reset_command(stack: str, directory: Path) -> str:
+    """The command that sets ``stack``'s state in ``directory`` aside (``--state-dir`` only when needed)."""
+    from dsvmctl.project import find_project_dir
+
+    command = f"dsvmctl state reset --stack {stack}"
+    if state_dir(find_project_dir()).resolve() != directory.resolve():
+        command += f" --state-dir {shlex.quote(str(directory))}"
+    return command
+
+
 class StateStore:
     """Reads and writes ``<dir>/<stack>.json``."""
 
@@ -50,22 +71,105 @@ class StateStore:
         self.directory = directory
 
     def path(self, stack: str) -> Path:
+        """The state file of ``stack`` (its name checked: it becomes part of a path)."""
+        try:
+            check_stack_name(stack)
+        except ProjectError as error:
+            raise StateError(str(error)) from None
         return self.directory / f"{stack}.json"
 
     def load(self, stack: str) -> SavedState | None:
+        """The saved state of ``stack``; None when there is none; ``StateError`` when it is unusable."""
         path = self.path(stack)
         if not path.is_file():
+            if path.exists():
+                raise StateError(f"state file {path} is not a file; move it away")
             return None
-        data = json.loads(path.read_text())
-        if data.get("version") != STATE_VERSION:
-            raise ValueError(f"{path}: state version {data.get('version')} is not {STATE_VERSION}; run `up` again")
+        problem, data = self.problem(stack)
+        if problem:
+            raise StateError(
+                f"state file {path} {problem}. Way out: `{reset_command(stack, self.directory)}` moves it aside "
+                f"(kept as {path.name}.broken-<n>) so the next `up` starts from an empty emulator, which then "
+                "believes nothing of the stack exists yet"
+            )
         return SavedState(stack=stack, plan=data["plan"], emulator=data["emulator"])
 
+    def problem(self, stack: str) -> tuple[str | None, dict[str, Any]]:
+        """What is wrong with the state file of ``stack`` (None if nothing), and its document."""
+        path = self.path(stack)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as error:
+            return f"is not UTF-8 text (byte {error.start})", {}
+        except OSError as error:
+            return f"cannot be read: {error.strerror or error}", {}
+        if not text.strip():
+            return "is empty", {}
+        try:
+            data = json.loads(text)
+        except ValueError as error:
+            return f"is not JSON ({error})", {}
+        if not isinstance(data, dict):
+            return f"holds a JSON {type(data).__name__}, not a state document", {}
+        version = data.get("version")
+        if version != STATE_VERSION:
+            if isinstance(version, int) and version > STATE_VERSION:
+                newer = f"written by a newer dsvmctl (this one reads {STATE_VERSION}; use that one)"
+                return f"has state version {version}, {newer}", {}
+            return f"has state version {version!r}, not {STATE_VERSION}", {}
+        if data.get("stack", stack) != stack:
+            return f"holds the state of stack {data['stack']!r}, not {stack!r}", {}
+        shape = _shape_problem(data)
+        return (shape, {}) if shape else (None, data)
+
     def save(self, stack: str, plan: dict[str, Any], backend: FakeAzure) -> Path:
-        self.directory.mkdir(parents=True, exist_ok=True)
+        """Write the state atomically; ``StateError`` names the path and the OS's reason when it cannot."""
         path = self.path(stack)
         document = {"version": STATE_VERSION, "stack": stack, "plan": plan, "emulator": backend.to_json()}
         tmp = path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n")
-        tmp.replace(path)  # atomic: a crash never leaves half a state
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n")
+            tmp.replace(path)  # atomic: a crash never leaves half a state
+        except OSError as error:
+            raise StateError(
+                f"cannot save the state of {stack} to {path}: {error.strerror or error}"
+                f"{f' ({error.filename})' if error.filename and str(error.filename) != str(path) else ''}; "
+                "choose a writable --state-dir"
+            ) from None
         return path
+
+    def set_aside(self, stack: str, label: str = "broken") -> Path:
+        """Move the state file of ``stack`` to ``<stack>.json.<label>-<n>`` (n: the first free number)."""
+        path = self.path(stack)
+        n = 1
+        while path.with_name(f"{path.name}.{label}-{n}").exists():
+            n += 1
+        target = path.with_name(f"{path.name}.{label}-{n}")
+        try:
+            path.replace(target)
+        except OSError as error:
+            raise StateError(f"cannot move {path} to {target}: {error.strerror or error}") from None
+        return target
+
+
+def _shape_problem(data: dict[str, Any]) -> str | None:
+    """What a version-1 document lacks for ``up``, ``diff`` and ``destroy`` to read it (None: nothing)."""
+    plan, emulator = data.get("plan"), data.get("emulator")
+    if not isinstance(plan, dict):
+        return "has no 'plan' mapping"
+    resources = plan.get("resources")
+    if not isinstance(resources, list):
+        return "has no 'plan.resources' list"
+    for i, resource in enumerate(resources):
+        if not isinstance(resource, dict) or not all(isinstance(resource.get(k), str) for k in ("urn", "type", "name")):
+            return f"has plan.resources[{i}] without its urn, type and name"
+    if not isinstance(plan.get("cost"), dict):
+        return "has no 'plan.cost' mapping"
+    if not isinstance(emulator, dict):
+        return "has no 'emulator' mapping"
+    try:
+        FakeAzure.from_json(emulator)
+    except Exception as error:  # any failure to restore is a damaged file
+        return f"has an 'emulator' part that cannot be restored ({type(error).__name__}: {error})"
+    return None

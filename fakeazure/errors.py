@@ -115,6 +115,9 @@ disk_caching_not_supported = ErrorCode("InvalidParameter", confirmed=False)
 # "cannot be resized down. Reducing disk/snapshot size is not supported in Azure to prevent data
 # loss"); the error code with it is not.
 disk_resize_down = ErrorCode("BadRequest", confirmed=False)
+# Changing a disk's SKU needs it unattached or its VM deallocated; the code with that refusal is not confirmed
+# (resizing an attached disk answers OperationNotAllowed, kubernetes/kubernetes #96706).
+disk_change_while_attached = ErrorCode("OperationNotAllowed", confirmed=False)
 # Microsoft.Network
 invalid_address_prefix_format = ErrorCode("InvalidAddressPrefixFormat")
 subnet_range_outside_vnet = ErrorCode("NetcfgSubnetRangeOutsideVnet")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from stacks.config import LOCATION_KEY, PROJECT, ConfigError, StackConfig, load_config
+from stacks.config import ConfigError, StackConfig, load_config
 
 __all__ = ["ConfigError", "build", "load_config", "load_from_pulumi", "read_pulumi_config"]
 
@@ -22,12 +22,20 @@ def build(config: StackConfig, stack: str) -> dict[str, Any]:
 
 
 def read_pulumi_config() -> dict[str, Any]:
-    """The stack's ``dsvm:*`` keys and ``azure-native:location``, from the running engine."""
+    """Every config key of the running stack, as the engine passed them (``PULUMI_CONFIG``, then the
+    engine's map: what ``pulumi.runtime.config.get_config`` reads).
+
+    The engine has already namespaced the stack file's keys (a bare ``vm_size:`` arrives as
+    ``dsvm:vm_size``; see ``dsvmctl/project.py``), so this is the map the offline reader builds.
+    All keys are kept, not only ``dsvm:*`` and ``azure-native:location``: ``load_config``
+    reads those, lets other providers' keys pass and refuses a misspelt namespace
+    (``dvsm:vm_size``), the same rule offline and under the Pulumi CLI.
+    """
     from pulumi.runtime import config as runtime_config
 
     merged: dict[str, Any] = dict(runtime_config.get_config_env())
     merged.update(runtime_config.CONFIG.get())
-    return {k: v for k, v in merged.items() if k.startswith(f"{PROJECT}:") or k == LOCATION_KEY}
+    return merged
 
 
 def load_from_pulumi() -> StackConfig:

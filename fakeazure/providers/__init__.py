@@ -13,6 +13,7 @@ from fakeazure.providers import (
     authorization,
     compute,
     devtestlab,
+    extensions,
     network,
     random,
     resources,
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 
 RESOURCE_TYPES: dict[str, ResourceType] = {
     t.token: t
-    for module in (resources, network, storage, compute, authorization, devtestlab, random)
+    for module in (resources, network, storage, compute, extensions, authorization, devtestlab, random)
     for t in module.TYPES
 }
 

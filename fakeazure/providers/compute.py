@@ -1,8 +1,11 @@
-"""Microsoft.Compute: managed disks, virtual machines, VM extensions.
+"""Microsoft.Compute: managed disks and virtual machines (extensions: extensions.py).
 
-Emulated (the ARM code each rejection carries is the one Azure returns):
+Emulated (the ARM code each rejection carries is the one Azure returns; codes marked
+``confirmed=False`` in errors.py are not confirmed):
 - Disk: SKU known; size within the SKU's limits (``InvalidParameter``);
-  ``createOption: Empty`` needs a size.
+  ``createOption: Empty`` needs a size; on an update, a smaller size is refused
+  (``BadRequest``) and a SKU change while attached to a VM too
+  (``OperationNotAllowed``); a replaced disk gets a new ``uniqueId``.
 - VirtualMachine:
   - size offered in the region (``SkuNotAvailable``);
   - image exists in ``azurefacts.images``, at that version (``PlatformImageNotFound``);
@@ -12,20 +15,23 @@ Emulated (the ARM code each rejection carries is the one Azure returns):
     most 64; reserved admin usernames; malformed SSH public keys or a key path
     outside the admin's home; Windows passwords failing the complexity rule
     (``InvalidParameter``);
-  - NICs and data disks must exist (``InvalidResourceReference``); a NIC in use
-    by another VM (``NicInUse``); a data disk attached to another VM
-    (``OperationNotAllowed``); two data disks on one LUN (``InvalidParameter``);
+  - NICs and data disks must exist, NICs in the VM's region
+    (``InvalidResourceReference``); a NIC in use by another VM (``NicInUse``); a
+    data disk attached to another VM (``OperationNotAllowed``); two data disks on
+    one LUN (``InvalidParameter``); host caching on a disk of 4 TiB or more
+    (``InvalidParameter``);
   - vCPU quota per VM family and per region from the subscription's quota
     profile (``QuotaExceeded``);
-  - computed: ``vmId``, system-assigned ``identity.principalId``/``tenantId``,
-    the OS disk's name.
-- VirtualMachineExtension: the VM must exist and allow extensions
-  (``osProfile.allowExtensionOperations`` not false: ``OperationNotAllowed``); the
-  publisher/type must be one the emulator knows, for the VM's OS.
+  - on an update, the properties Azure sets only at creation
+    (``PropertyChangeNotAllowed``, ``azurefacts.resource_types``);
+  - computed: ``vmId``, system-assigned ``identity.principalId``/``tenantId``
+    (new ones when the VM is replaced), the OS disk's name.
 
-Not emulated: the OS disk as a separate resource, capacity (allocation)
-failures, zones, proximity groups, the guest (cloud-init runs nowhere: its
-content is only checked for being base64), spot eviction.
+Not emulated: the OS disk as a separate resource, power state (a VM is always
+running: a change that needs it deallocated is refused), retired sizes (the
+config refuses them), capacity (allocation) failures, zones, proximity groups,
+the guest (cloud-init runs nowhere: its content is only checked for being
+base64), spot eviction.
 """
 
 from __future__ import annotations
@@ -54,15 +60,6 @@ from fakeazure.resource import stable_suffix, stable_uuid
 if TYPE_CHECKING:
     from fakeazure.backend import FakeAzure
     from fakeazure.resource import ArmResource
-
-# Extensions the emulator knows: (publisher, type) -> OS it runs on.
-KNOWN_EXTENSIONS: dict[tuple[str, str], str] = {
-    ("Microsoft.Azure.ActiveDirectory", "AADSSHLoginForLinux"): "Linux",
-    ("Microsoft.Azure.ActiveDirectory", "AADLoginForWindows"): "Windows",
-    ("Microsoft.Azure.Extensions", "CustomScript"): "Linux",
-    ("Microsoft.Compute", "CustomScriptExtension"): "Windows",
-}
-
 
 class Disk(ResourceType):
     token = "azure-native:compute:Disk"
@@ -99,10 +96,29 @@ class Disk(ResourceType):
                 hint=f"disks only grow: keep size_gb at {int(old)} or more; for a smaller disk create a new one "
                 "and copy the data",
             )
+        if "sku.name" in changed:
+            users = [vm.name for vm in az.of_type(VirtualMachine.arm_type) if _attaches(vm, resource.id)]
+            if users:
+                # Microsoft Learn, 'Change the disk type of an Azure managed disk': the disk must be
+                # unattached or its VM deallocated. Error code not confirmed.
+                raise errors.disk_change_while_attached(
+                    f"Cannot change the SKU of disk {resource.name} while it is attached to running VM "
+                    f"{users[0]}. Deallocate the VM first.",
+                    "sku.name",
+                    hint=f"deallocate {users[0]} (az vm deallocate), then apply; or keep the SKU",
+                )
         super().validate_update(az, previous, resource, changed)
 
     def compute(self, az: FakeAzure, resource: ArmResource) -> dict[str, Any]:
         return {"uniqueId": stable_uuid(resource.id.lower(), *_generation(az, resource)), "diskState": "Unattached"}
+
+
+def _attaches(vm: ArmResource, disk_id: str) -> bool:
+    """Whether the VM has the disk attached as a data disk."""
+    return any(
+        str(dig(d, "managedDisk.id", "")).lower() == disk_id.lower()
+        for d in dig(vm.inputs, "storageProfile.dataDisks") or []
+    )
 
 
 def _generation(az: FakeAzure, resource: ArmResource) -> list[str]:
@@ -360,32 +376,4 @@ class VirtualMachine(ResourceType):
         return outputs
 
 
-class VirtualMachineExtension(ResourceType):
-    token = "azure-native:compute:VirtualMachineExtension"
-
-    def validate(self, az: FakeAzure, resource: ArmResource) -> None:
-        vm = az.require(resource.id.rsplit("/extensions/", 1)[0], "vmName", VirtualMachine.arm_type)
-        if dig(vm.inputs, "osProfile.allowExtensionOperations") is False:
-            raise errors.operation_not_allowed(
-                "This operation cannot be performed when extension operations are disallowed. To allow, "
-                "please ensure VM Agent is installed on the VM and the osProfile.allowExtensionOperations "
-                f"property is true. (VM {vm.name})",
-                "vmName",
-            )
-        key = (str(resource.inputs.get("publisher")), str(resource.inputs.get("type")))
-        os_type = KNOWN_EXTENSIONS.get(key)
-        if os_type is None:
-            raise errors.not_found(
-                f"Extension with publisher '{key[0]}', type '{key[1]}' could not be found in the extension repository.",
-                "publisher",
-            )
-        ref = dig(vm.inputs, "storageProfile.imageReference") or {}
-        image = find_image(ref.get("publisher", ""), ref.get("offer", ""), ref.get("sku", ""))
-        if image is not None and image.os_type != os_type:
-            raise errors.operation_not_allowed(
-                f"Extension {key[1]} runs on {os_type} only; VM {vm.name} runs {image.os_type}.",
-                "type",
-            )
-
-
-TYPES: list[ResourceType] = [Disk(), VirtualMachine(), VirtualMachineExtension()]
+TYPES: list[ResourceType] = [Disk(), VirtualMachine()]

@@ -94,9 +94,9 @@ class Subnet(ResourceType):
     def validate_update(self, az: FakeAzure, previous: ArmResource, resource: ArmResource, changed: list[str]) -> None:
         if "addressPrefix" in changed:
             users = [
-                nic.name
-                for nic in az.of_type(NetworkInterface.arm_type)
-                for config in nic.inputs.get("ipConfigurations") or []
+                user.name
+                for user in az.of_type(NetworkInterface.arm_type) + az.of_type(BastionHost.arm_type)
+                for config in user.inputs.get("ipConfigurations") or []
                 if str(dig(config, "subnet.id", "")).lower() == resource.id.lower()
             ]
             if users:

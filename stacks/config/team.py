@@ -80,6 +80,36 @@ class TeamStackConfig(BaseStackConfig):
             raise PathError(
                 "network.workstation_subnet",
                 f"{subnet} has room for {room} workstations (Azure reserves 5 addresses per subnet) and the "
-                f"stack has {len(self.members)} members; use a larger subnet, e.g. a /28 or /24",
+                f"stack has {len(self.members)} members; {_larger_subnet(self, len(self.members))}",
             )
         return self
+
+
+def _larger_subnet(config: TeamStackConfig, members: int) -> str:
+    """The fix for a full workstation subnet: the prefix that holds ``members``, a free block of that
+    size inside ``address_space`` (clear of ``bastion_subnet``), or how far to widen ``address_space``."""
+    space = ipaddress.IPv4Network(config.network.address_space)
+    subnet = ipaddress.IPv4Network(config.network.workstation_subnet)
+    bastion = ipaddress.IPv4Network(config.network.bastion_subnet)
+    prefix = min(29, 32 - (members + 5 - 1).bit_length())  # smallest block with members + 5 addresses
+    need = f"{members} members need a /{prefix} ({2 ** (32 - prefix) - 5} workstations)"
+    if prefix < 8:
+        return f"{need}, more than one VNet can hold; split the team into several stacks"
+
+    def free_block(within: ipaddress.IPv4Network) -> ipaddress.IPv4Network | None:
+        grown = subnet.supernet(new_prefix=prefix)  # keep the current subnet's start where possible
+        candidates = [grown, *within.subnets(new_prefix=prefix)] if prefix >= within.prefixlen else []
+        return next((c for c in candidates if c.subnet_of(within) and not c.overlaps(bastion)), None)
+
+    block = free_block(space)
+    if block is not None:
+        return f"{need}: set network.workstation_subnet to e.g. {block}"
+    for wider in range(min(prefix, space.prefixlen) - 1, 7, -1):
+        widened = space.supernet(new_prefix=wider)
+        block = free_block(widened)
+        if block is not None:
+            return (
+                f"{need}, which does not fit in network.address_space {space} beside the bastion subnet "
+                f"{bastion}: widen address_space too, e.g. address_space {widened} with workstation_subnet {block}"
+            )
+    return f"{need}; widen network.address_space and network.workstation_subnet"

@@ -1,0 +1,92 @@
+"""The terminal renderings of plan and diff documents: a resource tree and a cost table.
+
+A diff shows only what changes (with the components that hold it), each change with
+its changed properties, what it does to the machine and, when refused, why; ``full``
+shows every resource. The cost table groups the estimate's lines by item.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from rich.markup import escape
+from rich.table import Table
+from rich.tree import Tree
+
+MARKS = {"create": "[green]+[/]", "update": "[yellow]~[/]", "replace": "[magenta]±[/]", "delete": "[red]-[/]"}
+
+
+def _label(resource: dict[str, Any]) -> str:
+    marks = []
+    if resource["protect"]:
+        marks.append("[yellow]protected[/]")
+    if resource["retainOnDelete"]:
+        marks.append("[yellow]retained[/]")
+    if resource["deleteBeforeReplace"]:
+        marks.append("delete-before-replace")
+    change = resource.get("change")
+    prefix = MARKS.get(change or "", "") + " " if change and change != "same" else ""
+    label = f"{prefix}{resource['type']} [bold]{escape(resource['name'])}[/]"
+    if marks:
+        label += f"  ({', '.join(marks)})"
+    if resource.get("changedProperties") and change in ("update", "replace"):
+        label += f"  [dim]{escape(', '.join(resource.get('replaceReasons') or resource['changedProperties']))}[/]"
+    if resource.get("kept"):
+        label += f"  [yellow]{escape(resource['kept'])}[/]"
+    return label
+
+
+def resource_tree(document: dict[str, Any], full: bool = True) -> Tree:
+    """The resources as a tree of parents and children, with their change and data-safety options.
+
+    With ``full`` false, only the resources that change (and the components above them).
+    """
+    root = Tree(f"[bold]stack {document['stack']}[/] ({document['kind']})")
+    resources = document["resources"]
+    shown = {r["urn"] for r in resources} if full else _changed_with_ancestors(resources)
+    nodes: dict[str | None, Tree] = {}
+    for resource in resources:
+        if resource["urn"] not in shown:
+            continue
+        node = nodes.get(resource["parent"], root).add(_label(resource))
+        nodes[resource["urn"]] = node
+        for effect in resource.get("effects") or []:
+            node.add(f"[cyan]{escape(effect)}[/]")
+        for error in resource.get("errors") or []:
+            node.add(f"[bold red]would be refused[/]: {escape(error['code'])} (below)")
+    return root
+
+
+def _changed_with_ancestors(resources: list[dict[str, Any]]) -> set[str]:
+    parent = {r["urn"]: r.get("parent") for r in resources}
+    shown: set[str] = set()
+    for resource in resources:
+        if resource.get("change", "create") != "same" or resource.get("errors") or resource.get("kept"):
+            urn: str | None = resource["urn"]
+            while urn is not None and urn not in shown:
+                shown.add(urn)
+                urn = parent.get(urn)
+    return shown
+
+
+def cost_table(cost: dict[str, Any]) -> Table:
+    """The estimate by item: how many, monthly and always-on, and the prices' date."""
+    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for line in cost["lines"]:
+        groups[line["item"]].append(line)
+    prices = cost.get("prices") or {}
+    caption = f"list prices of {prices['readOn']}" if prices.get("readOn") else None
+    table = Table(title="Monthly cost estimate (USD)", caption=caption, show_footer=True)
+    table.add_column("item", footer="total")
+    table.add_column("count", justify="right")
+    table.add_column("monthly", justify="right", footer=f"{cost['monthly']:,.2f}")
+    table.add_column("always-on", justify="right", footer=f"{cost['alwaysOnMonthly']:,.2f}")
+    for item, lines in sorted(groups.items(), key=lambda kv: -sum(line["monthly"] for line in kv[1])):
+        table.add_row(
+            escape(item),
+            str(len(lines)),
+            f"{sum(line['monthly'] for line in lines):,.2f}",
+            f"{sum(line['alwaysOnMonthly'] for line in lines):,.2f}",
+        )
+    return table
