@@ -45,13 +45,16 @@ def allowed_sources(args: NetworkArgs) -> tuple[str, ...]:
     if args.access.mode == "allowlist":
         return tuple(args.access.allowed_cidrs)
     if args.access.mode == "bastion":
-        return (args.bastion_subnet,)
+        return (args.access.existing_bastion_subnet or args.bastion_subnet,)
     return (args.address_space,)
 
 
 def inbound_rules(args: NetworkArgs) -> list[InboundRule]:
-    """The only ports ever opened: SSH or RDP, JupyterHub, and RStudio when enabled."""
-    ports: list[tuple[str, int]] = [("rdp", 3389) if args.windows else ("ssh", 22), ("jupyterhub", 8000)]
+    """The only ports ever opened: RDP on Windows; SSH, JupyterHub and RStudio when enabled on Linux
+    (JupyterHub ships on the Ubuntu DSVM only)."""
+    if args.windows:
+        return [InboundRule("allow-rdp-in", 3389, 100, allowed_sources(args))]
+    ports: list[tuple[str, int]] = [("ssh", 22), ("jupyterhub", 8000)]
     if args.rstudio_enabled:
         ports.append(("rstudio", 8787))
     sources = allowed_sources(args)
@@ -142,10 +145,16 @@ class Network(pulumi.ComponentResource):
         )
         self.subnet_id = self.subnet.id
         self.bastion_name = None
+        self.bastion_resource_group: pulumi.Input[str] | None = None
         self.bastion: network.BastionHost | None = None
-        if args.access.mode == "bastion":
+        if args.access.mode == "bastion" and args.access.existing_bastion_id:
+            parts = args.access.existing_bastion_id.split("/")
+            self.bastion_name = pulumi.Output.from_input(parts[8])
+            self.bastion_resource_group = parts[4]
+        elif args.access.mode == "bastion":
             self.bastion = self._bastion(name, args, tags)
             self.bastion_name = self.bastion.name
+            self.bastion_resource_group = args.resource_group_name
         self.register_outputs({"vnet_id": self.vnet.id, "subnet_id": self.subnet_id, "nsg_id": self.nsg.id})
 
     def _bastion(self, name: str, args: NetworkArgs, tags: dict[str, str]) -> network.BastionHost:
@@ -158,15 +167,16 @@ class Network(pulumi.ComponentResource):
             opts=child_opts(self, depends_on=[self.subnet]),
         )
         ip = standard_public_ip(f"{name}-bastion-pip", args.resource_group_name, args.location, tags, self)
-        # Standard SKU: native-client tunnelling (`az network bastion ssh/tunnel`) for
-        # SSH, RDP and the JupyterHub port.
+        # Standard (default) and Premium: native-client tunnelling (`az network bastion ssh/rdp/tunnel`)
+        # for SSH, RDP and the JupyterHub port; Basic: the Azure portal only.
         return network.BastionHost(
             f"{name}-bastion",
             bastion_host_name=f"{name}-bastion",
             resource_group_name=args.resource_group_name,
             location=args.location,
-            sku=network.SkuArgs(name="Standard"),
-            enable_tunneling=True,
+            sku=network.SkuArgs(name=args.access.bastion_sku),
+            # Tunnels (the native client, JupyterHub on localhost) exist on Standard and Premium only.
+            enable_tunneling=args.access.bastion_sku != "Basic" or None,
             ip_configurations=[
                 network.BastionHostIPConfigurationArgs(
                     name="bastion-ipconfig",

@@ -52,10 +52,23 @@ class ShutdownSchedule:
 
 @dataclass(frozen=True)
 class AccessPolicy:
-    """Who may reach the VMs: ``allowlist`` (``allowed_cidrs``), ``bastion`` or ``private``."""
+    """Who may reach the VMs: ``allowlist`` (``allowed_cidrs``), ``bastion`` or ``private``.
+
+    In ``bastion`` mode the stack creates a Bastion of ``bastion_sku``, unless
+    ``existing_bastion_id`` names one to use (whose ``AzureBastionSubnet`` prefix,
+    ``existing_bastion_subnet``, is then the only source admitted).
+    """
 
     mode: AccessMode
     allowed_cidrs: tuple[str, ...] = ()
+    bastion_sku: str = "Standard"
+    existing_bastion_id: str | None = None
+    existing_bastion_subnet: str | None = None
+
+    @property
+    def native_client(self) -> bool:
+        """Whether `az network bastion ssh/rdp/tunnel` can be used (not on Basic)."""
+        return self.mode == "bastion" and (self.existing_bastion_id is not None or self.bastion_sku != "Basic")
 
 
 @dataclass(frozen=True)

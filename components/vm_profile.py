@@ -67,6 +67,7 @@ class VmProfile:
     ssh_public_keys: Sequence[str] = ()
     admin_password: pulumi.Input[str] | None = None
     custom_data: pulumi.Input[str] | None = None
+    first_logon_commands: str | None = None  # Windows: unattend FirstLogonCommands (runs the custom data)
     allow_extensions: bool = False
     os_disk_sku: str = "Premium_LRS"
 
@@ -106,7 +107,21 @@ class VmProfile:
         )
 
     def windows_configuration(self) -> compute.WindowsConfigurationArgs:
-        return compute.WindowsConfigurationArgs(enable_automatic_updates=True, provision_vm_agent=True)
+        unattend = (
+            [
+                compute.AdditionalUnattendContentArgs(
+                    pass_name=compute.PassName.OOBE_SYSTEM,
+                    component_name=compute.ComponentName.MICROSOFT_WINDOWS_SHELL_SETUP,
+                    setting_name=compute.SettingNames.FIRST_LOGON_COMMANDS,
+                    content=self.first_logon_commands,
+                )
+            ]
+            if self.first_logon_commands
+            else None
+        )
+        return compute.WindowsConfigurationArgs(
+            enable_automatic_updates=True, provision_vm_agent=True, additional_unattend_content=unattend
+        )
 
     def diagnostics_profile(self) -> compute.DiagnosticsProfileArgs:
         return compute.DiagnosticsProfileArgs(
@@ -120,6 +135,7 @@ class VmProfile:
                 computer_name=computer_name,
                 admin_username=self.admin_username,
                 admin_password=self.admin_password,
+                custom_data=self.custom_data,
                 allow_extension_operations=self.allow_extensions,
                 windows_configuration=self.windows_configuration(),
             )
@@ -166,6 +182,7 @@ class VmProfile:
                 computer_name_prefix=computer_name_prefix,
                 admin_username=self.admin_username,
                 admin_password=self.admin_password,
+                custom_data=self.custom_data,
                 allow_extension_operations=self.allow_extensions,
                 windows_configuration=self.windows_configuration(),
             )

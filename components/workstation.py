@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -14,6 +13,7 @@ import pulumi_azure_native.network as network
 import pulumi_random as random
 
 from azurefacts.roles import STORAGE_BLOB_DATA_CONTRIBUTOR, VIRTUAL_MACHINE_USER_LOGIN
+from components.cloud_init import linux_custom_data, windows_custom_data, windows_first_logon_commands
 from components.common import child_opts, standard_public_ip
 from components.types import AttachedDisk, ImageReference, ShutdownSchedule
 from components.vm_profile import VM_REPLACE_ON_CHANGES, VmProfile
@@ -45,16 +45,9 @@ class WorkstationArgs:
 
 
 def cloud_init(username: str, password: str) -> str:
-    """Base64 cloud-config setting the member's local password (JupyterHub logs in with PAM)."""
-    text = (
-        "#cloud-config\n"
-        "ssh_pwauth: false\n"
-        "chpasswd:\n"
-        "  expire: false\n"
-        "  users:\n"
-        f"    - {{name: {username}, password: '{password}', type: text}}\n"
-    )
-    return base64.b64encode(text.encode()).decode()
+    """Base64 cloud-config of a member's Linux DSVM: the local password JupyterHub logs in with
+    (PAM), the data disk formatted only when blank and mounted at /data, the home kept on it."""
+    return linux_custom_data(username, password)
 
 
 def role_definition_id(subscription_id: pulumi.Input[str], role: str) -> pulumi.Output[str]:
@@ -189,9 +182,11 @@ class Workstation(pulumi.ComponentResource):
             security_size=args.vm_size,
             ssh_public_keys=[args.ssh_public_key] if args.ssh_public_key and not windows else [],
             admin_password=password if windows else None,
-            custom_data=None
+            # The Windows first-logon script holds no secret: it stays readable in plans.
+            custom_data=windows_custom_data()
             if windows
             else pulumi.Output.secret(self.password.result.apply(lambda pw: cloud_init(args.username, pw))),
+            first_logon_commands=windows_first_logon_commands() if windows else None,
             # Extensions run as root/SYSTEM: allowed only for Entra ID SSH login's own extension.
             allow_extensions=args.entra_login_enabled and not windows,
         )

@@ -70,6 +70,10 @@ _DISK_ID = (
     "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-data/providers/Microsoft.Compute/disks/old"
 )
 _ENTRA_ID = "3f2504e0-4f89-41d3-9a0c-0305e82c3301"
+_BASTION_ID = (
+    "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-hub/providers/Microsoft.Network/"
+    "bastionHosts/hub-bastion"
+)
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,11 @@ CHANGES: tuple[Change, ...] = (
            _set("dsvm:access", {"mode": "allowlist", "allowed_cidrs": ["198.51.100.0/24"]})),
     Change("access.public_ip_enabled", "public IPs (with mode allowlist)",
            _set("dsvm:access", {"mode": "allowlist", "allowed_cidrs": ["203.0.113.0/24"], "public_ip_enabled": True})),
+    Change("access.bastion_sku", "Standard -> Basic", _merge("dsvm:access", bastion_sku="Basic")),
+    Change("access.existing_bastion_resource_id", "use a shared hub Bastion (with existing_bastion_subnet)",
+           _merge("dsvm:access", existing_bastion_resource_id=_BASTION_ID, existing_bastion_subnet="10.0.255.0/26")),
+    Change("access.existing_bastion_subnet", "(with existing_bastion_resource_id)",
+           _merge("dsvm:access", existing_bastion_resource_id=_BASTION_ID, existing_bastion_subnet="10.0.254.0/26")),
     Change("network.address_space", "10.50.0.0/16 -> 10.50.0.0/15",
            _merge("dsvm:network", address_space="10.50.0.0/15")),
     Change("network.workstation_subnet", "10.50.1.0/24 -> 10.50.2.0/24",

@@ -11,17 +11,30 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 
-from dsvmctl.project import ProjectError, check_stack_name, find_project_dir
+from dsvmctl.info_cli import connect, images
+from dsvmctl.options import (
+    EXIT_BAD_INPUT,
+    EXIT_REFUSED,
+    ExistingOption,
+    JsonOption,
+    ProjectOption,
+    QuotaOption,
+    StackOption,
+    StateOption,
+    console_out,
+    existing_file,
+    fail,
+    handled,
+    store_at,
+)
+from dsvmctl.project import find_project_dir
 from dsvmctl.state_cli import state_app
-from dsvmctl.text import cost_table, resource_tree
+from dsvmctl.text import cost_table, print_existing, print_warnings, resource_tree
 
 app = typer.Typer(
     add_completion=False,
@@ -30,103 +43,12 @@ app = typer.Typer(
     help="Run the DSVM program offline against fakeazure.",
 )
 app.add_typer(state_app, name="state")
-
-EXIT_REFUSED = 2
-EXIT_BAD_INPUT = 2
-EXIT_EMULATOR = 3
-
-
-def _stack_name(value: str) -> str:
-    """A usage error (exit 2) for a name Pulumi refuses (``tokens.ParseStackName``)."""
-    try:
-        return check_stack_name(value)
-    except ProjectError as error:
-        raise typer.BadParameter(str(error)) from None
-
-
-def _quota_profile(value: str) -> str:
-    """A usage error (exit 2) listing the known profiles, for a profile the fake does not know."""
-    from azurefacts.quotas import QUOTA_PROFILES
-
-    if value not in QUOTA_PROFILES:
-        raise typer.BadParameter(f"unknown quota profile {value!r}; known: {', '.join(sorted(QUOTA_PROFILES))}")
-    return value
-
-
-StackOption = Annotated[
-    str, typer.Option("--stack", "-s", help="Stack name: reads Pulumi.<stack>.yaml.", callback=_stack_name)
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print the document (DESIGN.md section 5).")]
-QuotaOption = Annotated[
-    str,
-    typer.Option(
-        "--quota-profile", help="Subscription quota profile of the fake: payg or free.", callback=_quota_profile
-    ),
-]
-ProjectOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--project-dir", help="Directory holding Pulumi.yaml (default: found from cwd).", file_okay=False, exists=True
-    ),
-]
-StateOption = Annotated[
-    Path | None,
-    typer.Option("--state-dir", help="Saved states (default: $DSVMCTL_STATE_DIR or <project>/.dsvmctl/state)."),
-]
-
+app.command()(connect)
+app.command()(images)
 
 @app.callback()
 def _root() -> None:
     """Offline plans of the DSVM stacks on the built-in fake Azure."""
-
-
-def _fail(code: int, message: str) -> typer.Exit:
-    Console(stderr=True, soft_wrap=True).print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
-    return typer.Exit(code)
-
-
-@contextmanager
-def _handled(stack: str) -> Iterator[None]:
-    """Turn the errors a user can cause into one paragraph and an exit code.
-
-    The text is escaped: a message quoting the user's input (``'[secret]'``, ``[bold]``)
-    must reach the terminal as written, not as rich markup.
-    """
-    from rich.markup import escape
-
-    from dsvmctl.lifecycle import RefusedChange, RefusedDestroy
-    from dsvmctl.plan import BaseRefError
-    from dsvmctl.state import StateError
-    from fakeazure import ArmError, FakeAzureError
-    from stacks.config import ConfigError
-
-    try:
-        yield
-    except (ProjectError, StateError, BaseRefError, RefusedChange, RefusedDestroy) as error:
-        raise _fail(EXIT_BAD_INPUT, escape(str(error))) from None
-    except OSError as error:  # a missing state (lifecycle's FileNotFoundError), or a path the OS refuses
-        text = f"{error.filename}: {error.strerror}" if error.filename and error.strerror else str(error)
-        raise _fail(EXIT_BAD_INPUT, escape(text)) from None
-    except ConfigError as error:
-        raise _fail(EXIT_BAD_INPUT, escape(f"Pulumi.{stack}.yaml: {error}")) from None
-    except ArmError as error:
-        raise _fail(EXIT_BAD_INPUT, escape(f"Azure would reject this stack: {error}")) from None
-    except FakeAzureError as error:
-        raise _fail(EXIT_EMULATOR, escape(str(error))) from None
-
-
-def _console() -> Console:
-    console = Console(soft_wrap=True)
-    if not console.is_terminal:
-        console.width = 200  # keep resource names whole in logs and CI output
-    return console
-
-
-def _store(directory: Path, state_dir: Path | None) -> Any:
-    from dsvmctl.state import StateStore
-    from dsvmctl.state import state_dir as resolve
-
-    return StateStore(resolve(directory, state_dir))
 
 
 def _cost_text(cost: dict[str, Any]) -> str:
@@ -140,13 +62,15 @@ def _cost_text(cost: dict[str, Any]) -> str:
     return text
 
 
-def _fresh_plan(directory: Path, stack: str, quota_profile: str) -> dict[str, Any]:
+def _fresh_plan(directory: Path, stack: str, quota_profile: str, existing: Path | None = None) -> dict[str, Any]:
     """The plan document of ``stack`` on an empty fake Azure, errors handled."""
     from dsvmctl.plan import make_plan
     from fakeazure import FakeAzure
 
-    with _handled(stack):
-        return make_plan(directory, stack, FakeAzure(quota_profile=quota_profile)).to_json()
+    with handled(stack):
+        return make_plan(
+            directory, stack, FakeAzure(quota_profile=quota_profile), existing=existing_file(existing)
+        ).to_json()
 
 
 @app.command()
@@ -154,17 +78,20 @@ def plan(
     stack: StackOption,
     as_json: JsonOption = False,
     quota_profile: QuotaOption = "payg",
+    existing: ExistingOption = None,
     project_dir: ProjectOption = None,
 ) -> None:
     """Plan STACK on an empty fake Azure: resource tree and stack outputs."""
-    document = _fresh_plan(project_dir or find_project_dir(), stack, quota_profile)
+    document = _fresh_plan(project_dir or find_project_dir(), stack, quota_profile, existing)
     if as_json:
         sys.stdout.write(json.dumps(document, indent=2) + "\n")
         return
-    console = _console()
+    console = console_out()
     console.print(resource_tree(document))
     console.print_json(json.dumps(document["outputs"]))
     console.print(cost_table(document["cost"]))
+    print_warnings(console, document)
+    print_existing(console, document)
     console.print(
         f"[bold]{document['changes']['create']} resources to create[/] "
         f"(offline plan on fakeazure, quota profile {quota_profile}); {_cost_text(document['cost'])}"
@@ -176,6 +103,7 @@ def up(
     stack: StackOption,
     as_json: JsonOption = False,
     quota_profile: QuotaOption = "payg",
+    existing: ExistingOption = None,
     project_dir: ProjectOption = None,
     state_dir: StateOption = None,
 ) -> None:
@@ -183,14 +111,14 @@ def up(
     from dsvmctl import lifecycle
 
     directory = project_dir or find_project_dir()
-    store = _store(directory, state_dir)
-    with _handled(stack):
-        document = lifecycle.up(directory, stack, store, quota_profile)
+    store = store_at(directory, state_dir)
+    with handled(stack):
+        document = lifecycle.up(directory, stack, store, quota_profile, existing_file(existing))
     if as_json:
         sys.stdout.write(json.dumps(document, indent=2) + "\n")
         return
     counts = document["changes"]
-    _console().print(
+    console_out().print(
         f"applied: +{counts['create']} ~{counts['update']} ±{counts['replace']} -{counts['delete']} "
         f"({counts['same']} unchanged); state saved to {store.path(stack)}"
     )
@@ -206,6 +134,7 @@ def diff(
     ] = None,
     full: Annotated[bool, typer.Option("--full", help="Show every resource, not only what changes.")] = False,
     quota_profile: QuotaOption = "payg",
+    existing: ExistingOption = None,
     project_dir: ProjectOption = None,
     state_dir: StateOption = None,
 ) -> None:
@@ -216,11 +145,12 @@ def diff(
     from dsvmctl.diff import error_text
 
     directory = project_dir or find_project_dir()
-    with _handled(stack):
+    with handled(stack):
+        described = existing_file(existing)
         if base_ref:
-            document = lifecycle.preview_against_ref(directory, stack, base_ref, quota_profile)
+            document = lifecycle.preview_against_ref(directory, stack, base_ref, quota_profile, described)
         else:
-            document = lifecycle.preview(directory, stack, _store(directory, state_dir), quota_profile)
+            document = lifecycle.preview(directory, stack, store_at(directory, state_dir), quota_profile, described)
     if markdown:
         from dsvmctl.markdown import render
 
@@ -228,8 +158,10 @@ def diff(
     elif as_json:
         sys.stdout.write(json.dumps(document, indent=2) + "\n")
     else:
-        console = _console()
+        console = console_out()
         console.print(resource_tree(document, full=full))
+        print_warnings(console, document)
+        print_existing(console, document)
         counts = document["changes"]
         console.print(
             f"[bold]+{counts['create']} ~{counts['update']} ±{counts['replace']} -{counts['delete']}[/] "
@@ -247,9 +179,9 @@ def destroy(stack: StackOption, project_dir: ProjectOption = None, state_dir: St
     from dsvmctl import lifecycle
 
     directory = project_dir or find_project_dir()
-    with _handled(stack):
-        report = lifecycle.destroy(stack, _store(directory, state_dir))
-    console = _console()
+    with handled(stack):
+        report = lifecycle.destroy(stack, store_at(directory, state_dir))
+    console = console_out()
     console.print(f"deleted {len(report.deleted)} resource(s)")
     for label in report.kept_in_azure:
         console.print(f"[yellow]kept in Azure (retained)[/]: {label}")
@@ -260,6 +192,7 @@ def arm(
     stack: StackOption,
     output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the ARM template (JSON).")],
     quota_profile: QuotaOption = "payg",
+    existing: ExistingOption = None,
     project_dir: ProjectOption = None,
 ) -> None:
     """Export STACK's plan as an ARM template (secrets become securestring parameters)."""
@@ -267,18 +200,18 @@ def arm(
 
     from dsvmctl.arm import ExportError, export_template, render
 
-    document = _fresh_plan(project_dir or find_project_dir(), stack, quota_profile)
+    document = _fresh_plan(project_dir or find_project_dir(), stack, quota_profile, existing)
     try:
         template = export_template(document)
     except ExportError as error:
-        raise _fail(EXIT_BAD_INPUT, f"cannot export {stack} as an ARM template: {error}") from None
+        raise fail(EXIT_BAD_INPUT, f"cannot export {stack} as an ARM template: {error}") from None
     try:
         output.write_text(render(template))
     except OSError as error:
         missing = not output.parent.is_dir()
         reason = f"directory {output.parent} does not exist" if missing else error.strerror or str(error)
-        raise _fail(EXIT_BAD_INPUT, escape(f"cannot write the ARM template to {output}: {reason}")) from None
-    _console().print(f"wrote {len(template['resources'])} resources to {output}")
+        raise fail(EXIT_BAD_INPUT, escape(f"cannot write the ARM template to {output}: {reason}")) from None
+    console_out().print(f"wrote {len(template['resources'])} resources to {output}")
 
 
 def main() -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from dsvmctl.diff import error_text
+from dsvmctl.existing import ExistingFile
 from dsvmctl.plan import diff_document, make_plan, state_at_ref
 from dsvmctl.project import StackFile
 from dsvmctl.state import SavedState, StateStore
@@ -37,10 +38,10 @@ def backend_key(resource: dict[str, Any]) -> str:
 
 
 def _plan_against_state(
-    project_dir: Path, stack: str, store: StateStore, quota_profile: str
+    project_dir: Path, stack: str, store: StateStore, quota_profile: str, existing: ExistingFile | None = None
 ) -> tuple[FakeAzure, dict[str, Any], dict[str, Any]]:
     """The emulator as ``up`` left it, the stack's plan on it, and the diff between them."""
-    return plan_against(project_dir, stack, store.load(stack), quota_profile)
+    return plan_against(project_dir, stack, store.load(stack), quota_profile, existing=existing)
 
 
 def plan_against(
@@ -49,10 +50,11 @@ def plan_against(
     saved: SavedState | None,
     quota_profile: str = "payg",
     stack_file: StackFile | None = None,
+    existing: ExistingFile | None = None,
 ) -> tuple[FakeAzure, dict[str, Any], dict[str, Any]]:
     """The stack planned on the emulator of ``saved`` (or a fresh one), and the diff from it."""
     backend = saved.backend() if saved else FakeAzure(quota_profile=quota_profile)
-    head = make_plan(project_dir, stack, backend, stack_file).to_json()
+    head = make_plan(project_dir, stack, backend, stack_file, existing).to_json()
     return backend, head, diff_document(head, saved.plan if saved else None)
 
 
@@ -66,21 +68,27 @@ def apply(backend: FakeAzure, document: dict[str, Any]) -> None:
             backend.delete(backend_key(resource))
 
 
-def preview(project_dir: Path, stack: str, store: StateStore, quota_profile: str = "payg") -> dict[str, Any]:
+def preview(
+    project_dir: Path, stack: str, store: StateStore, quota_profile: str = "payg", existing: ExistingFile | None = None
+) -> dict[str, Any]:
     """The diff document of the stack against its saved state (or against nothing)."""
-    return _plan_against_state(project_dir, stack, store, quota_profile)[2]
+    return _plan_against_state(project_dir, stack, store, quota_profile, existing)[2]
 
 
-def preview_against_ref(project_dir: Path, stack: str, ref: str, quota_profile: str = "payg") -> dict[str, Any]:
+def preview_against_ref(
+    project_dir: Path, stack: str, ref: str, quota_profile: str = "payg", existing: ExistingFile | None = None
+) -> dict[str, Any]:
     """The diff document of the stack against what git ``ref`` would have deployed (see ``state_at_ref``)."""
     data = state_at_ref(project_dir, stack, ref, quota_profile)
     saved = SavedState(stack, data["plan"], data["emulator"]) if data else None
-    return plan_against(project_dir, stack, saved, quota_profile)[2]
+    return plan_against(project_dir, stack, saved, quota_profile, existing=existing)[2]
 
 
-def up(project_dir: Path, stack: str, store: StateStore, quota_profile: str = "payg") -> dict[str, Any]:
+def up(
+    project_dir: Path, stack: str, store: StateStore, quota_profile: str = "payg", existing: ExistingFile | None = None
+) -> dict[str, Any]:
     """Apply the stack to the saved emulator state; returns the diff document it applied."""
-    backend, head, document = _plan_against_state(project_dir, stack, store, quota_profile)
+    backend, head, document = _plan_against_state(project_dir, stack, store, quota_profile, existing)
     apply(backend, document)
     store.save(stack, head, backend)
     return document

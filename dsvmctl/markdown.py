@@ -118,6 +118,14 @@ def render(document: dict[str, Any], title: str | None = None) -> str:
         if len(errs) > 10:
             lines.append(f"> - ... and {len(errs) - 10} more")
         lines.append("")
+    warnings = document.get("warnings") or []
+    if warnings:
+        lines += [f"> ⚠️ {w}" for w in warnings] + [""]
+    existing = document.get("existing") or []
+    if existing:
+        lines += ["Uses without creating: " + ", ".join(
+            f"`{e['id'].rsplit('/', 1)[-1]}` ({e['kind']}, {e['source']})" for e in existing)]
+        lines.append("")
     cost = document.get("cost") or {}
     if cost.get("monthly") is not None:
         line = (

@@ -9,10 +9,11 @@ exists.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dsvmctl.existing import ExistingFile, seed
 from dsvmctl.project import StackFile, project_name, read_stack
 from fakeazure import FakeAzure, Registration, run_program
 
@@ -25,6 +26,8 @@ class Plan:
     kind: str
     records: list[Registration]
     outputs: dict[str, Any]
+    warnings: list[str] = field(default_factory=list)
+    existing: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         from costs import estimate
@@ -38,6 +41,8 @@ class Plan:
             "outputs": self.outputs,
             "cost": estimate(resources),
             "policy": [],
+            "warnings": self.warnings,
+            "existing": self.existing,
             "changes": {"create": len(custom), "update": 0, "replace": 0, "delete": 0, "same": 0},
         }
 
@@ -73,13 +78,20 @@ def make_plan(
     stack: str,
     backend: FakeAzure | None = None,
     stack_file: StackFile | None = None,
+    existing: ExistingFile | None = None,
 ) -> Plan:
-    """Validate the stack's config (``ConfigError``), then run the program (``ArmError``)."""
+    """Validate the stack's config (``ConfigError``), then run the program (``ArmError``).
+
+    What the stack uses without creating it (an existing resource group, disk, Bastion) is
+    put into the emulator first: as ``existing`` describes it, or assumed to exist
+    (``dsvmctl.existing``); the plan lists each under ``existing``.
+    """
     import stacks
 
     stack_file = stack_file or read_stack(project_dir, stack)
     config = stacks.load_config(stack_file.config)  # before any resource is registered
     backend = backend or FakeAzure()
+    listed = seed(backend, config.external_resources(), config.location, existing)
     run = run_program(
         lambda: stacks.build(config, stack),
         backend,
@@ -87,7 +99,14 @@ def make_plan(
         stack=stack,
         config=stack_file.config,
     )
-    return Plan(stack=stack, kind=config.kind, records=run.records, outputs=run.outputs)
+    return Plan(
+        stack=stack,
+        kind=config.kind,
+        records=run.records,
+        outputs=run.outputs,
+        warnings=config.warnings(),
+        existing=[e.to_json() for e in listed],
+    )
 
 
 def diff_document(head: dict[str, Any], base: dict[str, Any] | None) -> dict[str, Any]:

@@ -66,7 +66,7 @@ def _store(project_dir: Path | None, state_dir: Path | None) -> StateStore:
 @state_app.command()
 def show(stack: StackOption, project_dir: ProjectOption = None, state_dir: StateOption = None) -> None:
     """Where STACK's saved state is and what it holds, or what is wrong with it (exit 2)."""
-    from dsvmctl.cli import _handled
+    from dsvmctl.options import handled as _handled
 
     store = _store(project_dir, state_dir)
     with _handled(stack):
@@ -104,7 +104,9 @@ def reset(
     """Move STACK's saved state aside so the next `up` starts fresh (see ``RESET_HELP``)."""
     from rich.markup import escape
 
-    from dsvmctl.cli import EXIT_BAD_INPUT, _fail, _handled
+    from dsvmctl.options import EXIT_BAD_INPUT
+    from dsvmctl.options import fail as _fail
+    from dsvmctl.options import handled as _handled
 
     store = _store(project_dir, state_dir)
     console = Console(soft_wrap=True, highlight=False, markup=False)
@@ -150,7 +152,9 @@ def unprotect(
     The next `up` protects again whatever the program still protects.
     """
     from dsvmctl import lifecycle
-    from dsvmctl.cli import EXIT_BAD_INPUT, _fail, _handled
+    from dsvmctl.options import EXIT_BAD_INPUT
+    from dsvmctl.options import fail as _fail
+    from dsvmctl.options import handled as _handled
 
     if not urns and not all_resources:
         raise _fail(EXIT_BAD_INPUT, "name the URNs to unprotect, or pass --all")

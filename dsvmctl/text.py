@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
@@ -90,3 +91,19 @@ def cost_table(cost: dict[str, Any]) -> Table:
             f"{sum(line['alwaysOnMonthly'] for line in lines):,.2f}",
         )
     return table
+
+
+def print_warnings(console: Console, document: dict[str, Any]) -> None:
+    """The plan's warnings (valid, but worth acting on), one line each."""
+    for warning in document.get("warnings") or []:
+        console.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
+
+
+def print_existing(console: Console, document: dict[str, Any]) -> None:
+    """What the plan relies on without creating it, and whether it was described or assumed."""
+    for item in document.get("existing") or []:
+        how = "described in --existing" if item["source"] == "described" else "assumed to exist (no --existing)"
+        console.print(
+            f"[cyan]existing {escape(item['kind'])}[/] {escape(item['id'])} ({how}; dsvm:{escape(item['configPath'])})",
+            highlight=False,
+        )

@@ -234,6 +234,36 @@ class FakeAzure:
             self._created_this_run.discard(resource.id.lower())
         return resource
 
+    def seed_existing(
+        self, token: str, arm_id: str, location: str | None, inputs: dict[str, Any], outputs: dict[str, Any]
+    ) -> ArmResource:
+        """Add a resource that exists outside the stack, as described (by ``--existing`` or assumed), under
+        its own id (another subscription or resource group is fine). Not validated: Azure made it."""
+        from fakeazure.providers import RESOURCE_TYPES
+
+        rtype = RESOURCE_TYPES.get(token)
+        if rtype is None:
+            raise UnknownResourceType(token)
+        name = arm_id.rstrip("/").rsplit("/", 1)[-1]
+        parts = arm_id.split("/")
+        group = parts[4] if len(parts) > 4 and parts[3].lower() == "resourcegroups" else None
+        resource = ArmResource(
+            id=arm_id,
+            token=token,
+            arm_type=rtype.arm_type,
+            name=name,
+            logical_name=name,
+            resource_group=group,
+            location=normalize_location(location) if location else None,
+            inputs=inputs,
+            outputs={**inputs, "name": name, "type": rtype.arm_type, "provisioningState": "Succeeded",
+                     **({"location": normalize_location(location)} if location else {}), **outputs},
+            seeded=True,
+        )  # fmt: skip
+        with self._lock:
+            self.resources[arm_id.lower()] = resource
+        return resource
+
     def created_this_run(self) -> set[str]:
         """Lower-cased ids the current run created or updated."""
         return set(self._created_this_run)

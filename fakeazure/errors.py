@@ -131,6 +131,8 @@ public_ip_in_use = ErrorCode("PublicIPAddressInUse")
 bastion_subnet_name = ErrorCode("SubnetNameMustBeAzureBastionSubnet")
 bastion_subnet_size = ErrorCode("BastionHostSubnetSizeInvalid", confirmed=False)
 bastion_public_ip_sku = ErrorCode("BastionHostPublicIpSkuInvalid", confirmed=False)
+# Downgrading a Bastion SKU is not supported (documented); the code Azure answers with is not confirmed.
+bastion_sku_downgrade = ErrorCode("BadRequest", confirmed=False)
 # Microsoft.Storage
 account_name_invalid = ErrorCode("AccountNameInvalid")
 storage_account_already_taken = ErrorCode("StorageAccountAlreadyTaken")

@@ -26,6 +26,7 @@ import pulumi
 from google.protobuf import json_format, struct_pb2
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
+from pulumi.runtime import settings as pulumi_settings
 from pulumi.runtime.proto import resource_pb2
 
 from azurefacts.paths import get_path, set_path
@@ -314,6 +315,9 @@ def run_program(
     asyncio.set_event_loop(loop)
     mocks = FakeAzureMocks(backend)
     monitor = RecordingMonitor(mocks)
+    # set_mocks makes a new root Stack only when the context has none: a root left by an earlier
+    # run in this thread (another stack's) would parent every resource of this run to it.
+    pulumi_settings.ROOT.set(None)
     pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
     pulumi.runtime.set_all_config(dict(config or {}))
     backend.begin_run()

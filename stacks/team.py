@@ -13,6 +13,7 @@ import pulumi_azure_native.resources as resources
 from components import DataDisk, DataDiskArgs, Network, NetworkArgs, Storage, StorageArgs, Workstation, WorkstationArgs
 from components.types import AccessPolicy, ImageReference, ShutdownSchedule
 from stacks.config import PROJECT, TeamStackConfig
+from stacks.connections import Bastion, Target, connection_info
 
 SHARED_CONTAINER = "shared"
 
@@ -62,7 +63,13 @@ def build_team(config: TeamStackConfig, stack: str) -> dict[str, Any]:
         NetworkArgs(
             resource_group_name=rg_name,
             location=config.location,
-            access=AccessPolicy(config.access.mode, tuple(config.access.allowed_cidrs)),
+            access=AccessPolicy(
+                config.access.mode,
+                tuple(config.access.allowed_cidrs),
+                bastion_sku=config.access.bastion_sku,
+                existing_bastion_id=config.access.existing_bastion_resource_id,
+                existing_bastion_subnet=config.access.existing_bastion_subnet,
+            ),
             address_space=config.network.address_space,
             workstation_subnet=config.network.workstation_subnet,
             bastion_subnet=config.network.bastion_subnet,
@@ -87,6 +94,11 @@ def build_team(config: TeamStackConfig, stack: str) -> dict[str, Any]:
         ),
     )
 
+    bastion = (
+        Bastion(net.bastion_name, net.bastion_resource_group, config.access.native_client)
+        if net.bastion_name is not None and net.bastion_resource_group is not None
+        else None
+    )
     image = ImageReference.of(config.image.facts, config.image.version)
     schedule = ShutdownSchedule(
         enabled=config.auto_shutdown.enabled,
@@ -131,7 +143,17 @@ def build_team(config: TeamStackConfig, stack: str) -> dict[str, Any]:
                 tags=tags,
             ),
         )
-        members[member.username] = connection_info(config, member.username, ws, net, rg_plain)
+        target = Target(
+            username=member.username,
+            windows=config.is_windows,
+            entra_login=member.entra_login_enabled,
+            rstudio=config.rstudio_enabled,
+            vm_id=ws.vm_id,
+            resource_group=rg_plain,
+            private_ip=ws.private_ip,
+            public_ip=ws.public_ip,
+        )
+        members[member.username] = connection_info(target, bastion, ws.local_password)
 
     return {
         "resource_group_name": rg_name,
@@ -143,35 +165,3 @@ def build_team(config: TeamStackConfig, stack: str) -> dict[str, Any]:
             "containers": containers,
         },
     }
-
-
-def connection_info(
-    config: TeamStackConfig, username: str, ws: Workstation, net: Network, resource_group: str
-) -> dict[str, Any]:
-    """How a member reaches their workstation: IP, ssh/RDP, JupyterHub and RStudio URLs."""
-    host = ws.public_ip if ws.public_ip is not None else ws.private_ip
-    info: dict[str, Any] = {
-        "private_ip": ws.private_ip,
-        "jupyterhub_url": pulumi.Output.concat("https://", host, ":8000"),
-        "local_password": ws.local_password,
-    }
-    if ws.public_ip is not None:
-        info["public_ip"] = ws.public_ip
-    if config.rstudio_enabled:
-        info["rstudio_url"] = pulumi.Output.concat("http://", host, ":8787")
-    if net.bastion_name is not None:
-        verb = "rdp" if config.is_windows else "ssh"
-        auth = "" if config.is_windows else f" --auth-type ssh-key --username {username} --ssh-key ~/.ssh/id_ed25519"
-        info["ssh" if not config.is_windows else "rdp"] = pulumi.Output.concat(
-            f"az network bastion {verb} --name ",
-            net.bastion_name,
-            f" --resource-group {resource_group}",
-            " --target-resource-id ",
-            ws.vm_id,
-            auth,
-        )
-    elif config.is_windows:
-        info["rdp"] = pulumi.Output.concat(host, ":3389")
-    else:
-        info["ssh"] = pulumi.Output.concat(f"ssh {username}@", host)
-    return info

@@ -305,6 +305,11 @@ class VirtualMachine(ResourceType):
             if disk.get("createOption") != "Attach":
                 continue
             found = az.require(dig(disk, "managedDisk.id"), f"{target}.managedDisk.id", Disk.arm_type)
+            owner = found.outputs.get("managedBy")
+            if owner and str(owner).lower() != resource.id.lower():
+                raise errors.operation_not_allowed(
+                    f"Disk {found.name} is already attached to VM {owner}.", f"{target}.managedDisk.id"
+                )
             size = found.inputs.get("diskSizeGB")
             if size is not None and not caching_allowed(int(size)) and disk.get("caching", "None") != "None":
                 raise errors.disk_caching_not_supported(

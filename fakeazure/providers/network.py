@@ -241,6 +241,18 @@ class BastionHost(ResourceType):
         if dig(pip.inputs, "sku.name") != "Standard":
             raise errors.bastion_public_ip_sku("Bastion needs a Standard public IP.", "publicIPAddress")
 
+    def validate_update(self, az: FakeAzure, previous: ArmResource, resource: ArmResource, changed: list[str]) -> None:
+        # Microsoft Learn, 'View or upgrade a Bastion SKU': a SKU can be upgraded, never downgraded.
+        order = ["Developer", "Basic", "Standard", "Premium"]
+        old, new = dig(previous.inputs, "sku.name", "Basic"), dig(resource.inputs, "sku.name", "Basic")
+        if old in order and new in order and order.index(new) < order.index(old):
+            raise errors.bastion_sku_downgrade(
+                f"Bastion {resource.name} cannot be downgraded from {old} to {new}.",
+                "sku.name",
+                hint=f"keep bastion_sku {old}; a smaller SKU means deleting the Bastion and creating it again",
+            )
+        super().validate_update(az, previous, resource, changed)
+
     def compute(self, az: FakeAzure, resource: ArmResource) -> dict[str, Any]:
         return {"dnsName": f"bst-{_guid(resource)}.bastion.azure.com"}
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
 from stacks.config.base import Model
+
+_BASTION_ID = r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Network/bastionHosts/[^/]+$"
 
 # Sources no allowlist may contain: they mean "the whole internet".
 OPEN_SOURCES = {"*", "0.0.0.0/0", "::/0", "internet", "any", "0.0.0.0"}
@@ -37,6 +40,48 @@ class AccessConfig(Model):
             "Default false: reach the VMs over VPN/peering."
         ),
     )
+    bastion_sku: Literal["Basic", "Standard", "Premium"] = Field(
+        default="Standard",
+        description=(
+            "Optional, `bastion` only. SKU of the stack's own Bastion. `Standard` (default) and `Premium` "
+            "support the native client (`az network bastion ssh/rdp`) and tunnels (JupyterHub on "
+            "localhost); `Basic` is cheaper but connects through the Azure portal only. (The free "
+            "`Developer` SKU is not offered: one connection at a time, no native client, no peering.)"
+        ),
+    )
+    existing_bastion_resource_id: str | None = Field(
+        default=None,
+        description=(
+            "Optional, `bastion` only. ARM id of an existing Bastion (e.g. a shared one in a peered hub "
+            "VNet) to use instead of creating one; the VNets must be peered. Needs `existing_bastion_subnet`."
+        ),
+    )
+    existing_bastion_subnet: str | None = Field(
+        default=None,
+        description=(
+            "Conditional (required with `existing_bastion_resource_id`). The address prefix of that "
+            "Bastion's `AzureBastionSubnet` (e.g. `10.0.255.0/26`): the only source the NSG admits."
+        ),
+    )
+
+    @field_validator("existing_bastion_resource_id")
+    @classmethod
+    def _bastion_id(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(_BASTION_ID, value, re.IGNORECASE):
+            raise ValueError(
+                f"'{value}' is not a Bastion id; copy it from `az network bastion show -n NAME -g GROUP --query id`"
+            )
+        return value
+
+    @field_validator("existing_bastion_subnet")
+    @classmethod
+    def _bastion_subnet(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                ipaddress.IPv4Network(value, strict=True)
+            except ValueError as exc:
+                raise ValueError(f"'{value}' is not an IPv4 CIDR ({exc}); e.g. 10.0.255.0/26") from exc
+        return value
 
     @field_validator("allowed_cidrs")
     @classmethod
@@ -65,7 +110,23 @@ class AccessConfig(Model):
             raise ValueError(f"allowed_cidrs is only used with mode allowlist (mode is {self.mode}); remove it")
         if self.mode != "allowlist" and self.public_ip_enabled:
             raise ValueError(f"public_ip_enabled is only allowed with mode allowlist (mode is {self.mode}); remove it")
+        bastion_keys = {"bastion_sku", "existing_bastion_resource_id", "existing_bastion_subnet"}
+        if self.mode != "bastion" and bastion_keys & self.model_fields_set:
+            raise ValueError(f"Bastion settings are only used with mode bastion (mode is {self.mode}); remove them")
+        if bool(self.existing_bastion_resource_id) != bool(self.existing_bastion_subnet):
+            raise ValueError(
+                "existing_bastion_resource_id and existing_bastion_subnet go together: the NSG admits only the "
+                "existing Bastion's subnet, so give both"
+            )
+        if self.existing_bastion_resource_id and "bastion_sku" in self.model_fields_set:
+            raise ValueError("bastion_sku is the SKU of a Bastion the stack creates; with an existing one, remove it")
         return self
+
+    @property
+    def native_client(self) -> bool:
+        """Whether `az network bastion ssh/rdp/tunnel` work (Standard and Premium; an existing
+        Bastion is assumed Standard or better)."""
+        return self.mode == "bastion" and (bool(self.existing_bastion_resource_id) or self.bastion_sku != "Basic")
 
 
 class NetworkConfig(Model):

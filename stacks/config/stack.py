@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from pydantic import Field, field_validator
 
+from azurefacts.images import PIN_WARNING_MONTHS
+from azurefacts.sizes import VM_SIZES
 from stacks.config.access import AccessConfig, NetworkConfig
 from stacks.config.base import Model
 from stacks.config.image import ImageConfig
@@ -70,3 +73,45 @@ class BaseStackConfig(Model):
     @property
     def is_windows(self) -> bool:
         return self.image.is_windows
+
+    def external_resources(self) -> list[tuple[str, str, str]]:
+        """What the stack uses but does not create: (kind, ARM id or name, config path).
+
+        Kinds: ``resource_group`` (a name, in the stack's subscription), ``disk``, ``bastion`` (ids).
+        """
+        found = []
+        if self.resource_group_name:
+            found.append(("resource_group", self.resource_group_name, "resource_group_name"))
+        if self.access.existing_bastion_resource_id:
+            found.append(("bastion", self.access.existing_bastion_resource_id, "access.existing_bastion_resource_id"))
+        return found
+
+    def vm_sizes(self) -> list[str]:
+        """Every VM size the stack uses (kinds override)."""
+        return []
+
+    def warnings(self, today: date | None = None) -> list[str]:
+        """What deserves attention though the stack is valid: an old image pin, a size retiring soon,
+        a Bastion without the native client."""
+        today = today or date.today()
+        found = []
+        pinned = self.image.facts.find_version(self.image.version)
+        if pinned is not None:
+            months = (today.year - pinned.released.year) * 12 + today.month - pinned.released.month
+            if months > PIN_WARNING_MONTHS:
+                newest = max(self.image.facts.versions, key=lambda v: v.released).version
+                found.append(
+                    f"dsvm:image.version {self.image.version} is {months} months old; DSVM image versions stay "
+                    f"deployable for about 12 months: promote a newer pin (newest known: {newest}, "
+                    "`dsvmctl images`)"
+                )
+        for name in sorted(set(self.vm_sizes())):
+            size = VM_SIZES.get(name)
+            if size and size.retired_on and not size.retired(today) and (size.retired_on - today).days <= 180:
+                found.append(f"{name} ({size.series}) retires on {size.retired_on}: move to a current size before then")
+        if self.access.mode == "bastion" and not self.access.native_client:
+            found.append(
+                "dsvm:access.bastion_sku Basic has no native client and no tunnels: members connect through the "
+                "Azure portal, and JupyterHub is not reachable from laptops; use Standard for az network bastion"
+            )
+        return found

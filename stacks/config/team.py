@@ -25,6 +25,17 @@ class TeamStackConfig(BaseStackConfig):
     storage: StorageConfig = Field(default_factory=StorageConfig, description="Optional. Shared storage account.")
     members: tuple[MemberConfig, ...] = Field(min_length=1, description="Required. The team members (at least one).")
 
+    def external_resources(self) -> list[tuple[str, str, str]]:
+        found = super().external_resources()
+        for i, member in enumerate(self.members):
+            if member.data_disk.existing_disk_resource_id:
+                path = f"members[{i}].data_disk.existing_disk_resource_id"
+                found.append(("disk", member.data_disk.existing_disk_resource_id, path))
+        return found
+
+    def vm_sizes(self) -> list[str]:
+        return [self.vm_size, *(m.vm_size for m in self.members if m.vm_size and not m.leaving)]
+
     @field_validator("vm_size")
     @classmethod
     def _size(cls, value: str) -> str:

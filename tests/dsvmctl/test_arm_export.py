@@ -331,7 +331,10 @@ def test_windows_admin_password_is_a_secure_parameter(windows: dict[str, Any]) -
         "type": "securestring", "metadata": windows["parameters"]["carolVmAdminPassword"]["metadata"]}}
     vm = by_name(windows, "Microsoft.Compute/virtualMachines", "carol-vm")
     assert vm["properties"]["osProfile"]["adminPassword"] == "[parameters('carolVmAdminPassword')]"
-    assert "customData" not in vm["properties"]["osProfile"]
+    # The first-logon script is no secret: it is in the template as it is.
+    from components.cloud_init import windows_custom_data
+
+    assert vm["properties"]["osProfile"]["customData"] == windows_custom_data()
     assert "linuxConfiguration" not in vm["properties"]["osProfile"]
     assert "[secret]" not in render(windows)
 

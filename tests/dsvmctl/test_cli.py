@@ -45,7 +45,9 @@ def test_the_command_prints_the_library_plan(cli_dev_plan: dict[str, Any], dev_p
 
 
 def test_dev_plan_json_contract(cli_dev_plan: dict[str, Any]) -> None:
-    assert set(cli_dev_plan) == {"stack", "kind", "resources", "outputs", "cost", "policy", "changes"}
+    assert set(cli_dev_plan) == {
+        "stack", "kind", "resources", "outputs", "cost", "policy", "warnings", "existing", "changes"
+    }
     assert (cli_dev_plan["stack"], cli_dev_plan["kind"]) == ("dev", "team")
     for resource in cli_dev_plan["resources"]:
         assert {"urn", "type", "name", "parent", "inputs", "outputs", "dependsOn", "protect", "retainOnDelete",

@@ -151,3 +151,17 @@ def test_state_keeps_generations_and_secret_fingerprints(fake_azure: FakeAzure) 
     saved.begin_run()
     saved.create(VM, "vm1", changed(inputs, "osProfile.customData", "b3RoZXI="), secret_paths=["osProfile.customData"])
     assert saved.refusals[again.id.lower()][0].target == "osProfile.customData"
+
+
+def test_each_run_has_its_own_root_stack() -> None:
+    """A run after another stack's run in the same thread parents its resources to its own root."""
+    import stacks
+    from fakeazure import run_program
+    from stacks.config import parse_config
+    from tests.helpers import team_values
+
+    config = parse_config(team_values())
+    run_program(lambda: stacks.build(config, "first"), FakeAzure(), stack="first")
+    second = run_program(lambda: stacks.build(config, "second"), FakeAzure(), stack="second")
+    roots = {r.parent for r in second.records if r.parent and "pulumi:pulumi:Stack::" in r.parent}
+    assert roots == {"urn:pulumi:second::dsvm::pulumi:pulumi:Stack::dsvm-second"}

@@ -55,7 +55,8 @@ def test_no_members_says_what_an_entry_needs() -> None:
     (team_values(tags={"team": 7}), "dsvm:tags.team", "must be text (got 7); quote it: '7'"),
     (team_values(tags=["team"]), "dsvm:tags", "must be a mapping of keys to values (got a list)"),
     (team_values(access="bastion"), "dsvm:access",
-     "must be a mapping with the keys mode, allowed_cidrs, public_ip_enabled (got 'bastion')"),
+     "must be a mapping with the keys mode, allowed_cidrs, public_ip_enabled, bastion_sku, "
+     "existing_bastion_resource_id, existing_bastion_subnet (got 'bastion')"),
     (team_values(access={"mode": "allowlist", "allowed_cidrs": "203.0.113.0/24"}), "dsvm:access.allowed_cidrs",
      "must be a list, one `- item` line per item (got '203.0.113.0/24')"),
     (team_values(access={"mode": "vpn"}), "dsvm:access.mode",

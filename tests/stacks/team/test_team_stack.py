@@ -11,6 +11,7 @@ from collections import Counter
 from typing import Any
 
 import pytest
+import yaml
 
 import stacks
 from fakeazure import ArmError, FakeAzure, FakeAzureError, ProgramRun, run_program
@@ -120,8 +121,10 @@ def test_cloud_init_sets_the_generated_local_password(run_stack: Any, fake_azure
     password = next(r for r in fake_azure.resources.values() if r.logical_name == "alice-password").outputs["result"]
     cloud_config = base64.b64decode(vm.inputs["osProfile"]["customData"]).decode()
     assert cloud_config.startswith("#cloud-config\n")
-    assert f"name: alice, password: '{password}'" in cloud_config
-    assert "ssh_pwauth: false" in cloud_config
+    config = yaml.safe_load(cloud_config)
+    assert config["chpasswd"]["users"] == [{"name": "alice", "password": password, "type": "text"}]
+    assert config["ssh_pwauth"] is False
+    assert config["mounts"][0][:2] == ["LABEL=dsvmdata", "/data"]  # the data disk, mounted
 
 
 def test_role_assignment_grants_the_vm_identity_its_own_container_only(run_stack: Any) -> None:
@@ -252,10 +255,15 @@ def test_windows_2022_gets_a_secret_admin_password_rdp_and_trusted_launch(run_st
     run = run_stack(windows_values(access={"mode": "allowlist", "allowed_cidrs": ["203.0.113.0/24"]}))
     vm = one(run, VM, "carol-vm")
     assert vm.inputs["osProfile"]["adminPassword"] == "[secret]"
-    assert "linuxConfiguration" not in vm.inputs["osProfile"] and "customData" not in vm.inputs["osProfile"]
+    assert "linuxConfiguration" not in vm.inputs["osProfile"]
+    (unattend,) = vm.inputs["osProfile"]["windowsConfiguration"]["additionalUnattendContent"]
+    assert unattend["settingName"] == "FirstLogonCommands" and "CustomData.bin" in unattend["content"]
     assert vm.inputs["securityProfile"]["securityType"] == "TrustedLaunch"
-    assert {r["destinationPortRange"] for r in inbound_allow_rules(run)} == {"3389", "8000"}
-    assert run.outputs["members"]["carol"]["rdp"] == "10.50.1.4:3389"
+    # JupyterHub ships on the Ubuntu DSVM only: RDP is the one port, and no JupyterHub URL.
+    assert {r["destinationPortRange"] for r in inbound_allow_rules(run)} == {"3389"}
+    carol = run.outputs["members"]["carol"]
+    assert carol["rdp"] == "mstsc /v:10.50.1.4" and carol["admin_password"] == "[secret]"
+    assert not [k for k in carol if "jupyterhub" in k or k == "local_password"]
 
 
 def test_windows_2019_is_gen1_without_trusted_launch(run_stack: Any) -> None:
@@ -351,7 +359,9 @@ def test_stack_outputs(run_stack: Any) -> None:
     run = run_stack(team_values())
     alice = run.outputs["members"]["alice"]
     assert alice["private_ip"] == "10.50.1.4" and run.outputs["members"]["bob"]["private_ip"] == "10.50.1.5"
-    assert alice["jupyterhub_url"] == "https://10.50.1.4:8000"
+    assert alice["jupyterhub_url"] == "https://localhost:8000"  # bastion mode: through the tunnel
+    assert alice["jupyterhub_tunnel"].startswith("az network bastion tunnel --name ")
+    assert alice["jupyterhub_tunnel"].endswith("/virtualMachines/alice-vm --resource-port 8000 --port 8000")
     assert alice["local_password"] == "[secret]"
     assert "rstudio_url" not in alice
     storage = run.outputs["storage"]

@@ -1,0 +1,94 @@
+"""``dsvmctl connect`` and ``dsvmctl images``: how to get in, and which images exist."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from dsvmctl.options import (
+    EXIT_BAD_INPUT,
+    JsonOption,
+    ProjectOption,
+    QuotaOption,
+    StackOption,
+    StateOption,
+    console_out,
+    fail,
+    handled,
+    store_at,
+)
+from dsvmctl.project import find_project_dir
+
+SECRET = "[secret]"
+
+
+def connect(
+    member: Annotated[str, typer.Argument(help="The member's username.")],
+    stack: StackOption,
+    quota_profile: QuotaOption = "payg",
+    project_dir: ProjectOption = None,
+    state_dir: StateOption = None,
+) -> None:
+    """Print the commands and URLs MEMBER uses to reach their workstation (from the saved state)."""
+    from dsvmctl.plan import make_plan
+    from fakeazure import FakeAzure
+
+    directory = project_dir or find_project_dir()
+    with handled(stack):
+        saved = store_at(directory, state_dir).load(stack)
+        if saved is not None:
+            outputs, source = saved.plan.get("outputs") or {}, "deployed (saved state)"
+        else:
+            outputs = make_plan(directory, stack, FakeAzure(quota_profile=quota_profile)).to_json()["outputs"]
+            source = "not deployed yet: from the plan"
+    members: dict[str, Any] = outputs.get("members") or {}
+    if member not in members:
+        known = ", ".join(sorted(members)) or "none"
+        raise fail(EXIT_BAD_INPUT, f"no member {member!r} in stack {stack}; members: {known}")
+    info = members[member]
+    console = console_out()
+    console.print(f"[bold]{escape(member)}[/] in stack {escape(stack)} ({source})")
+    if info.get("leaving"):
+        console.print("offboarded (leaving: true): the workstation is gone; the data disk is kept")
+        return
+    for key, value in info.items():
+        if value == SECRET:
+            value = "secret: `pulumi stack output members --show-secrets` on real Azure (never kept offline)"
+        console.print(f"  {key}: {escape(str(value))}", highlight=False)
+    if "jupyterhub_tunnel" in info:
+        console.print("  (keep the tunnel running in one terminal, then open the URL)")
+
+
+def images(as_json: JsonOption = False) -> None:
+    """The DSVM images the facts know: OS keys, offers, skus, generations, versions newest first."""
+    from azurefacts.images import DSVM_IMAGES, PIN_WARNING_MONTHS
+
+    today = date.today()
+    rows: list[dict[str, Any]] = []
+    for image in DSVM_IMAGES.values():
+        for version in sorted(image.versions, key=lambda v: v.released, reverse=True):
+            months = (today.year - version.released.year) * 12 + today.month - version.released.month
+            rows.append({
+                "os": image.key, "publisher": image.publisher, "offer": image.offer, "sku": image.sku,
+                "generation": image.hyperv_generation, "version": version.version,
+                "released": version.released.isoformat(), "ageMonths": months,
+                "old": months > PIN_WARNING_MONTHS, "confirmed": image.confirmed,
+            })  # fmt: skip
+    if as_json:
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        return
+    table = Table(title="DSVM images (azurefacts/images.py)")
+    for column in ("os", "offer", "sku", "gen", "version", "released", "age"):
+        table.add_column(column)
+    for row in rows:
+        age = f"{row['ageMonths']} months" + (" (older than 10 months: promote a newer pin)" if row["old"] else "")
+        table.add_row(
+            row["os"], row["offer"], row["sku"], str(row["generation"]), row["version"], row["released"], age
+        )
+    console_out().print(table)

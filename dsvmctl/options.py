@@ -1,0 +1,125 @@
+"""What every ``dsvmctl`` command shares: exit codes, options, error handling, consoles."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from dsvmctl.project import ProjectError, check_stack_name
+
+EXIT_REFUSED = 2
+EXIT_BAD_INPUT = 2
+EXIT_EMULATOR = 3
+
+
+def stack_name(value: str) -> str:
+    """A usage error (exit 2) for a name Pulumi refuses (``tokens.ParseStackName``)."""
+    try:
+        return check_stack_name(value)
+    except ProjectError as error:
+        raise typer.BadParameter(str(error)) from None
+
+
+def quota_profile(value: str) -> str:
+    """A usage error (exit 2) listing the known profiles, for a profile the fake does not know."""
+    from azurefacts.quotas import QUOTA_PROFILES
+
+    if value not in QUOTA_PROFILES:
+        raise typer.BadParameter(f"unknown quota profile {value!r}; known: {', '.join(sorted(QUOTA_PROFILES))}")
+    return value
+
+
+StackOption = Annotated[
+    str, typer.Option("--stack", "-s", help="Stack name: reads Pulumi.<stack>.yaml.", callback=stack_name)
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the document (DESIGN.md section 5).")]
+QuotaOption = Annotated[
+    str,
+    typer.Option(
+        "--quota-profile", help="Subscription quota profile of the fake: payg or free.", callback=quota_profile
+    ),
+]
+ProjectOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--project-dir", help="Directory holding Pulumi.yaml (default: found from cwd).", file_okay=False, exists=True
+    ),
+]
+ExistingOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--existing",
+        help="YAML file describing resources the stack uses but does not create (see dsvmctl/existing.py); "
+        "without it they are assumed to exist.",
+        dir_okay=False,
+        exists=True,
+    ),
+]
+StateOption = Annotated[
+    Path | None,
+    typer.Option("--state-dir", help="Saved states (default: $DSVMCTL_STATE_DIR or <project>/.dsvmctl/state)."),
+]
+
+
+def fail(code: int, message: str) -> typer.Exit:
+    Console(stderr=True, soft_wrap=True).print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    return typer.Exit(code)
+
+
+@contextmanager
+def handled(stack: str) -> Iterator[None]:
+    """Turn the errors a user can cause into one paragraph and an exit code.
+
+    The text is escaped: a message quoting the user's input (``'[secret]'``, ``[bold]``)
+    must reach the terminal as written, not as rich markup.
+    """
+    from rich.markup import escape
+
+    from dsvmctl.existing import ExistingError
+    from dsvmctl.lifecycle import RefusedChange, RefusedDestroy
+    from dsvmctl.plan import BaseRefError
+    from dsvmctl.state import StateError
+    from fakeazure import ArmError, FakeAzureError
+    from stacks.config import ConfigError
+
+    try:
+        yield
+    except (ProjectError, StateError, BaseRefError, RefusedChange, RefusedDestroy, ExistingError) as error:
+        raise fail(EXIT_BAD_INPUT, escape(str(error))) from None
+    except OSError as error:  # a missing state (lifecycle's FileNotFoundError), or a path the OS refuses
+        text = f"{error.filename}: {error.strerror}" if error.filename and error.strerror else str(error)
+        raise fail(EXIT_BAD_INPUT, escape(text)) from None
+    except ConfigError as error:
+        raise fail(EXIT_BAD_INPUT, escape(f"Pulumi.{stack}.yaml: {error}")) from None
+    except ArmError as error:
+        raise fail(EXIT_BAD_INPUT, escape(f"Azure would reject this stack: {error}")) from None
+    except FakeAzureError as error:
+        raise fail(EXIT_EMULATOR, escape(str(error))) from None
+
+
+def console_out() -> Console:
+    console = Console(soft_wrap=True)
+    if not console.is_terminal:
+        console.width = 200  # keep resource names whole in logs and CI output
+    return console
+
+
+def store_at(directory: Path, state_dir: Path | None) -> Any:
+    from dsvmctl.state import StateStore
+    from dsvmctl.state import state_dir as resolve
+
+    return StateStore(resolve(directory, state_dir))
+
+
+
+
+def existing_file(path: Path | None) -> Any:
+    """The parsed ``--existing`` file (an ``ExistingFile``), or None."""
+    from dsvmctl.existing import read_existing
+
+    return read_existing(path) if path is not None else None

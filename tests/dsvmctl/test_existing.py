@@ -1,0 +1,109 @@
+"""Plans over what already exists: described with --existing, or assumed, never a crash."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tests.helpers import ROOT, runner
+
+SUB = "00000000-0000-4000-8000-000000000001"
+DISK = f"/subscriptions/{SUB}/resourceGroups/rg-data/providers/Microsoft.Compute/disks/alice-old"
+
+
+def project(tmp_path: Path, **changes: Any) -> Path:
+    shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
+    config = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())["config"]
+    config.update(changes)
+    (tmp_path / "Pulumi.dev.yaml").write_text(yaml.safe_dump({"config": config}))
+    return tmp_path
+
+
+def plan(directory: Path, *extra: str) -> tuple[int, str]:
+    from dsvmctl.cli import app
+
+    result = runner.invoke(app, ["plan", "--stack", "dev", "--project-dir", str(directory), *extra])
+    return result.exit_code, result.output
+
+
+def with_existing_disk(tmp_path: Path) -> Path:
+    members = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())["config"]["dsvm:members"]
+    members[0]["data_disk"] = {"existing_disk_resource_id": DISK}
+    return project(tmp_path, **{"dsvm:members": members})
+
+
+def test_an_existing_resource_group_is_assumed_without_a_file(tmp_path: Path) -> None:
+    directory = project(tmp_path, **{"dsvm:resource_group_name": "rg-shared"})
+    code, output = plan(directory, "--json")
+    assert code == 0, output
+    document = json.loads(output)
+    assert document["existing"] == [{
+        "kind": "resource_group", "id": f"/subscriptions/{SUB}/resourceGroups/rg-shared",
+        "configPath": "resource_group_name", "source": "assumed", "location": "westeurope",
+    }]  # fmt: skip
+    assert "azure-native:resources:ResourceGroup" not in {r["type"] for r in document["resources"]}
+    assert all("/resourceGroups/rg-shared/" in r["id"] for r in document["resources"] if r.get("id") and
+               r["type"].startswith("azure-native:") and r["type"] != "azure-native:authorization:RoleAssignment")
+    code, text = plan(directory)
+    assert code == 0 and "assumed to exist (no --existing); dsvm:resource_group_name" in text
+
+
+def test_an_existing_resource_group_described_in_a_file(tmp_path: Path) -> None:
+    directory = project(tmp_path, **{"dsvm:resource_group_name": "rg-shared"})
+    (tmp_path / "existing.yaml").write_text("resource_groups:\n  - {name: rg-shared, location: northeurope}\n")
+    code, output = plan(directory, "--json", "--existing", str(tmp_path / "existing.yaml"))
+    assert code == 0, output
+    (item,) = json.loads(output)["existing"]
+    assert item["source"] == "described" and item["location"] == "northeurope"
+
+
+def test_an_existing_disk_attaches_when_it_is_where_the_vm_is(tmp_path: Path) -> None:
+    directory = with_existing_disk(tmp_path)
+    code, output = plan(directory, "--json")
+    assert code == 0, output
+    document = json.loads(output)
+    (vm,) = [r for r in document["resources"] if r["name"] == "alice-vm"]
+    assert vm["inputs"]["storageProfile"]["dataDisks"][0]["managedDisk"]["id"] == DISK
+    assert vm["inputs"]["storageProfile"]["dataDisks"][0]["caching"] == "None"  # size unknown: no host caching
+    assert {e["kind"]: e["source"] for e in document["existing"]} == {"disk": "assumed"}
+
+
+def test_an_existing_disk_in_another_region_is_refused(tmp_path: Path) -> None:
+    directory = with_existing_disk(tmp_path)
+    (tmp_path / "existing.yaml").write_text(yaml.safe_dump({"disks": [
+        {"id": DISK, "location": "eastus", "size_gb": 512}]}))
+    code, output = plan(directory, "--existing", str(tmp_path / "existing.yaml"))
+    assert code == 2 and "InvalidParameter" in output and "alice-old is in 'eastus'" in output
+
+
+def test_an_existing_disk_attached_to_another_vm_is_refused(tmp_path: Path) -> None:
+    directory = with_existing_disk(tmp_path)
+    other = f"/subscriptions/{SUB}/resourceGroups/rg-other/providers/Microsoft.Compute/virtualMachines/old-vm"
+    (tmp_path / "existing.yaml").write_text(yaml.safe_dump({"disks": [
+        {"id": DISK, "location": "westeurope", "size_gb": 512, "attached_to": other}]}))
+    code, output = plan(directory, "--existing", str(tmp_path / "existing.yaml"))
+    assert code == 2 and "OperationNotAllowed" in output and "already attached to VM" in output
+
+
+def test_a_bad_existing_file_names_itself(tmp_path: Path) -> None:
+    directory = project(tmp_path)
+    (tmp_path / "existing.yaml").write_text("disks:\n  - id: x\n    size_gb: -1\n")
+    code, output = plan(directory, "--existing", str(tmp_path / "existing.yaml"))
+    assert code == 2 and "existing.yaml" in output and "disks.0.location" in output and "Traceback" not in output
+    (tmp_path / "broken.yaml").write_text("disks: [\n")
+    code, output = plan(directory, "--existing", str(tmp_path / "broken.yaml"))
+    assert code == 2 and "broken.yaml line" in output
+
+
+def test_the_pr_comment_lists_what_is_assumed(tmp_path: Path) -> None:
+    from dsvmctl.cli import app
+
+    directory = project(tmp_path, **{"dsvm:resource_group_name": "rg-shared"})
+    result = runner.invoke(app, ["diff", "--stack", "dev", "--project-dir", str(directory), "--state-dir",
+                                 str(tmp_path / "state"), "--markdown"])
+    assert result.exit_code == 0, result.output
+    assert "Uses without creating: `rg-shared` (resource_group, assumed)" in result.output
