@@ -150,6 +150,10 @@ RESOURCE_TYPES: dict[str, ResourceFacts] = {
                 # password switch are set once, at creation (rotate through a replacement or VMAccess).
                 "osProfile.linuxConfiguration.ssh.publicKeys",
                 "osProfile.linuxConfiguration.disablePasswordAuthentication",
+                # Microsoft Learn, 'Azure Spot Virtual Machines': a regular VM cannot become Spot or back;
+                # the eviction policy is set at creation too (that one is not confirmed).
+                "priority",
+                "evictionPolicy",
             ),
             # ARM never returns these (write-only) and azure-native marks them secret.
             secret_properties=frozenset({"osProfile.adminPassword", "osProfile.customData"}),

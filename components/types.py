@@ -83,3 +83,12 @@ class AttachedDisk:
         """Host read caching, where Azure allows it: not on disks of 4 TiB or more, nor on a disk of
         unknown size (it might be one)."""
         return "ReadOnly" if self.size_gb is not None and caching_allowed(self.size_gb) else "None"
+
+
+@dataclass(frozen=True)
+class SpotSettings:
+    """Azure Spot: ``eviction_policy`` Deallocate (keeps the disks) or Delete; ``max_price`` USD per hour,
+    -1 meaning up to the pay-as-you-go price (Microsoft Learn, 'Azure Spot Virtual Machines')."""
+
+    eviction_policy: str = "Deallocate"
+    max_price: float = -1

@@ -15,7 +15,7 @@ import pulumi_random as random
 from azurefacts.roles import STORAGE_BLOB_DATA_CONTRIBUTOR, VIRTUAL_MACHINE_USER_LOGIN
 from components.cloud_init import linux_custom_data, windows_custom_data, windows_first_logon_commands
 from components.common import child_opts, standard_public_ip
-from components.types import AttachedDisk, ImageReference, ShutdownSchedule
+from components.types import AttachedDisk, ImageReference, ShutdownSchedule, SpotSettings
 from components.vm_profile import VM_REPLACE_ON_CHANGES, VmProfile
 
 # Characters safe inside cloud-init YAML and chpasswd (no ':' or quotes).
@@ -41,6 +41,10 @@ class WorkstationArgs:
     public_ip_enabled: bool = False
     entra_login_enabled: bool = False
     entra_object_id: str | None = None
+    # The size whose facts decide the security profile (a rig that switches sizes: its GPU size), so a
+    # switch between sizes changes nothing but the size. Default: ``vm_size``.
+    security_size: str | None = None
+    spot: SpotSettings | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -126,6 +130,9 @@ class Workstation(pulumi.ComponentResource):
             ),
             security_profile=profile.security_profile(),
             identity=profile.vm_identity(),
+            priority="Spot" if args.spot else None,
+            eviction_policy=args.spot.eviction_policy if args.spot else None,
+            billing_profile=compute.BillingProfileArgs(max_price=args.spot.max_price) if args.spot else None,
             diagnostics_profile=profile.diagnostics_profile(),
             tags=tags,
             opts=child_opts(
@@ -179,7 +186,7 @@ class Workstation(pulumi.ComponentResource):
         return VmProfile(
             admin_username=args.username,
             image=args.image,
-            security_size=args.vm_size,
+            security_size=args.security_size or args.vm_size,
             ssh_public_keys=[args.ssh_public_key] if args.ssh_public_key and not windows else [],
             admin_password=password if windows else None,
             # The Windows first-logon script holds no secret: it stays readable in plans.

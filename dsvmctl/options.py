@@ -26,12 +26,17 @@ def stack_name(value: str) -> str:
 
 
 def quota_profile(value: str) -> str:
-    """A usage error (exit 2) listing the known profiles, for a profile the fake does not know."""
-    from azurefacts.quotas import QUOTA_PROFILES
+    """A usage error (exit 2) for a profile that is neither known nor a readable usage file; a file
+    becomes an absolute path (a base ref's plan runs in another directory)."""
+    from pathlib import Path
 
-    if value not in QUOTA_PROFILES:
-        raise typer.BadParameter(f"unknown quota profile {value!r}; known: {', '.join(sorted(QUOTA_PROFILES))}")
-    return value
+    from azurefacts.quotas import QUOTA_PROFILES, UsageError, load_profile
+
+    try:
+        load_profile(value)
+    except UsageError as error:
+        raise typer.BadParameter(f"{error}; known profiles: {', '.join(sorted(QUOTA_PROFILES))}") from None
+    return value if value in QUOTA_PROFILES else str(Path(value).resolve())
 
 
 StackOption = Annotated[
@@ -41,7 +46,9 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print the document (DE
 QuotaOption = Annotated[
     str,
     typer.Option(
-        "--quota-profile", help="Subscription quota profile of the fake: payg or free.", callback=quota_profile
+        "--quota-profile",
+        help="Subscription quota profile of the fake: payg, free, or an `az vm list-usage -o json` file.",
+        callback=quota_profile,
     ),
 ]
 ProjectOption = Annotated[
@@ -114,8 +121,6 @@ def store_at(directory: Path, state_dir: Path | None) -> Any:
     from dsvmctl.state import state_dir as resolve
 
     return StateStore(resolve(directory, state_dir))
-
-
 
 
 def existing_file(path: Path | None) -> Any:

@@ -27,7 +27,7 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 from azurefacts.paths import changed_paths, comparable_leaves, covers, get_path
-from azurefacts.quotas import QUOTA_PROFILES, QuotaProfile
+from azurefacts.quotas import QuotaProfile, UsageError, load_profile
 from azurefacts.regions import REGIONS, normalize_location
 from fakeazure import errors
 from fakeazure.errors import ArmError, FakeAzureError, UnknownInvoke, UnknownResourceType
@@ -49,8 +49,9 @@ DEFAULT_CLIENT_OBJECT_ID = "00000000-0000-4000-8000-0000000000c1"
 class FakeAzure:
     """One emulated Azure subscription.
 
-    ``quota_profile`` names a ``azurefacts.quotas.QUOTA_PROFILES`` entry (``free`` has zero
-    GPU quota, ``payg`` is the offline plan's default).
+    ``quota_profile`` names a ``azurefacts.quotas.QUOTA_PROFILES`` entry (``free``; ``payg``,
+    the offline plan's default, with no GPU quota), or an ``az vm list-usage -o json`` file,
+    or is a ``QuotaProfile``.
     ``taken_storage_account_names`` are names other tenants already own
     (storage account names are global across Azure).
     """
@@ -59,16 +60,19 @@ class FakeAzure:
         self,
         subscription_id: str = DEFAULT_SUBSCRIPTION_ID,
         tenant_id: str = DEFAULT_TENANT_ID,
-        quota_profile: str = "payg",
+        quota_profile: str | QuotaProfile = "payg",
         taken_storage_account_names: frozenset[str] | set[str] = frozenset(),
         client_object_id: str = DEFAULT_CLIENT_OBJECT_ID,
     ) -> None:
-        if quota_profile not in QUOTA_PROFILES:
-            raise FakeAzureError(f"unknown quota profile '{quota_profile}'; known: {', '.join(sorted(QUOTA_PROFILES))}")
+        if isinstance(quota_profile, str):
+            try:
+                quota_profile = load_profile(quota_profile)
+            except UsageError as error:
+                raise FakeAzureError(str(error)) from None
         self.subscription_id = subscription_id
         self.tenant_id = tenant_id
         self.client_object_id = client_object_id
-        self.quota: QuotaProfile = QUOTA_PROFILES[quota_profile]
+        self.quota: QuotaProfile = quota_profile
         self.taken_storage_account_names = {n.lower() for n in taken_storage_account_names}
         self.resources: dict[str, ArmResource] = {}
         # How many times each id was replaced (deleted and created again): Azure gives the new
@@ -273,7 +277,7 @@ class FakeAzure:
         return {
             "subscriptionId": self.subscription_id,
             "tenantId": self.tenant_id,
-            "quotaProfile": self.quota.name,
+            "quotaProfile": self.quota.to_json(),
             "takenStorageAccountNames": sorted(self.taken_storage_account_names),
             "resources": [self.resources[k].to_json() for k in sorted(self.resources)],
             "generations": dict(sorted(self.generations.items())),
@@ -285,7 +289,11 @@ class FakeAzure:
         az = cls(
             subscription_id=data["subscriptionId"],
             tenant_id=data["tenantId"],
-            quota_profile=data.get("quotaProfile", "payg"),
+            quota_profile=(
+                QuotaProfile.from_json(data["quotaProfile"])
+                if isinstance(data.get("quotaProfile"), dict)
+                else data.get("quotaProfile", "payg")
+            ),
             taken_storage_account_names=set(data.get("takenStorageAccountNames", [])),
         )
         for item in data.get("resources", []):

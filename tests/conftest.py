@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from fakeazure import FakeAzure, ProgramRun, run_program
-from tests.helpers import Project
+from tests.helpers import GPU_QUOTA, Project
 
 
 @pytest.fixture(scope="session")
@@ -26,8 +26,8 @@ def dev_plan() -> dict[str, Any]:
 
 @pytest.fixture
 def fake_azure() -> FakeAzure:
-    """A fresh, empty subscription (payg quotas) for one test."""
-    return FakeAzure()
+    """A fresh, empty subscription for one test: payg quotas with the GPU families raised."""
+    return FakeAzure(quota_profile=GPU_QUOTA)
 
 
 @pytest.fixture

@@ -7,17 +7,26 @@ import copy
 import hashlib
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 from typer.testing import CliRunner
 
+from azurefacts.quotas import QUOTA_PROFILES
 from dsvmctl.cli import app
 from fakeazure import ProgramRun, Registration
 
 ROOT = Path(__file__).resolve().parent.parent
 runner = CliRunner()
+# A pay-as-you-go subscription whose GPU families were raised (payg itself has none, as a new one).
+GPU_QUOTA = replace(
+    QUOTA_PROFILES["payg"],
+    name="payg-gpu",
+    family_vcpus={family: 48 for family in QUOTA_PROFILES["payg"].family_vcpus},
+    description="payg with 48 vCPUs in every GPU family",
+)
 
 
 def ssh_key(name: str) -> str:

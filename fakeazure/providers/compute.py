@@ -49,6 +49,7 @@ from azurefacts.accounts import (
 )
 from azurefacts.disks import DISK_SKUS, caching_allowed
 from azurefacts.images import DsvmImage, find_image
+from azurefacts.quotas import Need, shortfalls
 from azurefacts.sizes import VM_SIZES, VmSize
 from fakeazure import errors
 from fakeazure.errors import UnknownFact
@@ -337,32 +338,14 @@ class VirtualMachine(ResourceType):
 
     @staticmethod
     def _check_quota(az: FakeAzure, resource: ArmResource, size: VmSize) -> None:
-        family_used = total_used = 0
-        for other in az.of_type(VirtualMachine.arm_type):
-            if other.id.lower() == resource.id.lower() or other.location != resource.location:
-                continue
-            other_size = VM_SIZES[dig(other.inputs, "hardwareProfile.vmSize")]
-            total_used += other_size.vcpus
-            if other_size.quota_family == size.quota_family:
-                family_used += other_size.vcpus
-        family_limit = az.quota.family_limit(size.quota_family)
-        if family_used + size.vcpus > family_limit:
-            raise errors.quota_exceeded(
-                f"Operation could not be completed as it results in exceeding approved "
-                f"{size.quota_family} Cores quota. Location: {resource.location}, Current Limit: "
-                f"{family_limit}, Current Usage: {family_used}, Additional Required: {size.vcpus}, "
-                f"(Minimum) New Limit Required: {family_used + size.vcpus}. Submit a request for "
-                "Quota increase.",
-                "hardwareProfile.vmSize",
-            )
-        if total_used + size.vcpus > az.quota.total_regional_vcpus:
-            raise errors.quota_exceeded(
-                f"Operation could not be completed as it results in exceeding approved Total "
-                f"Regional Cores quota. Location: {resource.location}, Current Limit: "
-                f"{az.quota.total_regional_vcpus}, Current Usage: {total_used}, Additional "
-                f"Required: {size.vcpus}.",
-                "hardwareProfile.vmSize",
-            )
+        used = [
+            Need(str(dig(other.inputs, "hardwareProfile.vmSize")), dig(other.inputs, "priority") == "Spot")
+            for other in az.of_type(VirtualMachine.arm_type)
+            if other.id.lower() != resource.id.lower() and other.location == resource.location
+        ]
+        need = Need(size.name, dig(resource.inputs, "priority") == "Spot")
+        for shortfall in shortfalls(az.quota, [need], used):
+            raise errors.quota_exceeded(shortfall.message(str(resource.location)), "hardwareProfile.vmSize")
 
     def compute(self, az: FakeAzure, resource: ArmResource) -> dict[str, Any]:
         outputs: dict[str, Any] = {"vmId": stable_uuid(resource.id.lower(), "vmId", *_generation(az, resource))}

@@ -118,7 +118,8 @@ def test_arm_error_exits_2_with_its_code(tmp_path: Path) -> None:
     result = runner.invoke(app, ["plan", "--stack", "gpu", "--project-dir", str(project), "--quota-profile", "free"])
     assert result.exit_code == 2
     assert "QuotaExceeded" in result.output and "Traceback" not in result.output
-    ok = runner.invoke(app, ["plan", "--stack", "gpu", "--project-dir", str(project), "--json"])
+    ok = runner.invoke(app, ["plan", "--stack", "gpu", "--project-dir", str(project), "--json",
+                             "--quota-profile", str(ROOT / "quotas" / "example-gpu-usage.json")])
     assert ok.exit_code == 0, ok.output
 
 

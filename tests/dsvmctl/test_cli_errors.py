@@ -203,7 +203,7 @@ def test_an_unknown_quota_profile_is_a_usage_error_listing_the_known(command: st
     extra = ["-o", str(tmp_path / "x.json")] if command == "arm" else []
     fails(
         [command, "--stack", "dev", "--project-dir", str(ROOT), "--quota-profile", "bogus", *extra],
-        "Invalid value for '--quota-profile': unknown quota profile 'bogus'; known: free, payg",
+        "Invalid value for '--quota-profile': 'bogus' is neither a quota profile (free, payg) nor a file",
     )
 
 

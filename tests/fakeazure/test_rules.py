@@ -21,7 +21,7 @@ from azurefacts.regions import REGIONS
 from azurefacts.sizes import VM_SIZES
 from fakeazure import ArmError, ArmResource, FakeAzure, FakeAzureError, UnknownInvoke, UnknownResourceType
 from fakeazure.errors import UnknownFact
-from tests.helpers import ssh_key
+from tests.helpers import GPU_QUOTA, ssh_key
 
 RESOURCE_GROUP = "azure-native:resources:ResourceGroup"
 VNET = "azure-native:network:VirtualNetwork"
@@ -285,7 +285,7 @@ def test_resource_group_in_unknown_region_is_refused(fake_azure: FakeAzure) -> N
 
 
 def test_vm_size_not_offered_in_region_is_refused() -> None:
-    az = FakeAzure()
+    az = FakeAzure(quota_profile=GPU_QUOTA)
     make_network(az, "rg-west2", "westus2")
     make_network(az, "rg-east", "eastus")
     a100 = "Standard_NC24ads_A100_v4"  # Gen2 only, no Trusted Launch
@@ -757,10 +757,16 @@ def test_free_subscription_refuses_any_gpu_size() -> None:
     assert err.target == "hardwareProfile.vmSize"
     assert "standardNCASv3_T4Family Cores quota" in err.message and "Current Limit: 0" in err.message
     az.create(VM, "vm-gpu", changed(inputs, "hardwareProfile.vmSize", "Standard_D4s_v5"))  # same vCPUs, CPU family
-    payg = FakeAzure()
+    payg = FakeAzure()  # a new pay-as-you-go subscription: no GPU quota either, until it is raised
     make_network(payg, "rg-east", "eastus")
     gpu_nic = make_nic(payg, "nic-gpu", "rg-east")
-    payg.create(VM, "vm-gpu", linux_vm("vm-gpu", gpu_nic, "rg-east", "Standard_NC4as_T4_v3"))
+    assert rejected(payg, VM, "vm-gpu", linux_vm("vm-gpu", gpu_nic, "rg-east", "Standard_NC4as_T4_v3")).code == (
+        "QuotaExceeded"
+    )
+    raised = FakeAzure(quota_profile=GPU_QUOTA)
+    make_network(raised, "rg-east", "eastus")
+    gpu_nic = make_nic(raised, "nic-gpu", "rg-east")
+    raised.create(VM, "vm-gpu", linux_vm("vm-gpu", gpu_nic, "rg-east", "Standard_NC4as_T4_v3"))
 
 
 def test_free_subscription_caps_vcpus_per_region() -> None:
@@ -787,7 +793,7 @@ def test_family_quota_is_counted_per_family() -> None:
 
 
 def test_unknown_quota_profile_is_an_emulator_error() -> None:
-    with pytest.raises(FakeAzureError, match="unknown quota profile 'enterprise'"):
+    with pytest.raises(FakeAzureError, match="'enterprise' is neither a quota profile"):
         FakeAzure(quota_profile="enterprise")
 
 

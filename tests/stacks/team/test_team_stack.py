@@ -427,6 +427,7 @@ def test_the_program_replaces_every_vm_property_azure_refuses_to_update(run_stac
         "osProfile.computerName", "osProfile.adminUsername", "osProfile.adminPassword", "osProfile.customData",
         "storageProfile.imageReference", "storageProfile.osDisk.createOption",
         "osProfile.linuxConfiguration.ssh.publicKeys", "osProfile.linuxConfiguration.disablePasswordAuthentication",
+        "priority", "evictionPolicy",
     }
     assert set(RESOURCE_TYPES[VM].update_refused) == refused
     assert set(VirtualMachine.update_refused) == refused  # the emulator enforces the same facts
