@@ -32,7 +32,7 @@ from typing import Any
 from azurefacts.disks import DISK_SKUS
 from azurefacts.images import DsvmImage, find_image
 from azurefacts.paths import get_path
-from azurefacts.prices import Price, PriceNotFoundError
+from azurefacts.prices import SPOT_ASSUMED_FRACTION, Price, PriceNotFoundError
 from azurefacts.regions import normalize_location
 from azurefacts.resource_types import (
     BASTION,
@@ -93,27 +93,46 @@ def _with(note: str, price: Price, context: Context) -> str:
     return f"{note}; {fallback}" if fallback else note
 
 
-def vm_hourly_price(context: Context, resource: Resource, vm_size: object, image: DsvmImage) -> Price:
-    """The size's hourly list price in the resource's region: Linux, or Windows (licence included)."""
+def vm_hourly_price(
+    context: Context, resource: Resource, vm_size: object, image: DsvmImage, spot: bool = False
+) -> tuple[Price, str]:
+    """The size's hourly price in the resource's region: Linux, or Windows (licence included); for Spot,
+    the snapshot's Spot price, else ``SPOT_ASSUMED_FRACTION`` of pay-as-you-go (said in the note)."""
     if str(vm_size) not in VM_SIZES:
         raise ValueError(f"{_label(resource)}: VM size '{vm_size}' is not in azurefacts.sizes")
-    return _price(context, resource, "vm", str(vm_size), "windows" if image.is_windows else "linux")
+    os_item = "windows" if image.is_windows else "linux"
+    if spot:
+        try:
+            return context.prices.price(region_of(resource), "vm", str(vm_size), f"spot_{os_item}"), "Spot"
+        except PriceNotFoundError:
+            payg = _price(context, resource, "vm", str(vm_size), os_item)
+            assumed = replace(payg, amount=payg.amount * SPOT_ASSUMED_FRACTION)
+            note = f"Spot, assumed {SPOT_ASSUMED_FRACTION:.0%} of pay-as-you-go (no Spot price in the snapshot)"
+            return assumed, note
+    return _price(context, resource, "vm", str(vm_size), os_item), ""
 
 
 def compute_line(
-    context: Context, resource: Resource, vm_size: object, image: DsvmImage, hours: Hours, instances: int = 1
+    context: Context,
+    resource: Resource,
+    vm_size: object,
+    image: DsvmImage,
+    hours: Hours,
+    instances: int = 1,
+    spot: bool = False,
 ) -> Line:
     """The line of something billed per running hour: ``instances`` VMs of one size and image."""
-    price = vm_hourly_price(context, resource, vm_size, image)
+    price, kind = vm_hourly_price(context, resource, vm_size, image, spot)
     hourly = price.amount * instances
     count = f"{instances} x " if instances != 1 else ""
     licence = " (licence included)" if image.is_windows else ""
+    spot_note = f" ({kind})" if kind else ""
     return Line(
         resource,
-        f"{count}{vm_size} {image.os_type} VM",
+        f"{count}{vm_size} {image.os_type} {'Spot ' if spot else ''}VM",
         hourly * hours.expected,
         hourly * HOURS_PER_MONTH,
-        _with(f"${hourly:g}/h{licence} in {price.region}; {hours.note}", price, context),
+        _with(f"${hourly:g}/h{licence}{spot_note} in {price.region}; {hours.note}", price, context),
     )
 
 
@@ -152,7 +171,8 @@ def price_vm(vm: Resource, context: Context) -> list[Line]:
     """
     image = _image(vm)
     hours = vm_running_hours(vm, context.schedules)
-    lines = [compute_line(context, vm, get_path(vm, "inputs.hardwareProfile.vmSize"), image, hours)]
+    spot = get_path(vm, "inputs.priority") == "Spot"
+    lines = [compute_line(context, vm, get_path(vm, "inputs.hardwareProfile.vmSize"), image, hours, spot=spot)]
     os_disk = get_path(vm, "inputs.storageProfile.osDisk", {})
     size = os_disk.get("diskSizeGB")
     sku = get_path(os_disk, "managedDisk.storageAccountType", "Premium_LRS")

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 import typer
 
-from dsvmctl.info_cli import connect, images
+from dsvmctl.info_cli import connect, images, quota
 from dsvmctl.options import (
     EXIT_BAD_INPUT,
     EXIT_REFUSED,
@@ -34,7 +34,7 @@ from dsvmctl.options import (
 )
 from dsvmctl.project import find_project_dir
 from dsvmctl.state_cli import state_app
-from dsvmctl.text import cost_table, print_existing, print_warnings, resource_tree
+from dsvmctl.text import cost_table, print_existing, print_modes, print_warnings, resource_tree
 
 app = typer.Typer(
     add_completion=False,
@@ -45,6 +45,7 @@ app = typer.Typer(
 app.add_typer(state_app, name="state")
 app.command()(connect)
 app.command()(images)
+app.command()(quota)
 
 @app.callback()
 def _root() -> None:
@@ -90,6 +91,7 @@ def plan(
     console.print(resource_tree(document))
     console.print_json(json.dumps(document["outputs"]))
     console.print(cost_table(document["cost"]))
+    print_modes(console, document)
     print_warnings(console, document)
     print_existing(console, document)
     console.print(

@@ -23,6 +23,9 @@ The file::
       - id: /subscriptions/<sub>/resourceGroups/rg-hub/providers/Microsoft.Network/bastionHosts/hub
         location: westeurope
         sku: Standard
+    azureml_workspaces:
+      - id: /subscriptions/<sub>/resourceGroups/rg-ml/providers/Microsoft.MachineLearningServices/workspaces/ml
+        location: westeurope
 """
 
 from __future__ import annotations
@@ -37,7 +40,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from azurefacts.resource_types import BASTION, DISK, RESOURCE_GROUP
 from fakeazure import FakeAzure
 
-TOKENS = {"resource_group": RESOURCE_GROUP, "disk": DISK, "bastion": BASTION}
+TOKENS = {
+    "resource_group": RESOURCE_GROUP,
+    "disk": DISK,
+    "bastion": BASTION,
+    "azureml_workspace": "azure-native:machinelearningservices:Workspace",
+}
 
 
 class ExistingError(Exception):
@@ -73,12 +81,20 @@ class ExistingBastion(_Model):
     sku: Literal["Basic", "Standard", "Premium"] = "Standard"
 
 
+class ExistingWorkspace(_Model):
+    """An AzureML workspace that exists (rigs attach to it as compute targets)."""
+
+    id: str
+    location: str
+
+
 class ExistingFile(_Model):
     """The whole ``--existing`` file."""
 
     resource_groups: tuple[ExistingGroup, ...] = ()
     disks: tuple[ExistingDisk, ...] = ()
     bastions: tuple[ExistingBastion, ...] = ()
+    azureml_workspaces: tuple[ExistingWorkspace, ...] = ()
 
 
 def read_existing(path: Path) -> ExistingFile:
@@ -126,8 +142,9 @@ def seed(
     groups = {g.name.lower(): g for g in (described.resource_groups if described else ())}
     disks = {d.id.lower(): d for d in (described.disks if described else ())}
     bastions = {b.id.lower(): b for b in (described.bastions if described else ())}
-    described_by: dict[str, dict[str, ExistingGroup] | dict[str, ExistingDisk] | dict[str, ExistingBastion]] = {
-        "resource_group": groups, "disk": disks, "bastion": bastions,
+    workspaces = {w.id.lower(): w for w in (described.azureml_workspaces if described else ())}
+    described_by: dict[str, dict[str, Any]] = {
+        "resource_group": groups, "disk": disks, "bastion": bastions, "azureml_workspace": workspaces,
     }  # fmt: skip
     for kind, ref, path in references:
         arm_id = backend.resource_group_id(ref) if kind == "resource_group" else ref

@@ -92,3 +92,62 @@ def images(as_json: JsonOption = False) -> None:
             row["os"], row["offer"], row["sku"], str(row["generation"]), row["version"], row["released"], age
         )
     console_out().print(table)
+
+
+def quota(
+    stack: StackOption,
+    quota_profile: QuotaOption = "payg",
+    project_dir: ProjectOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """What STACK's VMs need of each vCPU quota, in each mode, against the quota profile."""
+    from azurefacts.quotas import Need, load_profile
+    from azurefacts.sizes import VM_SIZES
+    from dsvmctl.project import read_stack
+    from stacks.config import load_config
+
+    directory = project_dir or find_project_dir()
+    with handled(stack):
+        config = load_config(read_stack(directory, stack).config)
+    profile = load_profile(quota_profile)
+
+    def per_quota(needs: list[Need]) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for need in needs:
+            key = "Low-priority (Spot)" if need.spot else VM_SIZES[need.size].quota_family
+            found[key] = found.get(key, 0) + need.vcpus
+            if not need.spot:
+                found["Total Regional"] = found.get("Total Regional", 0) + need.vcpus
+        return found
+
+    modes = {mode: per_quota(config.quota_needs(mode)) for mode in config.modes()}
+    quotas = sorted({name for needs in modes.values() for name in needs})
+
+    def limit(name: str) -> int:
+        if name == "Total Regional":
+            return profile.total_regional_vcpus
+        if name.startswith("Low-priority"):
+            return profile.low_priority_vcpus
+        return profile.family_limit(name)
+
+    rows: list[dict[str, Any]] = [
+        {"quota": name, "limit": limit(name), **{mode: needs.get(name, 0) for mode, needs in modes.items()}}
+        for name in quotas
+    ]
+    fits = {mode: all(row[mode] <= row["limit"] for row in rows) for mode in modes}
+    if as_json:
+        sys.stdout.write(json.dumps({"profile": profile.name, "quotas": rows, "fits": fits}, indent=2) + "\n")
+        return
+    table = Table(title=f"vCPU quotas of {stack} against {profile.name} ({config.location})")
+    table.add_column("quota")
+    table.add_column("limit", justify="right")
+    for mode in modes:
+        table.add_column(f"{mode} mode needs" if mode != "current" else "needs", justify="right")
+    for row in rows:
+        cells = [f"[red]{row[m]}[/]" if row[m] > row["limit"] else str(row[m]) for m in modes]
+        table.add_row(escape(row["quota"]), str(row["limit"]), *cells)
+    console = console_out()
+    console.print(table)
+    for mode, ok in fits.items():
+        label = "the stack" if mode == "current" else f"{mode} mode"
+        console.print(f"{label}: {'fits' if ok else '[red]does not fit[/]: request a quota increase first'}")

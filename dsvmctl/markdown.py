@@ -135,6 +135,14 @@ def render(document: dict[str, Any], title: str | None = None) -> str:
         if cost.get("delta"):
             line += f"; change {_money(cost['delta']['monthly'], signed=True)}/month"
         lines += [line, ""]
+        modes = cost.get("modes") or {}
+        if "cpu" in modes and "gpu" in modes:
+            lines += [
+                f"By mode: cpu {_money(modes['cpu']['monthly'])}/month, gpu {_money(modes['gpu']['monthly'])}/month "
+                f"(switching to gpu: {_money(modes['difference']['monthly'], signed=True)}/month for the scheduled "
+                "hours)",
+                "",
+            ]
     rows = _group_rows(document)
     if rows:
         lines += ["| | change | resource | names | details |", "|---|---|---|---|---|"]

@@ -104,7 +104,8 @@ def handled(stack: str) -> Iterator[None]:
     except ConfigError as error:
         raise fail(EXIT_BAD_INPUT, escape(f"Pulumi.{stack}.yaml: {error}")) from None
     except ArmError as error:
-        raise fail(EXIT_BAD_INPUT, escape(f"Azure would reject this stack: {error}")) from None
+        hint = f" Way out: {error.hint}." if error.hint else ""
+        raise fail(EXIT_BAD_INPUT, escape(f"Azure would reject this stack: {error}{hint}")) from None
     except FakeAzureError as error:
         raise fail(EXIT_EMULATOR, escape(str(error))) from None
 

@@ -16,6 +16,7 @@ from typing import Any
 from dsvmctl.existing import ExistingFile, seed
 from dsvmctl.project import StackFile, project_name, read_stack
 from fakeazure import FakeAzure, Registration, run_program
+from stacks.config.stack import BaseStackConfig
 
 
 @dataclass
@@ -34,12 +35,21 @@ class Plan:
 
         custom = [r for r in self.records if r.custom]
         resources = [resource_json(r) for r in self.records]
+        cost = estimate(resources)
+        rigs = self.outputs.get("rigs") or {}
+        if rigs:  # a GPU rig stack: what it costs in each mode
+            from costs.modes import mode_costs
+
+            sizes = {
+                mode: {str(rig["vm_id"]): str(rig[f"{mode}_size"]) for rig in rigs.values()} for mode in ("cpu", "gpu")
+            }
+            cost["modes"] = mode_costs(resources, sizes)
         return {
             "stack": self.stack,
             "kind": self.kind,
             "resources": resources,
             "outputs": self.outputs,
-            "cost": estimate(resources),
+            "cost": cost,
             "policy": [],
             "warnings": self.warnings,
             "existing": self.existing,
@@ -91,6 +101,7 @@ def make_plan(
     stack_file = stack_file or read_stack(project_dir, stack)
     config = stacks.load_config(stack_file.config)  # before any resource is registered
     backend = backend or FakeAzure()
+    check_quota(config, backend)  # before any resource is registered
     listed = seed(backend, config.external_resources(), config.location, existing)
     run = run_program(
         lambda: stacks.build(config, stack),
@@ -107,6 +118,26 @@ def make_plan(
         warnings=config.warnings(),
         existing=[e.to_json() for e in listed],
     )
+
+
+def check_quota(config: BaseStackConfig, backend: FakeAzure) -> None:
+    """Refuse, as Azure's QuotaExceeded, a stack whose VMs do not fit the subscription's quotas.
+
+    The emulator checks each VM as it is created; this checks the whole stack first, so a
+    plan that cannot fit stops before any resource is registered, with every shortfall.
+    """
+    from azurefacts.quotas import shortfalls
+    from fakeazure import ArmError
+
+    found = shortfalls(backend.quota, config.quota_needs())
+    if found:
+        raise ArmError(
+            "QuotaExceeded",
+            " ".join(s.message(config.location) for s in found),
+            "hardwareProfile.vmSize",
+            hint=f"raise the quota (az quota / the portal), or plan with a profile that has it: `dsvmctl quota` "
+            f"shows what each mode needs against {backend.quota.name}",
+        )
 
 
 def diff_document(head: dict[str, Any], base: dict[str, Any] | None) -> dict[str, Any]:

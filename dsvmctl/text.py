@@ -107,3 +107,13 @@ def print_existing(console: Console, document: dict[str, Any]) -> None:
             f"[cyan]existing {escape(item['kind'])}[/] {escape(item['id'])} ({how}; dsvm:{escape(item['configPath'])})",
             highlight=False,
         )
+
+
+def print_modes(console: Console, document: dict[str, Any]) -> None:
+    """A GPU rig's monthly cost in each mode, and what the switch costs."""
+    modes = (document.get("cost") or {}).get("modes") or {}
+    if "cpu" in modes and "gpu" in modes:
+        console.print(
+            f"by mode: cpu ${modes['cpu']['monthly']:,.2f}/month, gpu ${modes['gpu']['monthly']:,.2f}/month "
+            f"(switching to gpu: {modes['difference']['monthly']:+,.2f}/month for the scheduled hours)"
+        )

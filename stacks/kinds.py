@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, get_args
 
+from stacks.config.gpu_rig import GpuRigStackConfig
 from stacks.config.stack import BaseStackConfig
 from stacks.config.team import TeamStackConfig
 
@@ -40,4 +41,10 @@ class StackKind:
         return builder(config, stack)
 
 
-KINDS: dict[str, StackKind] = {kind.name: kind for kind in (StackKind(TeamStackConfig, "stacks.team:build_team"),)}
+KINDS: dict[str, StackKind] = {
+    kind.name: kind
+    for kind in (
+        StackKind(TeamStackConfig, "stacks.team:build_team"),
+        StackKind(GpuRigStackConfig, "stacks.gpu_rig:build_gpu_rig"),
+    )
+}

@@ -27,6 +27,7 @@ from pydantic_core import PydanticUndefined
 from dsvmctl.project import read_stack, stack_names
 from stacks import docs
 from stacks.config import PROJECT, TeamStackConfig, load_config
+from stacks.kinds import KINDS
 from tests.helpers import ROOT
 
 SCHEMA = json.loads((ROOT / "tests" / "data" / "pulumi-project.schema.json").read_text())
@@ -250,7 +251,7 @@ def test_stack_file_loads_with_the_config_model(stack_file: str) -> None:
     stack = stack_file[len("Pulumi.") : -len(".yaml")]
     assert stack in stack_names(ROOT)
     config = load_config(read_stack(ROOT, stack).config)
-    assert config.kind == "team"
+    assert config.kind in KINDS
 
 
 @pytest.mark.parametrize("stack_file", STACK_FILES)

@@ -26,6 +26,9 @@ SNAPSHOT_DIR = Path(__file__).parent / "snapshot"
 SNAPSHOT_FILES = ("vm.json", "services.json")
 REFERENCE_REGION = "eastus"
 SCHEMA = 1
+# Spot prices move with demand (Microsoft quotes discounts "up to 90%"): where the snapshot has no Spot
+# price for a size, estimates assume this fraction of the pay-as-you-go price. An assumption, said so.
+SPOT_ASSUMED_FRACTION = 0.3
 
 
 class PriceNotFoundError(LookupError):

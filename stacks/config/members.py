@@ -45,6 +45,27 @@ def check_ssh_public_key(value: str) -> str:
     return value.strip()
 
 
+def check_username(value: str) -> str:
+    """An admin username that is also the host name: lowercase, no '_', not one Azure reserves."""
+    if value != value.lower():
+        raise ValueError(
+            f"'{value}' has capital letters, which JupyterHub on the DSVM cannot log in with; use '{value.lower()}'"
+        )
+    if not re.match(r"^[a-z](?:[a-z0-9]|[-_](?=[a-z0-9])){0,31}$", value):
+        raise ValueError(
+            f"'{value}' is not a valid username: start with a letter, then up to 31 lowercase "
+            "letters, digits or single '-'/'_' between them (e.g. alice, j_doe)"
+        )
+    if value in RESERVED_ADMIN_USERNAMES:
+        raise ValueError(f"'{value}' is a username Azure reserves; pick the member's own name (e.g. alice)")
+    if "_" in value:
+        raise ValueError(
+            f"'{value}' contains '_', which Azure refuses in VM host names, and the username is also the "
+            f"workstation's host name; use '{value.replace('_', '-')}'"
+        )
+    return value
+
+
 class MemberConfig(Model):
     """One team member: gets a workstation, a data disk and a storage container."""
 
@@ -86,23 +107,7 @@ class MemberConfig(Model):
     @field_validator("username")
     @classmethod
     def _username(cls, value: str) -> str:
-        if value != value.lower():
-            raise ValueError(
-                f"'{value}' has capital letters, which JupyterHub on the DSVM cannot log in with; use '{value.lower()}'"
-            )
-        if not re.match(r"^[a-z](?:[a-z0-9]|[-_](?=[a-z0-9])){0,31}$", value):
-            raise ValueError(
-                f"'{value}' is not a valid username: start with a letter, then up to 31 lowercase "
-                "letters, digits or single '-'/'_' between them (e.g. alice, j_doe)"
-            )
-        if value in RESERVED_ADMIN_USERNAMES:
-            raise ValueError(f"'{value}' is a username Azure reserves; pick the member's own name (e.g. alice)")
-        if "_" in value:
-            raise ValueError(
-                f"'{value}' contains '_', which Azure refuses in VM host names, and the username is also the "
-                f"workstation's host name; use '{value.replace('_', '-')}'"
-            )
-        return value
+        return check_username(value)
 
     @field_validator("ssh_public_key")
     @classmethod

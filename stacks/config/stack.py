@@ -8,6 +8,7 @@ from datetime import date
 from pydantic import Field, field_validator
 
 from azurefacts.images import PIN_WARNING_MONTHS
+from azurefacts.quotas import Need
 from azurefacts.sizes import VM_SIZES
 from stacks.config.access import AccessConfig, NetworkConfig
 from stacks.config.base import Model
@@ -89,6 +90,14 @@ class BaseStackConfig(Model):
     def vm_sizes(self) -> list[str]:
         """Every VM size the stack uses (kinds override)."""
         return []
+
+    def modes(self) -> list[str]:
+        """The ways the stack can run whose quota needs differ (``gpu_rig``: cpu and gpu)."""
+        return ["current"]
+
+    def quota_needs(self, mode: str = "current") -> list[Need]:
+        """The vCPUs the stack's VMs need, per size and priority, in ``mode`` (sizes the facts know)."""
+        return [Need(size) for size in self.vm_sizes() if size in VM_SIZES]
 
     def warnings(self, today: date | None = None) -> list[str]:
         """What deserves attention though the stack is valid: an old image pin, a size retiring soon,

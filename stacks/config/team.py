@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from azurefacts.quotas import Need
+from azurefacts.sizes import VM_SIZES
 from stacks.config.base import PathError
 from stacks.config.image import check_vm_size
 from stacks.config.members import MemberConfig
@@ -32,6 +34,10 @@ class TeamStackConfig(BaseStackConfig):
                 path = f"members[{i}].data_disk.existing_disk_resource_id"
                 found.append(("disk", member.data_disk.existing_disk_resource_id, path))
         return found
+
+    def quota_needs(self, mode: str = "current") -> list[Need]:
+        sizes = [m.vm_size or self.vm_size for m in self.members if not m.leaving]
+        return [Need(size) for size in sizes if size in VM_SIZES]
 
     def vm_sizes(self) -> list[str]:
         return [self.vm_size, *(m.vm_size for m in self.members if m.vm_size and not m.leaving)]

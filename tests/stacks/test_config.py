@@ -75,7 +75,7 @@ def allowlist(*cidrs: str, **fields: Any) -> dict[str, Any]:
 
 NEGATIVE: list[tuple[str, dict[str, Any], str, str]] = [
     # parse_config / pydantic's own rules
-    ("unknown kind", team_values(kind="gpu_rig"), "dsvm:kind", "set dsvm:kind to one of: team"),
+    ("unknown kind", team_values(kind="gpu_cluster"), "dsvm:kind", "set dsvm:kind to one of: gpu_rig, team"),
     ("missing kind", {k: v for k, v in team_values().items() if k != "kind"}, "dsvm:kind", "is not a stack kind"),
     ("missing owner", {k: v for k, v in team_values().items() if k != "owner"}, "dsvm:owner", "required; add it"),
     ("missing location", {k: v for k, v in team_values().items() if k != "location"}, LOCATION_KEY, "required"),
@@ -349,11 +349,11 @@ def test_json_text_that_is_not_json_stays_text() -> None:
 
 
 def test_unknown_kind_names_dsvm_kind() -> None:
-    engine = {"dsvm:kind": "gpu_rig", LOCATION_KEY: "westeurope"}
+    engine = {"dsvm:kind": "gpu_cluster", LOCATION_KEY: "westeurope"}
     with pytest.raises(ConfigError) as error:
         load_config(engine)
     assert error.value.problems == [
-        ("dsvm:kind", "'gpu_rig' is not a stack kind; set dsvm:kind to one of: team")
+        ("dsvm:kind", "'gpu_cluster' is not a stack kind; set dsvm:kind to one of: gpu_rig, team")
     ]
 
 

@@ -1,0 +1,267 @@
+"""The ``gpu_rig`` stack kind: a researcher's DSVM that switches between a CPU and a GPU size in place.
+
+A rig develops on a cheap CPU size and switches to a GPU size to train, keeping
+the same VM, OS disk, data disk and identity: switching ``mode`` changes only
+``hardwareProfile.vmSize``. Azure's resize rules are checked here, before
+anything is planned (sources in ``azurefacts.sizes``): the two sizes must be
+resizable into each other (both with a local temp disk, or both without), both
+must boot the image's generation, and both must take the same security type
+(the security profile is decided by the GPU size in both modes, so a switch never
+changes it). Spot rigs keep their disks when evicted (``Deallocate``).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from azurefacts.quotas import Need
+from azurefacts.sizes import VM_SIZES, resize_problem
+from stacks.config.base import Model, PathError
+from stacks.config.image import check_vm_size
+from stacks.config.members import check_ssh_public_key, check_username
+from stacks.config.stack import BaseStackConfig
+from stacks.config.storage import DataDiskConfig, StorageConfig
+
+MAX_RIGS = 10
+
+
+class SpotConfig(Model):
+    """Azure Spot for a rig: cheaper, evicted when Azure needs the capacity back."""
+
+    eviction_policy: Literal["Deallocate", "Delete"] = Field(
+        default="Deallocate",
+        description=(
+            "Optional. `Deallocate` (default) stops the VM and keeps its disks (it still counts against "
+            "quota); `Delete` deletes the VM and its OS disk (the data disk is detached and kept)."
+        ),
+    )
+    max_price: float = Field(
+        default=-1,
+        description=(
+            "Optional. The most you pay per hour, USD; `-1` (default): up to the pay-as-you-go price, "
+            "never evicted for price."
+        ),
+    )
+
+    @field_validator("max_price")
+    @classmethod
+    def _price(cls, value: float) -> float:
+        if value != -1 and value <= 0:
+            raise ValueError(f"{value} is not a price: give USD per hour (e.g. 0.25), or -1 for the pay-as-you-go cap")
+        return value
+
+
+class RigConfig(Model):
+    """One rig: its user, its two sizes, the mode it runs in, its own data disk."""
+
+    name: str = Field(
+        description="Required. The rig's name (resource names derive from it): lowercase letters, digits, `-`."
+    )
+    username: str = Field(description="Required. Admin username and host name (same rules as a team member's).")
+    ssh_public_key: str | None = Field(
+        default=None, description="Conditional (required on Linux images, refused on Windows). OpenSSH public key."
+    )
+    cpu_size: str = Field(
+        description=(
+            "Required. The size for development, without GPUs; must be resizable to `gpu_size` (both with a "
+            "local temp disk, e.g. Standard_D4ads_v5 with Standard_NC4as_T4_v3, or both without)."
+        )
+    )
+    gpu_size: str = Field(description="Required. The size for training, with GPUs (e.g. Standard_NC4as_T4_v3).")
+    mode: Literal["cpu", "gpu"] = Field(
+        default="cpu",
+        description="Optional. Which size the rig runs now: `cpu` (default) or `gpu`. Switching restarts the VM.",
+    )
+    data_disk: DataDiskConfig = Field(
+        default_factory=DataDiskConfig, description="Optional. The rig's data disk (new, or existing by id)."
+    )
+    expires_on: date | None = Field(
+        default=None,
+        description=(
+            "Optional. The day the experiment ends (`YYYY-MM-DD`): tagged `expires-on`, the plan warns in "
+            "the week before; a date already past is refused (extend it, or destroy the rig)."
+        ),
+    )
+    spot: SpotConfig | None = Field(
+        default=None, description="Optional. Run as an Azure Spot VM (see SpotConfig). Changing it replaces the VM."
+    )
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        import re
+
+        if not re.match(r"^[a-z][a-z0-9-]{0,14}$", value) or value.endswith("-"):
+            raise ValueError(
+                f"'{value}' is not a rig name: 1-15 lowercase letters, digits and '-', starting with a letter"
+            )
+        return value
+
+    @field_validator("username")
+    @classmethod
+    def _username(cls, value: str) -> str:
+        return check_username(value)
+
+    @field_validator("ssh_public_key")
+    @classmethod
+    def _key(cls, value: str | None) -> str | None:
+        return None if value is None else check_ssh_public_key(value)
+
+    @field_validator("cpu_size", "gpu_size")
+    @classmethod
+    def _size(cls, value: str) -> str:
+        check_vm_size(value)
+        if value not in VM_SIZES:
+            raise ValueError(
+                f"{value} is not in azurefacts/sizes.py, so Azure's resize rules cannot be checked for it; "
+                "add its series there, or pick a known size (`python -c 'import azurefacts.sizes'`)"
+            )
+        return value
+
+    @property
+    def active_size(self) -> str:
+        return self.gpu_size if self.mode == "gpu" else self.cpu_size
+
+    @property
+    def container_name(self) -> str:
+        return f"rig-{self.name}"
+
+    @model_validator(mode="after")
+    def _sizes(self) -> RigConfig:
+        cpu, gpu = VM_SIZES[self.cpu_size], VM_SIZES[self.gpu_size]
+        if cpu.is_gpu:
+            raise PathError("cpu_size", f"{cpu.name} has GPUs ({cpu.gpu_model}); cpu_size is the size without")
+        if not gpu.is_gpu:
+            raise PathError("gpu_size", f"{gpu.name} has no GPU; pick an N-series size such as Standard_NC4as_T4_v3")
+        problem = resize_problem(cpu, gpu)
+        if problem:
+            raise PathError(
+                "cpu_size",
+                f"{problem}, so the rig could not switch modes in place; pick a CPU size "
+                f"{'with' if gpu.local_temp_disk else 'without'} a local temp disk",
+            )
+        if cpu.trusted_launch != gpu.trusted_launch:
+            raise PathError(
+                "cpu_size",
+                f"{cpu.name} {'supports' if cpu.trusted_launch else 'does not support'} Trusted Launch and "
+                f"{gpu.name} {'does' if gpu.trusted_launch else 'does not'}: switching would change the security "
+                "type, which replaces the VM and deletes its OS disk; pick two sizes alike",
+            )
+        if self.expires_on is not None and self.expires_on < date.today():
+            raise PathError(
+                "expires_on",
+                f"{self.expires_on} is past: extend it, or destroy the rig when the experiment is over",
+            )
+        if self.spot and self.spot.max_price != -1:
+            floor = spot_price_floor(self.active_size)
+            if floor is not None and self.spot.max_price < floor[0]:
+                raise PathError(
+                    "spot.max_price",
+                    f"{self.spot.max_price} USD/h is below {self.active_size}'s {floor[1]} Spot price "
+                    f"({floor[0]:.4f} USD/h): the VM would not start; raise it, or use -1",
+                )
+        return self
+
+
+def spot_price_floor(size: str, region: str = "eastus") -> tuple[float, str] | None:
+    """The Spot price of ``size`` from the price snapshot, else the assumed one (and which it is)."""
+    from azurefacts.prices import SPOT_ASSUMED_FRACTION, PriceNotFoundError, shipped
+
+    book = shipped()
+    try:
+        return book.price(region, "vm", size, "spot_linux").amount, "snapshot"
+    except PriceNotFoundError:
+        try:
+            return book.price(region, "vm", size, "linux").amount * SPOT_ASSUMED_FRACTION, "assumed"
+        except PriceNotFoundError:
+            return None
+
+
+class AzureMlConfig(Model):
+    """Attach each rig to an existing AzureML workspace as a `virtualmachine` compute target."""
+
+    workspace_id: str = Field(
+        description="Required. ARM id of the AzureML workspace (Microsoft.MachineLearningServices/workspaces)."
+    )
+
+    @field_validator("workspace_id")
+    @classmethod
+    def _id(cls, value: str) -> str:
+        import re
+
+        pattern = (
+            r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.MachineLearningServices/workspaces/[^/]+$"
+        )
+        if not re.match(pattern, value, re.IGNORECASE):
+            raise ValueError(f"'{value}' is not a workspace id; copy it from `az ml workspace show --query id`")
+        return value
+
+
+class GpuRigStackConfig(BaseStackConfig):
+    """`gpu_rig`: one or a few GPU experiment rigs that switch CPU <-> GPU in place, data kept."""
+
+    kind: Literal["gpu_rig"] = Field(description="Required. `gpu_rig`.")
+    storage: StorageConfig = Field(default_factory=StorageConfig, description="Optional. Shared storage account.")
+    rigs: tuple[RigConfig, ...] = Field(min_length=1, max_length=MAX_RIGS, description="Required. The rigs (1-10).")
+    azureml: AzureMlConfig | None = Field(
+        default=None, description="Optional. Attach the rigs to an existing AzureML workspace."
+    )
+
+    def vm_sizes(self) -> list[str]:
+        return [rig.active_size for rig in self.rigs]
+
+    def modes(self) -> list[str]:
+        return ["cpu", "gpu"]
+
+    def quota_needs(self, mode: str = "current") -> list[Need]:
+        """Each rig's size in ``mode`` (``current``: the mode it is configured in); Spot counts apart."""
+        return [
+            Need(rig.active_size if mode == "current" else rig.gpu_size if mode == "gpu" else rig.cpu_size,
+                 spot=rig.spot is not None)
+            for rig in self.rigs
+        ]  # fmt: skip
+
+    def external_resources(self) -> list[tuple[str, str, str]]:
+        found = super().external_resources()
+        for i, rig in enumerate(self.rigs):
+            if rig.data_disk.existing_disk_resource_id:
+                found.append(
+                    ("disk", rig.data_disk.existing_disk_resource_id, f"rigs[{i}].data_disk.existing_disk_resource_id")
+                )
+        if self.azureml:
+            found.append(("azureml_workspace", self.azureml.workspace_id, "azureml.workspace_id"))
+        return found
+
+    def warnings(self, today: date | None = None) -> list[str]:
+        today = today or date.today()
+        found = super().warnings(today)
+        for rig in self.rigs:
+            if rig.expires_on is not None and 0 <= (rig.expires_on - today).days <= 7:
+                found.append(f"rig {rig.name} expires on {rig.expires_on}: extend expires_on or destroy it")
+        return found
+
+    @model_validator(mode="after")
+    def _rigs(self) -> GpuRigStackConfig:
+        seen: set[str] = set()
+        for i, rig in enumerate(self.rigs):
+            if rig.name in seen:
+                raise PathError(f"rigs[{i}].name", f"'{rig.name}' appears twice; rig names must be unique")
+            seen.add(rig.name)
+            if self.image.facts.hyperv_generation != 2:
+                raise PathError(
+                    "image.os", f"{self.image.os} is a Generation 1 image; GPU rigs need a Generation 2 DSVM"
+                )
+            if self.is_windows and rig.ssh_public_key:
+                raise PathError(f"rigs[{i}].ssh_public_key", "Windows images do not use SSH keys; remove it")
+            if not self.is_windows and not rig.ssh_public_key:
+                raise PathError(
+                    f"rigs[{i}].ssh_public_key", "Linux rigs log in with SSH keys only; paste ~/.ssh/id_ed25519.pub"
+                )
+            for which in ("cpu_size", "gpu_size"):
+                size = VM_SIZES[getattr(rig, which)]
+                if self.image.facts.hyperv_generation not in size.generations:
+                    raise PathError(f"rigs[{i}].{which}", f"{size.name} cannot boot the Generation 2 image")
+        return self

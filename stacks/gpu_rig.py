@@ -1,0 +1,95 @@
+"""The `gpu_rig` stack: experiment rigs that switch between a CPU and a GPU size in place.
+
+Each rig is a Workstation whose size is the one its ``mode`` names, and whose
+security profile is decided by its GPU size in both modes (Secure Boot off where
+the NVIDIA driver needs it), so switching modes changes ``hardwareProfile.vmSize``
+and nothing else: same VM, same OS disk, same data disk, same identity. The rig
+gets its own data disk and container (`rig-<name>`), the stack's tags plus
+`expires-on`, and optionally Spot and an AzureML compute target.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from components import DataDisk, DataDiskArgs, Workstation, WorkstationArgs
+from components.types import SpotSettings
+from stacks.config.gpu_rig import GpuRigStackConfig, RigConfig
+from stacks.connections import Target, connection_info
+from stacks.foundation import Foundation, build_foundation
+
+
+def build_gpu_rig(config: GpuRigStackConfig, stack: str) -> dict[str, Any]:
+    """Compose the gpu_rig stack; returns the stack outputs."""
+    base = build_foundation(config, stack, config.storage, [rig.container_name for rig in config.rigs])
+    rigs: dict[str, Any] = {}
+    for rig in config.rigs:
+        rigs[rig.name] = _rig(config, base, rig)
+    return {
+        "resource_group_name": base.rg_name,
+        "rigs": rigs,
+        "storage": {
+            "account_name": base.store.account_name,
+            "blob_endpoint": base.store.primary_endpoints.apply(lambda e: e.blob),
+            "dfs_endpoint": base.store.primary_endpoints.apply(lambda e: e.dfs),
+            "containers": base.containers,
+        },
+    }
+
+
+def _rig(config: GpuRigStackConfig, base: Foundation, rig: RigConfig) -> dict[str, Any]:
+    tags = dict(base.tags)
+    if rig.expires_on is not None:
+        tags["expires-on"] = rig.expires_on.isoformat()
+    disk = DataDisk(
+        f"{rig.name}-data",
+        DataDiskArgs(
+            resource_group_name=base.rg_name,
+            location=config.location,
+            size_gb=rig.data_disk.size_gb,
+            sku=rig.data_disk.sku,
+            existing_disk_resource_id=rig.data_disk.existing_disk_resource_id,
+            tags=tags,
+        ),
+    )
+    ws = Workstation(
+        rig.name,
+        WorkstationArgs(
+            resource_group_name=base.rg_name,
+            location=config.location,
+            subscription_id=base.subscription_id,
+            username=rig.username,
+            vm_size=rig.active_size,
+            security_size=rig.gpu_size,
+            image=base.image,
+            subnet_id=base.net.subnet_id,
+            data_disk_id=disk.disk_id,
+            data_disk_size_gb=None if rig.data_disk.existing_disk_resource_id else rig.data_disk.size_gb,
+            storage_container_id=base.store.container_ids[rig.container_name],
+            auto_shutdown=base.schedule,
+            ssh_public_key=rig.ssh_public_key,
+            public_ip_enabled=config.access.public_ip_enabled,
+            spot=SpotSettings(rig.spot.eviction_policy, rig.spot.max_price) if rig.spot else None,
+            tags=tags,
+        ),
+    )
+    target = Target(
+        username=rig.username,
+        windows=config.is_windows,
+        entra_login=False,
+        rstudio=config.rstudio_enabled,
+        vm_id=ws.vm_id,
+        resource_group=base.rg_plain,
+        private_ip=ws.private_ip,
+        public_ip=ws.public_ip,
+    )
+    return {
+        "mode": rig.mode,
+        "vm_size": rig.active_size,
+        "cpu_size": rig.cpu_size,
+        "gpu_size": rig.gpu_size,
+        "spot": rig.spot is not None,
+        "expires_on": rig.expires_on.isoformat() if rig.expires_on else None,
+        "vm_id": ws.vm_id,
+        **connection_info(target, base.bastion, ws.local_password),
+    }

@@ -1,0 +1,208 @@
+"""The gpu_rig kind: Azure's resize rules checked first, CPU <-> GPU in place with the disks kept."""
+
+from __future__ import annotations
+
+import copy
+import json
+import shutil
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from stacks.config import ConfigError, parse_config
+from tests.helpers import ROOT, by_name, runner, ssh_key
+
+USAGE = str(ROOT / "quotas" / "example-gpu-usage.json")
+
+
+def rig(**changes: Any) -> dict[str, Any]:
+    values = {"name": "vision", "username": "alice", "ssh_public_key": ssh_key("alice"),
+              "cpu_size": "Standard_B4ms", "gpu_size": "Standard_NC4as_T4_v3"}
+    values.update(changes)
+    return values
+
+
+def rig_values(*rigs: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "kind": "gpu_rig", "location": "eastus", "owner": "ml@contoso.com", "cost_center": "CC-1",
+        "access": {"mode": "bastion"}, "image": {"os": "ubuntu-2204", "version": "25.09.15"},
+        "rigs": list(rigs) or [rig()],
+    }
+    values.update(changes)
+    return values
+
+
+def problems(values: dict[str, Any]) -> list[tuple[str, str]]:
+    with pytest.raises(ConfigError) as error:
+        parse_config(values)
+    return error.value.problems
+
+
+def problem_at(values: dict[str, Any], path: str) -> str:
+    found = [m for p, m in problems(values) if p == path]
+    assert found, problems(values)
+    return found[0]
+
+
+# -- rule 3: Azure's resize rules, passing and failing ------------------------------------------
+def test_a_resizable_pair_passes() -> None:
+    config = parse_config(rig_values())
+    assert config.rigs[0].active_size == "Standard_B4ms"  # type: ignore[attr-defined]
+
+
+def test_a_size_without_temp_disk_cannot_pair_with_one_with() -> None:
+    message = problem_at(rig_values(rig(cpu_size="Standard_D4s_v5")), "dsvm:rigs[0].cpu_size")
+    assert "local temp disk" in message and "could not switch modes in place" in message
+
+
+def test_the_gpu_size_needs_gpus_and_the_cpu_size_none() -> None:
+    assert "has no GPU" in problem_at(rig_values(rig(gpu_size="Standard_B4ms")), "dsvm:rigs[0].gpu_size")
+    assert "has GPUs" in problem_at(
+        rig_values(rig(cpu_size="Standard_NC8as_T4_v3")), "dsvm:rigs[0].cpu_size"
+    )
+
+
+def test_both_sizes_take_the_same_security_type() -> None:
+    # B4ms supports Trusted Launch, NC A100 v4 does not: a switch would change securityType (a replace).
+    message = problem_at(rig_values(rig(gpu_size="Standard_NC24ads_A100_v4")), "dsvm:rigs[0].cpu_size")
+    assert "Trusted Launch" in message and "replaces the VM" in message
+
+
+def test_a_gen1_image_is_refused() -> None:
+    values = rig_values(rig(ssh_public_key=None), image={"os": "windows-2019", "version": "25.01.14"})
+    assert "Generation 1" in problem_at(values, "dsvm:image.os")
+
+
+def test_retired_and_unknown_sizes_are_refused() -> None:
+    assert "retired" in problem_at(rig_values(rig(gpu_size="Standard_NC6s_v3")), "dsvm:rigs[0].gpu_size")
+    assert "not in azurefacts" in problem_at(rig_values(rig(gpu_size="Standard_ND96amsr_A100_v9")),
+                                             "dsvm:rigs[0].gpu_size")
+
+
+def test_expiry_past_is_refused_and_near_is_warned() -> None:
+    past = (date.today() - timedelta(days=1)).isoformat()
+    assert "is past" in problem_at(rig_values(rig(expires_on=past)), "dsvm:rigs[0].expires_on")
+    soon = parse_config(rig_values(rig(expires_on=(date.today() + timedelta(days=3)).isoformat())))
+    assert any("expires on" in w for w in soon.warnings())
+    later = parse_config(rig_values(rig(expires_on=(date.today() + timedelta(days=30)).isoformat())))
+    assert not any("expires on" in w for w in later.warnings())
+
+
+def test_spot_max_price_below_the_spot_price_is_refused() -> None:
+    message = problem_at(rig_values(rig(spot={"max_price": 0.001})), "dsvm:rigs[0].spot.max_price")
+    assert "would not start" in message and "Standard_B4ms" in message
+    parse_config(rig_values(rig(spot={"max_price": -1})))
+    parse_config(rig_values(rig(spot={"max_price": 0.5})))
+
+
+def test_windows_refuses_a_linux_only_option() -> None:
+    values = rig_values(image={"os": "windows-2022", "version": "25.05.20"})
+    assert "Windows images do not use SSH keys" in problem_at(values, "dsvm:rigs[0].ssh_public_key")
+
+
+# -- the stack through the CLI -------------------------------------------------------------------
+@pytest.fixture
+def gpu_project(tmp_path: Path) -> Path:
+    shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
+    config = yaml.safe_load((ROOT / "Pulumi.gpu.yaml").read_text())["config"]
+    (tmp_path / "Pulumi.gpu.yaml").write_text(yaml.safe_dump({"config": config}))
+    return tmp_path
+
+
+def cli(project: Path, *args: str) -> tuple[int, str]:
+    from dsvmctl.cli import app
+
+    result = runner.invoke(app, [*args, "--stack", "gpu", "--project-dir", str(project)])
+    return result.exit_code, result.output
+
+
+def set_mode(project: Path, mode: str) -> None:
+    stack = yaml.safe_load((project / "Pulumi.gpu.yaml").read_text())
+    stack["config"]["dsvm:rigs"][0]["mode"] = mode
+    (project / "Pulumi.gpu.yaml").write_text(yaml.safe_dump(stack))
+
+
+def test_switching_modes_updates_only_the_vm_size_and_back(gpu_project: Path) -> None:
+    state = ["--state-dir", str(gpu_project / "state"), "--quota-profile", USAGE]
+    code, output = cli(gpu_project, "up", *state)
+    assert code == 0, output
+    before = json.loads(cli(gpu_project, "plan", "--json", "--quota-profile", USAGE)[1])
+    for mode in ("gpu", "cpu"):
+        set_mode(gpu_project, mode)
+        code, output = cli(gpu_project, "diff", "--json", *state)
+        assert code == 0, output
+        document = json.loads(output)
+        changed = {r["name"]: (r["change"], r["changedProperties"]) for r in document["resources"]
+                   if r["change"] != "same"}
+        assert changed == {"vision-vm": ("update", ["hardwareProfile.vmSize"])}
+        assert "restarts the VM" in by_name(document, "vision-vm")["effects"][0]
+        code, output = cli(gpu_project, "up", *state)
+        assert code == 0, output
+    modes = before["cost"]["modes"]
+    cpu, gpu = "Standard_B4ms", "Standard_NC4as_T4_v3"
+    from azurefacts.prices import shipped
+
+    book = shipped()
+    hourly = book.price("eastus", "vm", gpu, "linux").amount - book.price("eastus", "vm", cpu, "linux").amount
+    scheduled = (19 - 8) * 22  # the example's 19:00 auto-shutdown, 22 workdays
+    assert modes["difference"]["monthly"] == pytest.approx(hourly * scheduled, abs=0.01)
+    assert modes["gpu"]["monthly"] > modes["cpu"]["monthly"]
+
+
+def test_gpu_mode_beyond_quota_stops_before_anything_is_registered(gpu_project: Path) -> None:
+    set_mode(gpu_project, "gpu")
+    code, output = cli(gpu_project, "plan")  # payg: no GPU quota until raised
+    assert code == 2 and "QuotaExceeded" in output and "standardNCASv3_T4Family" in output
+    assert "dsvmctl quota" in output
+    code, output = cli(gpu_project, "plan", "--quota-profile", "free")
+    assert code == 2 and "QuotaExceeded" in output
+    code, output = cli(gpu_project, "plan", "--quota-profile", USAGE)
+    assert code == 0, output
+
+
+def test_the_quota_is_checked_before_any_registration(gpu_project: Path) -> None:
+    from dsvmctl.plan import make_plan
+    from fakeazure import ArmError, FakeAzure
+
+    set_mode(gpu_project, "gpu")
+    backend = FakeAzure()
+    with pytest.raises(ArmError, match="QuotaExceeded"):
+        make_plan(gpu_project, "gpu", backend)
+    assert backend.resources == {}
+
+
+def test_quota_shows_what_each_mode_needs(gpu_project: Path) -> None:
+    code, output = cli(gpu_project, "quota", "--json")
+    assert code == 0, output
+    report = json.loads(output)
+    assert report["fits"] == {"cpu": True, "gpu": False}
+    t4 = next(r for r in report["quotas"] if r["quota"] == "standardNCASv3_T4Family")
+    assert (t4["limit"], t4["cpu"], t4["gpu"]) == (0, 0, 4)
+
+
+def test_spot_changes_replace_the_vm_and_keep_the_data_disk(gpu_project: Path) -> None:
+    state = ["--state-dir", str(gpu_project / "state"), "--quota-profile", USAGE]
+    assert cli(gpu_project, "up", *state)[0] == 0
+    stack = yaml.safe_load((gpu_project / "Pulumi.gpu.yaml").read_text())
+    stack["config"]["dsvm:rigs"][0]["spot"] = {"eviction_policy": "Deallocate", "max_price": -1}
+    (gpu_project / "Pulumi.gpu.yaml").write_text(yaml.safe_dump(stack))
+    code, output = cli(gpu_project, "diff", "--json", *state)
+    assert code == 0, output
+    document = json.loads(output)
+    vm = by_name(document, "vision-vm")
+    assert vm["change"] == "replace" and any(r.startswith("priority") for r in vm["replaceReasons"])
+    assert by_name(document, "vision-data-disk")["change"] == "same"
+    spot_line = next(line for line in document["cost"]["lines"] if line["name"] == "vision-vm")
+    assert "Spot" in spot_line["item"] and "assumed 30% of pay-as-you-go" in spot_line["note"]
+
+
+def test_expires_on_is_tagged(run_stack: Any) -> None:
+    values = rig_values(rig(expires_on=(date.today() + timedelta(days=30)).isoformat()))
+    run = run_stack(copy.deepcopy(values))
+    (vm,) = [r for r in run.records if r.type == "azure-native:compute:VirtualMachine"]
+    assert vm.inputs["tags"]["expires-on"] == values["rigs"][0]["expires_on"]
+    security = vm.inputs["securityProfile"]
+    assert security["uefiSettings"]["secureBootEnabled"] is False  # decided by the GPU size, in cpu mode too
