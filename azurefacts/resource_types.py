@@ -86,6 +86,9 @@ BLOB_CONTAINER = "azure-native:storage:BlobContainer"
 SCHEDULE = "azure-native:devtestlab:GlobalSchedule"
 ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
 RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword"
+TLS_PRIVATE_KEY = "tls:index/privateKey:PrivateKey"
+ML_WORKSPACE = "azure-native:machinelearningservices:Workspace"
+ML_COMPUTE = "azure-native:machinelearningservices:Compute"
 
 RESOURCE_TYPES: dict[str, ResourceFacts] = {
     f.token: f
@@ -180,6 +183,23 @@ RESOURCE_TYPES: dict[str, ResourceFacts] = {
                 "minSpecial", "overrideSpecial", "keepers",
             }),
             source="pulumi-random: every argument of RandomPassword forces a new resource",
+        ),
+        ResourceFacts(
+            TLS_PRIVATE_KEY, "tls/privateKeys", in_resource_group=False,
+            create_only=frozenset({"algorithm", "rsaBits", "ecdsaCurve"}),
+            source="pulumi-tls: every argument of PrivateKey forces a new key",
+        ),
+        ResourceFacts(
+            ML_WORKSPACE, "Microsoft.MachineLearningServices/workspaces", name_input="workspaceName",
+            has_location=True, create_only=frozenset({"location"}),
+        ),
+        ResourceFacts(
+            ML_COMPUTE, "Microsoft.MachineLearningServices/workspaces/computes", name_input="computeName",
+            parent_inputs=("workspaceName",), has_location=True,
+            # An attached compute's target and type are set when it is attached (detach and attach again).
+            update_refused=("properties.computeType", "properties.resourceId"),
+            secret_properties=frozenset({"properties.properties.administratorAccount.privateKeyData"}),
+            source=f"{DIFF_SOURCE}; Microsoft Learn, 'Attach a VM as a compute target' (unconfirmed refusal)",
         ),
     ]
 }  # fmt: skip

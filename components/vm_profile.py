@@ -64,7 +64,7 @@ class VmProfile:
     admin_username: str
     image: ImageReference
     security_size: str
-    ssh_public_keys: Sequence[str] = ()
+    ssh_public_keys: Sequence[pulumi.Input[str]] = ()
     admin_password: pulumi.Input[str] | None = None
     custom_data: pulumi.Input[str] | None = None
     first_logon_commands: str | None = None  # Windows: unattend FirstLogonCommands (runs the custom data)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pulumi
@@ -38,6 +38,8 @@ class WorkstationArgs:
     storage_container_id: pulumi.Input[str]
     auto_shutdown: ShutdownSchedule
     ssh_public_key: str | None = None
+    # More keys that may log in (e.g. the key an AzureML workspace attaches with); Linux only.
+    extra_ssh_public_keys: Sequence[pulumi.Input[str]] = ()
     public_ip_enabled: bool = False
     entra_login_enabled: bool = False
     entra_object_id: str | None = None
@@ -187,7 +189,9 @@ class Workstation(pulumi.ComponentResource):
             admin_username=args.username,
             image=args.image,
             security_size=args.security_size or args.vm_size,
-            ssh_public_keys=[args.ssh_public_key] if args.ssh_public_key and not windows else [],
+            ssh_public_keys=[] if windows else [
+                *([args.ssh_public_key] if args.ssh_public_key else []), *args.extra_ssh_public_keys
+            ],
             admin_password=password if windows else None,
             # The Windows first-logon script holds no secret: it stays readable in plans.
             custom_data=windows_custom_data()

@@ -144,5 +144,8 @@ invalid_role_assignment_id = ErrorCode("InvalidRoleAssignmentId")
 role_definition_does_not_exist = ErrorCode("RoleDefinitionDoesNotExist")
 invalid_principal_id = ErrorCode("InvalidPrincipalId")
 role_assignment_exists = ErrorCode("RoleAssignmentExists")
+# Microsoft.MachineLearningServices (codes not confirmed)
+compute_name_invalid = ErrorCode("InvalidParameter", confirmed=False)
+compute_ssh_failed = ErrorCode("BadRequest", confirmed=False)
 # Microsoft.DevTestLab
 invalid_schedule_name = ErrorCode("InvalidScheduleName", confirmed=False)

@@ -12,6 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pulumi
+import pulumi_azure_native.machinelearningservices as ml
+import pulumi_tls as tls
+
 from components import DataDisk, DataDiskArgs, Workstation, WorkstationArgs
 from components.types import SpotSettings
 from stacks.config.gpu_rig import GpuRigStackConfig, RigConfig
@@ -38,6 +42,9 @@ def build_gpu_rig(config: GpuRigStackConfig, stack: str) -> dict[str, Any]:
 
 
 def _rig(config: GpuRigStackConfig, base: Foundation, rig: RigConfig) -> dict[str, Any]:
+    # AzureML attaches a VM over SSH: a key of its own, which the rig also accepts.
+    ml_key = tls.PrivateKey(f"{rig.name}-azureml-key", algorithm="ED25519") if config.azureml else None
+    ml_public = ml_key.public_key_openssh.apply(lambda k: k.strip()) if ml_key else None
     tags = dict(base.tags)
     if rig.expires_on is not None:
         tags["expires-on"] = rig.expires_on.isoformat()
@@ -68,6 +75,7 @@ def _rig(config: GpuRigStackConfig, base: Foundation, rig: RigConfig) -> dict[st
             storage_container_id=base.store.container_ids[rig.container_name],
             auto_shutdown=base.schedule,
             ssh_public_key=rig.ssh_public_key,
+            extra_ssh_public_keys=[ml_public] if ml_public is not None else [],
             public_ip_enabled=config.access.public_ip_enabled,
             spot=SpotSettings(rig.spot.eviction_policy, rig.spot.max_price) if rig.spot else None,
             tags=tags,
@@ -83,7 +91,11 @@ def _rig(config: GpuRigStackConfig, base: Foundation, rig: RigConfig) -> dict[st
         private_ip=ws.private_ip,
         public_ip=ws.public_ip,
     )
+    outputs: dict[str, Any] = {}
+    if config.azureml and ml_key is not None and ml_public is not None:
+        outputs["azureml_compute"] = _attach(config, rig, ws, ml_key, ml_public).id
     return {
+        **outputs,
         "mode": rig.mode,
         "vm_size": rig.active_size,
         "cpu_size": rig.cpu_size,
@@ -93,3 +105,31 @@ def _rig(config: GpuRigStackConfig, base: Foundation, rig: RigConfig) -> dict[st
         "vm_id": ws.vm_id,
         **connection_info(target, base.bastion, ws.local_password),
     }
+
+
+def _attach(
+    config: GpuRigStackConfig, rig: RigConfig, ws: Workstation, key: tls.PrivateKey, public: pulumi.Output[str]
+) -> ml.Compute:
+    """The rig as a `virtualmachine` compute target of the stack's AzureML workspace (AzureML v2 attach)."""
+    assert config.azureml is not None
+    parts = config.azureml.workspace_id.split("/")
+    return ml.Compute(
+        f"{rig.name}-azureml",
+        compute_name=rig.name,
+        resource_group_name=parts[4],
+        workspace_name=parts[8],
+        location=config.location,
+        properties=ml.VirtualMachineArgs(
+            compute_type="VirtualMachine",
+            resource_id=ws.vm_id,
+            properties=ml.VirtualMachineSchemaPropertiesArgs(
+                ssh_port=22,
+                administrator_account=ml.VirtualMachineSshCredentialsArgs(
+                    username=rig.username,
+                    private_key_data=pulumi.Output.secret(key.private_key_openssh),
+                    public_key_data=public,
+                ),
+            ),
+        ),
+        opts=pulumi.ResourceOptions(parent=ws),
+    )

@@ -14,10 +14,12 @@ from fakeazure.providers import (
     compute,
     devtestlab,
     extensions,
+    ml,
     network,
     random,
     resources,
     storage,
+    tls,
 )
 from fakeazure.providers.base import ResourceType
 
@@ -26,7 +28,7 @@ if TYPE_CHECKING:
 
 RESOURCE_TYPES: dict[str, ResourceType] = {
     t.token: t
-    for module in (resources, network, storage, compute, extensions, authorization, devtestlab, random)
+    for module in (resources, network, storage, compute, extensions, authorization, devtestlab, random, tls, ml)
     for t in module.TYPES
 }
 

@@ -206,3 +206,60 @@ def test_expires_on_is_tagged(run_stack: Any) -> None:
     assert vm.inputs["tags"]["expires-on"] == values["rigs"][0]["expires_on"]
     security = vm.inputs["securityProfile"]
     assert security["uefiSettings"]["secureBootEnabled"] is False  # decided by the GPU size, in cpu mode too
+
+
+# -- AzureML ----------------------------------------------------------------------------------------
+WORKSPACE = (
+    "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-ml/providers/"
+    "Microsoft.MachineLearningServices/workspaces/research"
+)
+
+
+def with_azureml(project: Path) -> None:
+    stack = yaml.safe_load((project / "Pulumi.gpu.yaml").read_text())
+    stack["config"]["dsvm:azureml"] = {"workspace_id": WORKSPACE}
+    (project / "Pulumi.gpu.yaml").write_text(yaml.safe_dump(stack))
+
+
+def test_a_rig_attaches_to_an_existing_workspace_with_its_own_key(gpu_project: Path) -> None:
+    with_azureml(gpu_project)
+    code, output = cli(gpu_project, "plan", "--json")
+    assert code == 0, output
+    document = json.loads(output)
+    compute = by_name(document, "vision-azureml")
+    assert compute["inputs"]["workspaceName"] == "research" and compute["inputs"]["resourceGroupName"] == "rg-ml"
+    account = compute["inputs"]["properties"]["properties"]["administratorAccount"]
+    assert account["privateKeyData"] == "[secret]" and account["username"] == "alice"
+    keys = by_name(document, "vision-vm")["inputs"]["osProfile"]["linuxConfiguration"]["ssh"]["publicKeys"]
+    assert [k["keyData"] for k in keys][1] == account["publicKeyData"]  # the VM accepts AzureML's key
+    assert {e["kind"]: e["source"] for e in document["existing"]} == {"azureml_workspace": "assumed"}
+    assert document["outputs"]["rigs"]["vision"]["azureml_compute"].endswith("/workspaces/research/computes/vision")
+
+
+def test_a_workspace_described_elsewhere_must_exist_where_it_is_said(gpu_project: Path) -> None:
+    with_azureml(gpu_project)
+    (gpu_project / "existing.yaml").write_text(yaml.safe_dump(
+        {"azureml_workspaces": [{"id": WORKSPACE, "location": "eastus"}]}))
+    code, output = cli(gpu_project, "plan", "--existing", str(gpu_project / "existing.yaml"))
+    assert code == 0, output
+    assert "described in --existing; dsvm:azureml.workspace_id" in output
+
+
+def test_the_emulator_refuses_an_attach_azureml_could_not_log_in_with(fake_azure: Any) -> None:
+    from fakeazure import ArmError
+    from tests.fakeazure.test_rules import VM, linux_vm, make_network, make_nic
+
+    make_network(fake_azure)
+    vm = fake_azure.create(VM, "vm1", linux_vm("vm1", make_nic(fake_azure, "nic-1")))
+    group = WORKSPACE.split("/providers/")[0]
+    fake_azure.seed_existing("azure-native:resources:ResourceGroup", group, "westeurope", {}, {})
+    fake_azure.seed_existing("azure-native:machinelearningservices:Workspace", WORKSPACE, "westeurope", {}, {})
+    inputs = {
+        "computeName": "vm1", "workspaceName": "research", "resourceGroupName": "rg-ml",
+        "properties": {"computeType": "VirtualMachine", "resourceId": vm.id, "properties": {
+            "sshPort": 22, "administratorAccount": {"username": "azureuser", "publicKeyData": ssh_key("other")}}},
+    }
+    with pytest.raises(ArmError, match="Failed to connect to vm1 over SSH"):
+        fake_azure.create("azure-native:machinelearningservices:Compute", "attach", inputs)
+    inputs["properties"]["properties"]["administratorAccount"]["publicKeyData"] = ssh_key("alice")
+    fake_azure.create("azure-native:machinelearningservices:Compute", "attach", inputs)
