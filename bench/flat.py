@@ -1,0 +1,213 @@
+"""The flat baseline: the team stack's Azure resources, hand-written, no components, no validation.
+
+What a user would write without this project: the typed azure-native classes, one
+after the other, with the same inputs per member as the team stack (resource group,
+NSG, VNet, subnets, Bastion, storage account, blob service and containers; per
+member a data disk, a password, a NIC, a VM, a shutdown schedule and a role
+assignment). ``tests/bench/test_flat.py`` checks that it registers the same
+resources with the same inputs as the program, so the benchmark compares like
+with like. ``python -m bench.flat --members N`` plans it on fakeazure in a process
+of its own and prints one JSON line (wall time and peak RSS of the whole process).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import time
+from typing import Any
+
+started = time.perf_counter()
+
+
+def flat_program(values: dict[str, Any], stack: str) -> dict[str, Any]:
+    """Register the team stack's resources for ``values`` (the team config's plain values)."""
+    import pulumi
+    import pulumi_azure_native.authorization as authorization
+    import pulumi_azure_native.compute as compute
+    import pulumi_azure_native.devtestlab as devtestlab
+    import pulumi_azure_native.network as network
+    import pulumi_azure_native.resources as resources
+    import pulumi_azure_native.storage as storage
+    import pulumi_random as random
+
+    from components.cloud_init import linux_custom_data
+    from stacks.foundation import default_storage_account_name
+
+    location = values["location"]
+    prefix = f"dsvm-{stack}"
+    tags = {"owner": values["owner"], "cost-center": values["cost_center"], "stack": stack, "managed-by": "pulumi"}
+    subnet_prefix = values.get("network", {}).get("workstation_subnet", "10.50.1.0/24")
+    sub = authorization.get_client_config_output().subscription_id
+    rg = resources.ResourceGroup(f"rg-{prefix}", resource_group_name=f"rg-{prefix}", location=location, tags=tags)
+    rules = [
+        network.SecurityRuleArgs(
+            name=f"allow-{svc}-in", priority=prio, direction="Inbound", access="Allow", protocol="Tcp",
+            source_address_prefixes=["10.50.255.0/26"], source_port_range="*",
+            destination_address_prefix=subnet_prefix, destination_port_range=str(port),
+            description=f"allow-{svc}-in: port {port} from the bastion sources only",
+        )
+        for svc, port, prio in (("ssh", 22, 100), ("jupyterhub", 8000, 110))
+    ] + [network.SecurityRuleArgs(
+        name="deny-all-in", priority=4096, direction="Inbound", access="Deny", protocol="*",
+        source_address_prefix="*", source_port_range="*", destination_address_prefix="*",
+        destination_port_range="*", description="deny by default",
+    )]  # fmt: skip
+    nsg = network.NetworkSecurityGroup(
+        f"{prefix}-nsg", network_security_group_name=f"{prefix}-nsg", resource_group_name=rg.name,
+        location=location, security_rules=rules, tags=tags,
+    )  # fmt: skip
+    vnet = network.VirtualNetwork(
+        f"{prefix}-vnet", virtual_network_name=f"{prefix}-vnet", resource_group_name=rg.name, location=location,
+        address_space=network.AddressSpaceArgs(address_prefixes=["10.50.0.0/16"]), tags=tags,
+    )  # fmt: skip
+    subnet = network.Subnet(
+        f"{prefix}-snet", subnet_name="workstations", virtual_network_name=vnet.name, resource_group_name=rg.name,
+        address_prefix=subnet_prefix, network_security_group=network.NetworkSecurityGroupArgs(id=nsg.id),
+        service_endpoints=[network.ServiceEndpointPropertiesFormatArgs(service="Microsoft.Storage")],
+    )  # fmt: skip
+    bastion_subnet = network.Subnet(
+        f"{prefix}-bastion-snet", subnet_name="AzureBastionSubnet", virtual_network_name=vnet.name,
+        resource_group_name=rg.name, address_prefix="10.50.255.0/26",
+        opts=pulumi.ResourceOptions(depends_on=[subnet]),
+    )  # fmt: skip
+    ip = network.PublicIPAddress(
+        f"{prefix}-bastion-pip", public_ip_address_name=f"{prefix}-bastion-pip", resource_group_name=rg.name,
+        location=location, sku=network.PublicIPAddressSkuArgs(name="Standard"), public_ip_allocation_method="Static",
+        tags=tags,
+    )  # fmt: skip
+    bastion = network.BastionHost(
+        f"{prefix}-bastion", bastion_host_name=f"{prefix}-bastion", resource_group_name=rg.name, location=location,
+        sku=network.SkuArgs(name="Standard"), enable_tunneling=True,
+        ip_configurations=[network.BastionHostIPConfigurationArgs(
+            name="bastion-ipconfig", subnet=network.SubResourceArgs(id=bastion_subnet.id),
+            public_ip_address=network.SubResourceArgs(id=ip.id),
+        )],
+        tags=tags,
+    )  # fmt: skip
+    account = storage.StorageAccount(
+        f"{prefix}-storage-account", account_name=default_storage_account_name(stack, f"rg-{prefix}"),
+        resource_group_name=rg.name, location=location, kind="StorageV2", sku=storage.SkuArgs(name="Standard_LRS"),
+        enable_https_traffic_only=True, minimum_tls_version="TLS1_2", allow_blob_public_access=False,
+        allow_shared_key_access=False, is_hns_enabled=values.get("storage", {}).get("hns_enabled", False),
+        network_rule_set=storage.NetworkRuleSetArgs(
+            default_action="Deny", bypass="AzureServices",
+            virtual_network_rules=[storage.VirtualNetworkRuleArgs(virtual_network_resource_id=subnet.id,
+                                                                  action="Allow")],
+        ),
+        tags=tags,
+    )  # fmt: skip
+    blob = storage.BlobServiceProperties(
+        f"{prefix}-storage-blob", account_name=account.name, resource_group_name=rg.name, blob_services_name="default",
+        delete_retention_policy=storage.DeleteRetentionPolicyArgs(enabled=True, days=14),
+        container_delete_retention_policy=storage.DeleteRetentionPolicyArgs(enabled=True, days=14),
+    )  # fmt: skip
+    users = [m["username"] for m in values["members"]]
+    containers = {
+        name: storage.BlobContainer(
+            f"{prefix}-storage-{name}", account_name=account.name, resource_group_name=rg.name, container_name=name,
+            public_access="None", opts=pulumi.ResourceOptions(depends_on=[blob]),
+        )
+        for name in ["shared", *(f"home-{u}" for u in users)]
+    }  # fmt: skip
+    image = compute.ImageReferenceArgs(
+        publisher="microsoft-dsvm", offer="ubuntu-2204", sku="2204-gen2", version=values["image"]["version"]
+    )
+    for member in values["members"]:
+        user = member["username"]
+        disk = compute.Disk(
+            f"{user}-data-disk", disk_name=f"{user}-data-disk", resource_group_name=rg.name, location=location,
+            sku=compute.DiskSkuArgs(name="Premium_LRS"), disk_size_gb=member.get("data_disk", {}).get("size_gb", 128),
+            creation_data=compute.CreationDataArgs(create_option="Empty"), tags=tags,
+        )  # fmt: skip
+        password = random.RandomPassword(
+            f"{user}-password", length=24, min_upper=2, min_lower=2, min_numeric=2, min_special=2,
+            override_special="!#%*-_=+?",
+        )  # fmt: skip
+        nic = network.NetworkInterface(
+            f"{user}-nic", network_interface_name=f"{user}-nic", resource_group_name=rg.name, location=location,
+            ip_configurations=[network.NetworkInterfaceIPConfigurationArgs(
+                name="ipconfig1", subnet=network.SubnetArgs(id=subnet.id), private_ip_allocation_method="Dynamic",
+            )],
+            tags=tags,
+        )  # fmt: skip
+        vm = compute.VirtualMachine(
+            f"{user}-vm", vm_name=f"{user}-vm", resource_group_name=rg.name, location=location,
+            hardware_profile=compute.HardwareProfileArgs(vm_size=values.get("vm_size", "Standard_D4s_v5")),
+            storage_profile=compute.StorageProfileArgs(
+                image_reference=image,
+                os_disk=compute.OSDiskArgs(
+                    name=f"{user}-vm-osdisk", create_option="FromImage", caching="ReadWrite", delete_option="Delete",
+                    managed_disk=compute.ManagedDiskParametersArgs(storage_account_type="Premium_LRS"),
+                ),
+                data_disks=[compute.DataDiskArgs(
+                    lun=0, create_option="Attach", caching="ReadOnly", delete_option="Detach",
+                    managed_disk=compute.ManagedDiskParametersArgs(id=disk.id),
+                )],
+            ),
+            os_profile=compute.OSProfileArgs(
+                computer_name=user, admin_username=user, allow_extension_operations=False,
+                custom_data=pulumi.Output.secret(password.result.apply(lambda pw, u=user: linux_custom_data(u, pw))),
+                linux_configuration=compute.LinuxConfigurationArgs(
+                    disable_password_authentication=True, provision_vm_agent=True,
+                    ssh=compute.SshConfigurationArgs(public_keys=[compute.SshPublicKeyArgs(
+                        path=f"/home/{user}/.ssh/authorized_keys", key_data=member["ssh_public_key"],
+                    )]),
+                ),
+            ),
+            network_profile=compute.NetworkProfileArgs(network_interfaces=[
+                compute.NetworkInterfaceReferenceArgs(id=nic.id, primary=True, delete_option="Detach"),
+            ]),
+            security_profile=compute.SecurityProfileArgs(
+                encryption_at_host=True, security_type="TrustedLaunch",
+                uefi_settings=compute.UefiSettingsArgs(secure_boot_enabled=True, v_tpm_enabled=True),
+            ),
+            identity=compute.VirtualMachineIdentityArgs(type="SystemAssigned"),
+            diagnostics_profile=compute.DiagnosticsProfileArgs(
+                boot_diagnostics=compute.BootDiagnosticsArgs(enabled=True)
+            ),
+            tags=tags,
+            opts=pulumi.ResourceOptions(delete_before_replace=True),
+        )  # fmt: skip
+        devtestlab.GlobalSchedule(
+            f"{user}-shutdown", name=f"shutdown-computevm-{user}-vm", resource_group_name=rg.name, location=location,
+            task_type="ComputeVmShutdownTask", daily_recurrence=devtestlab.DayDetailsArgs(time="1900"),
+            time_zone_id=values.get("auto_shutdown", {}).get("time_zone", "UTC"), status="Enabled",
+            target_resource_id=vm.id,
+            notification_settings=devtestlab.NotificationSettingsArgs(status="Disabled", time_in_minutes=30),
+            tags=tags,
+        )  # fmt: skip
+        authorization.RoleAssignment(
+            f"{user}-blob-role", principal_id=vm.identity.apply(lambda i: i.principal_id if i else ""),
+            principal_type="ServicePrincipal",
+            role_definition_id=pulumi.Output.concat(
+                "/subscriptions/", sub, "/providers/Microsoft.Authorization/roleDefinitions/",
+                "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
+            ),
+            scope=containers[f"home-{user}"].id,
+        )  # fmt: skip
+    return {"bastion": bastion.name}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--members", type=int, required=True)
+    args = parser.parse_args()
+    from bench.measure import team
+    from fakeazure import FakeAzure, run_program
+
+    values = team(args.members)
+    run = run_program(lambda: flat_program(values, "bench"), FakeAzure(), stack="bench")
+    custom = [r for r in run.records if r.custom]
+    print(json.dumps({
+        "members": args.members,
+        "mode": "flat",
+        "seconds": round(time.perf_counter() - started, 2),
+        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+        "resources": len(custom),
+    }))  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
