@@ -89,6 +89,9 @@ RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword"
 TLS_PRIVATE_KEY = "tls:index/privateKey:PrivateKey"
 ML_WORKSPACE = "azure-native:machinelearningservices:Workspace"
 ML_COMPUTE = "azure-native:machinelearningservices:Compute"
+VMSS = "azure-native:compute:VirtualMachineScaleSet"
+USER_ASSIGNED_IDENTITY = "azure-native:managedidentity:UserAssignedIdentity"
+AUTOSCALE_SETTING = "azure-native:monitor:AutoscaleSetting"
 
 RESOURCE_TYPES: dict[str, ResourceFacts] = {
     f.token: f
@@ -200,6 +203,28 @@ RESOURCE_TYPES: dict[str, ResourceFacts] = {
             update_refused=("properties.computeType", "properties.resourceId"),
             secret_properties=frozenset({"properties.properties.administratorAccount.privateKeyData"}),
             source=f"{DIFF_SOURCE}; Microsoft Learn, 'Attach a VM as a compute target' (unconfirmed refusal)",
+        ),
+        # scale_out: Microsoft Learn, 'Orchestration modes for Virtual Machine Scale Sets' (the mode is set at
+        # creation and cannot change; a Flexible scale set takes platformFaultDomainCount at creation) and
+        # shared/DESIGN.md section 4 (azure-native plans a `zones` change as an update, which Azure refuses).
+        ResourceFacts(
+            VMSS, "Microsoft.Compute/virtualMachineScaleSets", name_input="vmScaleSetName", has_location=True,
+            update_refused=("orchestrationMode", "platformFaultDomainCount", "zones"),
+            # ARM never returns these (write-only) and azure-native marks them secret.
+            secret_properties=frozenset({
+                "virtualMachineProfile.osProfile.adminPassword", "virtualMachineProfile.osProfile.customData",
+            }),
+            source=f"{DIFF_SOURCE}; {REFUSED_SOURCE}; Microsoft Learn, 'Orchestration modes for Virtual Machine "
+            "Scale Sets'",
+        ),
+        ResourceFacts(
+            USER_ASSIGNED_IDENTITY, "Microsoft.ManagedIdentity/userAssignedIdentities", name_input="resourceName",
+            has_location=True,
+        ),
+        # DESIGN.md section 4: azure-native replaces an AutoscaleSetting on a location change.
+        ResourceFacts(
+            AUTOSCALE_SETTING, "Microsoft.Insights/autoscalesettings", name_input="autoscaleSettingName",
+            has_location=True, create_only=frozenset({"location"}),
         ),
     ]
 }  # fmt: skip

@@ -2,6 +2,7 @@
 
 from components.data_disk import DataDisk, DataDiskArgs
 from components.network import Network, NetworkArgs
+from components.scale_set import ScaleSet, ScaleSetArgs
 from components.storage import Storage, StorageArgs
 from components.workstation import Workstation, WorkstationArgs
 
@@ -10,6 +11,8 @@ __all__ = [
     "DataDiskArgs",
     "Network",
     "NetworkArgs",
+    "ScaleSet",
+    "ScaleSetArgs",
     "Storage",
     "StorageArgs",
     "Workstation",

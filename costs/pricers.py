@@ -35,6 +35,7 @@ from azurefacts.paths import get_path
 from azurefacts.prices import SPOT_ASSUMED_FRACTION, Price, PriceNotFoundError
 from azurefacts.regions import normalize_location
 from azurefacts.resource_types import (
+    AUTOSCALE_SETTING,
     BASTION,
     BLOB_CONTAINER,
     BLOB_SERVICE,
@@ -47,8 +48,10 @@ from azurefacts.resource_types import (
     SCHEDULE,
     STORAGE_ACCOUNT,
     SUBNET,
+    USER_ASSIGNED_IDENTITY,
     VM,
     VM_EXTENSION,
+    VMSS,
     VNET,
 )
 from azurefacts.sizes import VM_SIZES
@@ -65,8 +68,9 @@ ASSUMED_BLOB_GIB = 100
 BASTION_INCLUDED_SCALE_UNITS = 2
 
 FREE_TYPES = frozenset(
-    {RESOURCE_GROUP, VNET, SUBNET, NSG, NIC, SCHEDULE, ROLE_ASSIGNMENT, BLOB_SERVICE, BLOB_CONTAINER, VM_EXTENSION}
-)
+    {RESOURCE_GROUP, VNET, SUBNET, NSG, NIC, SCHEDULE, ROLE_ASSIGNMENT, BLOB_SERVICE, BLOB_CONTAINER, VM_EXTENSION,
+     USER_ASSIGNED_IDENTITY}
+)  # fmt: skip
 
 
 def _label(resource: Resource) -> str:
@@ -236,8 +240,12 @@ def price_storage_account(account: Resource, context: Context) -> list[Line]:
     return [Line(account, f"{sku} storage account (hot blob)", monthly, monthly, _with(note, price, context))]
 
 
+from costs.scale_sets import price_autoscale, price_scale_set  # noqa: E402 - builds on the helpers above
+
 PRICERS: dict[str, Pricer] = {
     VM: price_vm,
+    VMSS: price_scale_set,
+    AUTOSCALE_SETTING: price_autoscale,
     DISK: price_disk,
     PUBLIC_IP: price_public_ip,
     BASTION: price_bastion,

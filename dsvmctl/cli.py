@@ -21,6 +21,7 @@ from dsvmctl.options import (
     EXIT_BAD_INPUT,
     EXIT_REFUSED,
     ExistingOption,
+    JobsOption,
     JsonOption,
     ProjectOption,
     QuotaOption,
@@ -80,6 +81,7 @@ def plan(
     as_json: JsonOption = False,
     quota_profile: QuotaOption = "payg",
     existing: ExistingOption = None,
+    jobs: JobsOption = None,
     project_dir: ProjectOption = None,
 ) -> None:
     """Plan STACK on an empty fake Azure: resource tree and stack outputs."""
@@ -106,6 +108,7 @@ def up(
     as_json: JsonOption = False,
     quota_profile: QuotaOption = "payg",
     existing: ExistingOption = None,
+    jobs: JobsOption = None,
     project_dir: ProjectOption = None,
     state_dir: StateOption = None,
 ) -> None:
@@ -137,6 +140,7 @@ def diff(
     full: Annotated[bool, typer.Option("--full", help="Show every resource, not only what changes.")] = False,
     quota_profile: QuotaOption = "payg",
     existing: ExistingOption = None,
+    jobs: JobsOption = None,
     project_dir: ProjectOption = None,
     state_dir: StateOption = None,
 ) -> None:

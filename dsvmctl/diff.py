@@ -16,7 +16,9 @@ The rules follow how the Pulumi engine and azure-native decide (the facts are in
   retained resource that a deleted one depended on (a data disk whose VM goes)
   is reported as **kept**, unless that delete is itself refused;
 - locations that differ only in case or spaces are equal; secrets compare by
-  their one-way fingerprints.
+  their one-way fingerprints;
+- a path the resource lists in ``ignoreChanges`` (``ignore_changes``: a scale set's
+  ``sku.capacity``, which autoscale owns) is never a change.
 
 Each change also says what it does to the running machine (``effects``): a
 resize restarts the VM; a replaced VM takes its OS disk along.
@@ -100,7 +102,8 @@ def classify(base: dict[str, Any] | None, head: dict[str, Any] | None) -> Change
         elif base.get("retainOnDelete"):  # a refused delete keeps nothing: nothing happens
             change.kept = "retainOnDelete: leaves the stack but stays in Azure"
         return change
-    paths = changed_properties(base, head)
+    ignored = head.get("ignoreChanges") or []  # the engine sends the old value: never a change
+    paths = [p for p in changed_properties(base, head) if not any(covers(i, p) for i in ignored)]
     if not paths:
         return Change(head["urn"], "same", errors=_refusals(head))
     facts = RESOURCE_TYPES.get(head["type"])

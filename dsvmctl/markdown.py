@@ -135,6 +135,9 @@ def render(document: dict[str, Any], title: str | None = None) -> str:
         if cost.get("delta"):
             line += f"; change {_money(cost['delta']['monthly'], signed=True)}/month"
         lines += [line, ""]
+        seats = len((document.get("outputs") or {}).get("seats") or {})
+        if seats:  # a scale_out stack: what a seat costs, scale sets billed for their scheduled hours
+            lines += [f"Per seat: **${cost['monthly'] / seats:,.2f}/month** ({seats} seats).", ""]
         modes = cost.get("modes") or {}
         if "cpu" in modes and "gpu" in modes:
             lines += [

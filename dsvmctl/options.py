@@ -39,6 +39,14 @@ def quota_profile(value: str) -> str:
     return value if value in QUOTA_PROFILES else str(Path(value).resolve())
 
 
+def jobs(value: int | None) -> int | None:
+    """Plan in this many processes (``dsvmctl.shard``); 0 or 1: one process."""
+    from dsvmctl.shard import request_jobs
+
+    request_jobs(value)
+    return value
+
+
 StackOption = Annotated[
     str, typer.Option("--stack", "-s", help="Stack name: reads Pulumi.<stack>.yaml.", callback=stack_name)
 ]
@@ -65,6 +73,18 @@ ExistingOption = Annotated[
         "without it they are assumed to exist.",
         dir_okay=False,
         exists=True,
+    ),
+]
+JobsOption = Annotated[
+    int | None,
+    typer.Option(
+        "--jobs",
+        "-j",
+        min=0,
+        envvar="DSVMCTL_JOBS",
+        help="Plan a big stack's members, rigs or seats in this many processes (default: one per core from "
+        "40 of them; 0 or 1: one process). The plan is the same either way.",
+        callback=jobs,
     ),
 ]
 StateOption = Annotated[

@@ -61,7 +61,8 @@ def resource_json(record: Registration) -> dict[str, Any]:
     """One resource in the plan contract (camelCase keys, secrets as "[secret]").
 
     ``refused`` (only when not empty): the changes to this deployed resource Azure refuses,
-    as the emulator answered them ({code, message, target, hint}).
+    as the emulator answered them ({code, message, target, hint}). ``ignoreChanges`` (only when not
+    empty): the resource's ``ignore_changes`` paths, which a diff never reports as changes.
     """
     document: dict[str, Any] = {
         "urn": record.urn,
@@ -78,6 +79,8 @@ def resource_json(record: Registration) -> dict[str, Any]:
         "deleteBeforeReplace": record.delete_before_replace,
         "secretFingerprints": record.secret_fingerprints,
     }
+    if record.ignore_changes:  # only when set, so plans of resources without it stay as they were
+        document["ignoreChanges"] = record.ignore_changes
     if record.refusals:
         document["refused"] = record.refusals
     return document
@@ -89,32 +92,47 @@ def make_plan(
     backend: FakeAzure | None = None,
     stack_file: StackFile | None = None,
     existing: ExistingFile | None = None,
+    jobs: int | None = None,
 ) -> Plan:
     """Validate the stack's config (``ConfigError``), then run the program (``ArmError``).
 
     What the stack uses without creating it (an existing resource group, disk, Bastion) is
     put into the emulator first: as ``existing`` describes it, or assumed to exist
-    (``dsvmctl.existing``); the plan lists each under ``existing``.
+    (``dsvmctl.existing``); the plan lists each under ``existing``. A stack of many
+    independent units is planned in ``jobs`` processes (default: one per core from
+    ``SHARD_THRESHOLD`` units; 1 plans in this process) with the same result
+    (``dsvmctl.shard``); ``backend`` is left as the plan left it either way.
     """
     import stacks
+    from dsvmctl.shard import canonical_order, default_jobs, plan_parts
 
     stack_file = stack_file or read_stack(project_dir, stack)
     config = stacks.load_config(stack_file.config)  # before any resource is registered
     backend = backend or FakeAzure()
     check_quota(config, backend)  # before any resource is registered
     listed = seed(backend, config.external_resources(), config.location, existing)
-    run = run_program(
-        lambda: stacks.build(config, stack),
-        backend,
-        project=project_name(project_dir),
-        stack=stack,
-        config=stack_file.config,
-    )
+    units = config.units()
+    jobs = default_jobs(len(units)) if jobs is None else min(jobs, len(units))
+    if jobs > 1:
+        records, outputs, merged = plan_parts(
+            config, stack, project_name(project_dir), stack_file.config, backend, jobs
+        )
+        backend.resources = merged.resources
+        backend.generations = merged.generations
+    else:
+        run = run_program(
+            lambda: stacks.build(config, stack),
+            backend,
+            project=project_name(project_dir),
+            stack=stack,
+            config=stack_file.config,
+        )
+        records, outputs = canonical_order(run.records, units), run.outputs
     return Plan(
         stack=stack,
         kind=config.kind,
-        records=run.records,
-        outputs=run.outputs,
+        records=records,
+        outputs=outputs,
         warnings=config.warnings(),
         existing=[e.to_json() for e in listed],
     )

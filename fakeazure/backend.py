@@ -32,6 +32,7 @@ from azurefacts.regions import REGIONS, normalize_location
 from fakeazure import errors
 from fakeazure.errors import ArmError, FakeAzureError, UnknownInvoke, UnknownResourceType
 from fakeazure.resource import ArmResource, fingerprint
+from fakeazure.store import ResourceStore
 
 REGION_MOVE_HINT = (
     "Azure does not move resources between regions; a region move is a new stack: create a stack file with the "
@@ -74,7 +75,9 @@ class FakeAzure:
         self.client_object_id = client_object_id
         self.quota: QuotaProfile = quota_profile
         self.taken_storage_account_names = {n.lower() for n in taken_storage_account_names}
-        self.resources: dict[str, ArmResource] = {}
+        self.resources: dict[str, ArmResource] = ResourceStore()
+        # Planning a part of a stack (dsvmctl/shard.py): NICs take the free addresses after this many.
+        self.allocation_skip = 0
         # How many times each id was replaced (deleted and created again): Azure gives the new
         # resource new computed values (a system identity's principalId, a VM's vmId).
         self.generations: dict[str, int] = {}
@@ -111,11 +114,12 @@ class FakeAzure:
             )
 
     def of_type(self, arm_type: str) -> list[ArmResource]:
-        """All resources of an ARM type, in id order (deterministic)."""
-        return sorted(
-            (r for r in self.resources.values() if r.arm_type.lower() == arm_type.lower()),
-            key=lambda r: r.id.lower(),
-        )
+        """All resources of an ARM type, in id order (deterministic; cached until the next change)."""
+        resources = self.resources
+        if isinstance(resources, ResourceStore):
+            return resources.of_type(arm_type)
+        key = arm_type.lower()
+        return sorted((r for r in resources.values() if r.arm_type.lower() == key), key=lambda r: r.id.lower())
 
     def resource_group_id(self, name: str) -> str:
         return f"/subscriptions/{self.subscription_id}/resourceGroups/{name}"
@@ -140,6 +144,7 @@ class FakeAzure:
         *,
         replace_on_changes: tuple[str, ...] | list[str] = (),
         delete_before_replace: bool = False,
+        ignore_changes: tuple[str, ...] | list[str] = (),
     ) -> ArmResource:
         """Create a resource as ARM's PUT would; for an id that exists already, what the engine does.
 
@@ -149,7 +154,7 @@ class FakeAzure:
         ``replace_on_changes``): the old one is deleted and a new one created, with
         new computed values. Otherwise the PUT is an update, which Azure may refuse
         (``validate_update``, a region move): then the resource keeps its state and
-        the refusal is kept in ``refusals`` for the plan to report.
+        the refusal is kept in ``refusals`` for the plan to report. ``ignore_changes`` paths keep their old value.
         """
         from fakeazure.providers import RESOURCE_TYPES
 
@@ -164,6 +169,11 @@ class FakeAzure:
                     f"two resources of this program manage the same Azure resource {resource.id} "
                     f"(second one: '{logical_name}'); give each a distinct name"
                 )
+            existing = self.resources.get(key)
+            if ignore_changes and existing is not None and not existing.seeded:
+                from fakeazure.mocks import keep_ignored  # what the engine sends: the old values
+
+                keep_ignored(existing.inputs, resource.inputs, ignore_changes)
             resource.secret_paths = sorted(set(secret_paths or []) | rtype.secret_outputs)
             resource.secret_fingerprints = {
                 p: fingerprint(get_path(resource.inputs, p))

@@ -149,3 +149,15 @@ compute_name_invalid = ErrorCode("InvalidParameter", confirmed=False)
 compute_ssh_failed = ErrorCode("BadRequest", confirmed=False)
 # Microsoft.DevTestLab
 invalid_schedule_name = ErrorCode("InvalidScheduleName", confirmed=False)
+# Microsoft.Compute scale sets (Microsoft Learn, 'Orchestration modes for Virtual Machine Scale Sets'): Azure
+# refuses these requests; the codes it answers with are not confirmed.
+flexible_rule_violated = ErrorCode("InvalidParameter", confirmed=False)
+scale_set_capacity_out_of_range = ErrorCode("InvalidParameter", confirmed=False)
+zones_not_supported = ErrorCode("ZonesNotSupported", confirmed=False)
+identity_not_found = ErrorCode("FailedIdentityOperation", confirmed=False)
+# Microsoft.ManagedIdentity: name rules (Microsoft Learn, 'Naming rules and restrictions for Azure resources').
+invalid_resource_name = ErrorCode("InvalidResourceName")
+# Microsoft.Insights autoscale settings (limits: Microsoft Learn, 'Azure Monitor service limits' and the
+# AutoscaleProfile reference); the codes Azure answers with are not confirmed.
+autoscale_target_not_found = ErrorCode("TargetResourceNotFound", confirmed=False)
+autoscale_setting_invalid = ErrorCode("BadRequest", confirmed=False)

@@ -124,6 +124,21 @@ def wrap_paths(value: dict[str, Any], paths: list[str]) -> dict[str, Any]:
     return result
 
 
+def keep_ignored(old: dict[str, Any], new: dict[str, Any], paths: list[str] | tuple[str, ...]) -> None:
+    """The engine's ``ignoreChanges``: each dotted path of ``new`` takes its value in ``old`` (and is dropped
+    where ``old`` has none), so an ignored property never changes a resource that exists."""
+    for path in paths:
+        *parents, last = path.split(".")
+        node: Any = new
+        for part in parents:
+            node = node.setdefault(part, {}) if isinstance(node, dict) else None
+        value = get_path(old, path)
+        if isinstance(node, dict) and value is None:
+            node.pop(last, None)
+        elif isinstance(node, dict):
+            node[last] = copy.deepcopy(value)
+
+
 class FakeAzureMocks(pulumi.runtime.Mocks):
     """The engine side of the mocks: resources and invokes go to the backend."""
 
@@ -139,11 +154,12 @@ class FakeAzureMocks(pulumi.runtime.Mocks):
         secret_paths: list[str],
         replace_on_changes: list[str] | None = None,
         delete_before_replace: bool = False,
+        ignore_changes: list[str] | None = None,
     ) -> tuple[str | None, dict[Any, Any]]:
         """Create the resource in the backend; outputs at ``secret_paths`` come back as secrets.
 
-        ``replace_on_changes`` and ``delete_before_replace`` are the registration's options:
-        the backend needs them to do what the engine does with an existing resource.
+        ``replace_on_changes``, ``delete_before_replace`` and ``ignore_changes`` are the registration's
+        options: the backend needs them to do what the engine does with an existing resource.
         """
         if not args.custom:
             if not args.typ.startswith(COMPONENT_PACKAGE):
@@ -157,6 +173,7 @@ class FakeAzureMocks(pulumi.runtime.Mocks):
             secret_paths=secret_paths,
             replace_on_changes=replace_on_changes or [],
             delete_before_replace=delete_before_replace,
+            ignore_changes=ignore_changes or [],
         )
         pulumi_id = resource.id if not resource.token.startswith("random:") else "none"
         return pulumi_id, wrap_paths(resource.outputs, secret_paths)
@@ -228,10 +245,14 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             secret_paths + list(request.additionalSecretOutputs),
             list(request.replaceOnChanges),
             bool(request.deleteBeforeReplace),
+            list(request.ignoreChanges),
         )
         self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(urn, id_ or "", state)
         record.id = id_
         record.outputs = unwrap_secrets(state)
+        created = self.fake.backend.get(id_ or "") if request.ignoreChanges else None
+        if created is not None:  # the inputs the engine sent: the existing values of ignored paths
+            keep_ignored(created.inputs, record.inputs, list(request.ignoreChanges))
         record.refusals = [e.to_json() for e in self.fake.backend.refusals.get((id_ or "").lower(), [])]
         return resource_pb2.RegisterResourceResponse(urn=urn, id=id_ or "", object=_struct(state))
 

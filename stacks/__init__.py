@@ -14,11 +14,12 @@ from stacks.config import ConfigError, StackConfig, load_config
 __all__ = ["ConfigError", "build", "load_config", "load_from_pulumi", "read_pulumi_config"]
 
 
-def build(config: StackConfig, stack: str) -> dict[str, Any]:
-    """Compose the stack of ``config.kind``; returns its outputs (not yet exported)."""
+def build(config: StackConfig, stack: str, only: frozenset[str] | None = None) -> dict[str, Any]:
+    """Compose the stack of ``config.kind``; returns its outputs (not yet exported). ``only``: the
+    shared resources and just these units (see ``StackKind.build``)."""
     from stacks.kinds import KINDS
 
-    return KINDS[config.kind].build(config, stack)
+    return KINDS[config.kind].build(config, stack, only)
 
 
 def read_pulumi_config() -> dict[str, Any]:

@@ -23,12 +23,13 @@ from stacks.connections import Target, connection_info
 from stacks.foundation import Foundation, build_foundation
 
 
-def build_gpu_rig(config: GpuRigStackConfig, stack: str) -> dict[str, Any]:
-    """Compose the gpu_rig stack; returns the stack outputs."""
+def build_gpu_rig(config: GpuRigStackConfig, stack: str, only: frozenset[str] | None = None) -> dict[str, Any]:
+    """Compose the gpu_rig stack; returns the stack outputs (``only``: just these rigs)."""
     base = build_foundation(config, stack, config.storage, [rig.container_name for rig in config.rigs])
     rigs: dict[str, Any] = {}
     for rig in config.rigs:
-        rigs[rig.name] = _rig(config, base, rig)
+        if only is None or rig.name in only:
+            rigs[rig.name] = _rig(config, base, rig)
     return {
         "resource_group_name": base.rg_name,
         "rigs": rigs,

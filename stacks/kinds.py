@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from typing import Any, get_args
 
 from stacks.config.gpu_rig import GpuRigStackConfig
+from stacks.config.scale_out import ScaleOutStackConfig
 from stacks.config.stack import BaseStackConfig
 from stacks.config.team import TeamStackConfig
 
-Builder = Callable[[Any, str], dict[str, Any]]
+Builder = Callable[..., dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -34,11 +35,12 @@ class StackKind:
         (value,) = get_args(self.config.model_fields["kind"].annotation)
         return str(value)
 
-    def build(self, config: BaseStackConfig, stack: str) -> dict[str, Any]:
-        """Compose a stack of this kind; returns its outputs."""
+    def build(self, config: BaseStackConfig, stack: str, only: frozenset[str] | None = None) -> dict[str, Any]:
+        """Compose a stack of this kind; returns its outputs. ``only``: build the shared resources and
+        only these of the config's units (``config.units()``), for a plan made in parts."""
         module, function = self.builder.split(":")
         builder: Builder = getattr(importlib.import_module(module), function)
-        return builder(config, stack)
+        return builder(config, stack) if only is None else builder(config, stack, only=only)
 
 
 KINDS: dict[str, StackKind] = {
@@ -46,5 +48,6 @@ KINDS: dict[str, StackKind] = {
     for kind in (
         StackKind(TeamStackConfig, "stacks.team:build_team"),
         StackKind(GpuRigStackConfig, "stacks.gpu_rig:build_gpu_rig"),
+        StackKind(ScaleOutStackConfig, "stacks.scale_out:build_scale_out"),
     )
 }

@@ -10,14 +10,17 @@ from stacks.connections import Target, connection_info
 from stacks.foundation import build_foundation
 
 
-def build_team(config: TeamStackConfig, stack: str) -> dict[str, Any]:
-    """Compose the team stack; returns the stack outputs."""
+def build_team(config: TeamStackConfig, stack: str, only: frozenset[str] | None = None) -> dict[str, Any]:
+    """Compose the team stack; returns the stack outputs. ``only``: just these members (the shared
+    resources always), for a plan made in parts."""
     base = build_foundation(config, stack, config.storage, [m.container_name for m in config.members])
     tags, rg_name, rg_plain, net, store = base.tags, base.rg_name, base.rg_plain, base.net, base.store
     bastion, image, schedule, subscription_id = base.bastion, base.image, base.schedule, base.subscription_id
     containers = base.containers
     members: dict[str, Any] = {}
     for member in config.members:
+        if only is not None and member.username not in only:
+            continue
         disk = DataDisk(
             f"{member.username}-data",
             DataDiskArgs(

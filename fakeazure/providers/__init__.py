@@ -14,10 +14,13 @@ from fakeazure.providers import (
     compute,
     devtestlab,
     extensions,
+    identity,
     ml,
+    monitor,
     network,
     random,
     resources,
+    scale_sets,
     storage,
     tls,
 )
@@ -28,7 +31,10 @@ if TYPE_CHECKING:
 
 RESOURCE_TYPES: dict[str, ResourceType] = {
     t.token: t
-    for module in (resources, network, storage, compute, extensions, authorization, devtestlab, random, tls, ml)
+    for module in (
+        resources, network, storage, compute, extensions, authorization, devtestlab, random, tls, ml,
+        identity, scale_sets, monitor,
+    )
     for t in module.TYPES
 }
 

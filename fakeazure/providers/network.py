@@ -275,9 +275,12 @@ def _allocate(az: FakeAzure, subnet_id: str, nic_id: str) -> str:
             if str(dig(config, "subnet.id", "")).lower() == subnet_id.lower():
                 used.add(config.get("privateIPAddress", ""))
     # hosts() already skips the network and broadcast addresses; Azure also keeps .1-.3.
+    skip = az.allocation_skip  # a plan in parts: the parts before this one took these addresses
     for host in itertools.islice(network.hosts(), 3, None):
         if str(host) not in used:
-            return str(host)
+            if skip == 0:
+                return str(host)
+            skip -= 1
     raise errors.subnet_is_full(
         f"Subnet {subnet.name} with address prefix {network} does not have enough capacity for 1 IP address.",
         "ipConfigurations",

@@ -3,7 +3,7 @@
 Modules: ``base`` (model base, ``ConfigError``, config paths), ``access``
 (access mode, address plan), ``image`` (DSVM image, VM size checks),
 ``schedule`` (auto-shutdown), ``storage`` (storage account, data disks),
-``members``, ``stack`` (what every kind has), one module per kind (``team``),
+``members``, ``stack`` (what every kind has), one module per kind (``team``, ``gpu_rig``, ``scale_out``),
 and ``loader`` (namespaced keys -> the kind's model). Kinds are registered in
 ``stacks.kinds``. Every check that needs no cloud happens here, before any
 resource is registered; the field descriptions are the config reference
@@ -15,6 +15,7 @@ from stacks.config.base import LOCATION_KEY, PROJECT, ConfigError, PathError, co
 from stacks.config.image import ImageConfig
 from stacks.config.loader import decode_value, from_namespaced, load_config, parse_config
 from stacks.config.members import MemberConfig
+from stacks.config.scale_out import ScaleOutStackConfig
 from stacks.config.schedule import AutoShutdownConfig
 from stacks.config.stack import BaseStackConfig
 from stacks.config.storage import DataDiskConfig, StorageConfig
@@ -34,6 +35,7 @@ __all__ = [
     "MemberConfig",
     "NetworkConfig",
     "PathError",
+    "ScaleOutStackConfig",
     "StackConfig",
     "StorageConfig",
     "TeamStackConfig",

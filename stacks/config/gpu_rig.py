@@ -22,7 +22,7 @@ from azurefacts.sizes import VM_SIZES, resize_problem
 from stacks.config.base import Model, PathError
 from stacks.config.image import check_vm_size
 from stacks.config.members import check_ssh_public_key, check_username
-from stacks.config.stack import BaseStackConfig
+from stacks.config.stack import BaseStackConfig, Unit
 from stacks.config.storage import DataDiskConfig, StorageConfig
 
 MAX_RIGS = 10
@@ -215,6 +215,9 @@ class GpuRigStackConfig(BaseStackConfig):
 
     def modes(self) -> list[str]:
         return ["cpu", "gpu"]
+
+    def units(self) -> list[Unit]:
+        return [Unit(r.name, (r.name, f"{r.name}-data", f"{r.name}-azureml-key"), f"{r.name}-nic") for r in self.rigs]
 
     def quota_needs(self, mode: str = "current") -> list[Need]:
         """Each rig's size in ``mode`` (``current``: the mode it is configured in); Spot counts apart."""

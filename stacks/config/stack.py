@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 
 from pydantic import Field, field_validator
@@ -14,6 +15,16 @@ from stacks.config.access import AccessConfig, NetworkConfig
 from stacks.config.base import Model
 from stacks.config.image import ImageConfig
 from stacks.config.schedule import AutoShutdownConfig
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One independent part of a stack: its name, the names of its top-level resources (everything
+    of the unit lives below them), and the logical name of the NIC it allocates an address for."""
+
+    name: str
+    top_level: tuple[str, ...]
+    nic: str | None = None
 
 
 class BaseStackConfig(Model):
@@ -89,6 +100,11 @@ class BaseStackConfig(Model):
 
     def vm_sizes(self) -> list[str]:
         """Every VM size the stack uses (kinds override)."""
+        return []
+
+    def units(self) -> list[Unit]:
+        """The stack's independent parts (a team's members, a stack's rigs) in order; none when the
+        stack cannot be planned in parts (kinds override)."""
         return []
 
     def modes(self) -> list[str]:

@@ -12,7 +12,7 @@ from azurefacts.sizes import VM_SIZES
 from stacks.config.base import PathError
 from stacks.config.image import check_vm_size
 from stacks.config.members import MemberConfig
-from stacks.config.stack import BaseStackConfig
+from stacks.config.stack import BaseStackConfig, Unit
 from stacks.config.storage import StorageConfig
 
 
@@ -34,6 +34,12 @@ class TeamStackConfig(BaseStackConfig):
                 path = f"members[{i}].data_disk.existing_disk_resource_id"
                 found.append(("disk", member.data_disk.existing_disk_resource_id, path))
         return found
+
+    def units(self) -> list[Unit]:
+        return [
+            Unit(m.username, (m.username, f"{m.username}-data"), None if m.leaving else f"{m.username}-nic")
+            for m in self.members
+        ]
 
     def quota_needs(self, mode: str = "current") -> list[Need]:
         sizes = [m.vm_size or self.vm_size for m in self.members if not m.leaving]

@@ -75,7 +75,7 @@ def allowlist(*cidrs: str, **fields: Any) -> dict[str, Any]:
 
 NEGATIVE: list[tuple[str, dict[str, Any], str, str]] = [
     # parse_config / pydantic's own rules
-    ("unknown kind", team_values(kind="gpu_cluster"), "dsvm:kind", "set dsvm:kind to one of: gpu_rig, team"),
+    ("unknown kind", team_values(kind="gpu_cluster"), "dsvm:kind", "set dsvm:kind to one of: gpu_rig, scale_out, team"),
     ("missing kind", {k: v for k, v in team_values().items() if k != "kind"}, "dsvm:kind", "is not a stack kind"),
     ("missing owner", {k: v for k, v in team_values().items() if k != "owner"}, "dsvm:owner", "required; add it"),
     ("missing location", {k: v for k, v in team_values().items() if k != "location"}, LOCATION_KEY, "required"),
@@ -353,7 +353,7 @@ def test_unknown_kind_names_dsvm_kind() -> None:
     with pytest.raises(ConfigError) as error:
         load_config(engine)
     assert error.value.problems == [
-        ("dsvm:kind", "'gpu_cluster' is not a stack kind; set dsvm:kind to one of: gpu_rig, team")
+        ("dsvm:kind", "'gpu_cluster' is not a stack kind; set dsvm:kind to one of: gpu_rig, scale_out, team")
     ]
 
 

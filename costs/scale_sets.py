@@ -1,0 +1,154 @@
+"""How a scale set bills: instance-hours from its autoscale profiles, per-instance disks while instances exist.
+
+An autoscale setting decides how many instances a scale set runs when
+(Microsoft Learn, 'Autoscale with multiple profiles'): a *recurrence* profile
+holds from its start (day, hour, minute) until the next one starts, every week; a
+*fixed date* profile holds from its start to its end and wins over the recurrence
+profiles meanwhile; the *default* profile holds when no recurrence profile exists.
+The estimate walks that timetable at each profile's ``default`` capacity:
+
+- instance-hours a month = the week's instance-hours x 730/168, plus each fixed date
+  window's instance-hours once (the month it runs in) minus the weekly ones it
+  replaces;
+- compute bills those instance-hours at the size's price (``compute_line``); always-on
+  is the highest ``maximum`` of any profile, all month;
+- each instance's OS disk (and data disk) exists only with its instance: a Flexible
+  scale set deletes both when it scales in (``deleteOption: Delete``), so a disk
+  bills its tier's monthly price (``disk_line``) x instance-hours / 730; always-on,
+  the same peak all month.
+
+CPU rules may run more instances than ``default`` (up to ``maximum``): not modelled
+(it depends on the load), the note says so. Profiles are read in their own time
+zones without conversion (a stack uses one). A scale set is priced by the autoscale
+setting that targets it, which a plan lists after it; the scale set's own line
+bills its declared ``sku.capacity`` always on (0 for a scale set that sleeps at
+zero), and the setting takes that back when it owns the capacity.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from azurefacts.images import DsvmImage, find_image
+from azurefacts.paths import get_path
+from costs.estimate import Context, Line
+from costs.hours import HOURS_PER_MONTH, Hours, Schedules
+
+Resource = Mapping[str, Any]
+DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+WEEK_MINUTES = 7 * 24 * 60
+WEEKS_PER_MONTH = HOURS_PER_MONTH / 168
+# The scale sets an estimate has priced so far, for the autoscale settings that come after them.
+_SEEN: weakref.WeakKeyDictionary[Schedules, dict[str, Resource]] = weakref.WeakKeyDictionary()
+
+
+def _capacity(profile: Mapping[str, Any], key: str = "default") -> int:
+    return int(str(get_path(profile, f"capacity.{key}", 0)))
+
+
+def weekly_starts(profiles: Sequence[Mapping[str, Any]]) -> list[tuple[int, int]]:
+    """(minute of the week, capacity) at which each recurrence profile starts, in time order."""
+    starts = []
+    for profile in profiles:
+        schedule = get_path(profile, "recurrence.schedule") or {}
+        for day in schedule.get("days") or []:
+            for hour in schedule.get("hours") or []:
+                for minute in schedule.get("minutes") or []:
+                    starts.append((DAYS.index(day) * 1440 + int(hour) * 60 + int(minute), _capacity(profile)))
+    return sorted(starts)
+
+
+def capacity_at(starts: list[tuple[int, int]], baseline: int, minute: int) -> int:
+    """The capacity in force at a minute of the week: the last recurrence start before it (wrapping)."""
+    if not starts:
+        return baseline
+    before = [cap for at, cap in starts if at <= minute % WEEK_MINUTES]
+    return before[-1] if before else starts[-1][1]
+
+
+def monthly_instance_hours(profiles: Sequence[Mapping[str, Any]]) -> float:
+    """Instance-hours a month the profiles run (each at its default capacity)."""
+    starts = weekly_starts(profiles)
+    plain = [p for p in profiles if not p.get("recurrence") and not p.get("fixedDate")]
+    baseline = _capacity(plain[0]) if plain else 0
+    if starts:
+        ends = [at for at, _ in starts[1:]] + [starts[0][0] + WEEK_MINUTES]
+        weekly = sum(cap * (end - at) for (at, cap), end in zip(starts, ends, strict=True))
+    else:
+        weekly = baseline * WEEK_MINUTES
+    total = weekly / 60 * WEEKS_PER_MONTH
+    for profile in profiles:
+        window = profile.get("fixedDate")
+        if not window:
+            continue
+        start = datetime.fromisoformat(str(window["start"])).replace(tzinfo=None)
+        end = datetime.fromisoformat(str(window["end"])).replace(tzinfo=None)
+        minutes = int((end - start).total_seconds() // 60)
+        replaced = 0
+        for step in range(minutes):
+            moment = start + timedelta(minutes=step)
+            replaced += capacity_at(starts, baseline, moment.weekday() * 1440 + moment.hour * 60 + moment.minute)
+        total += (_capacity(profile) * minutes - replaced) / 60
+    return total
+
+
+def _image(resource: Resource) -> DsvmImage:
+    ref = get_path(resource, "inputs.virtualMachineProfile.storageProfile.imageReference", {})
+    image = find_image(str(ref.get("publisher", "")), str(ref.get("offer", "")), str(ref.get("sku", "")))
+    if image is None:
+        raise ValueError(f"{resource.get('name')} ({resource.get('type')}): image {ref} is not a DSVM image")
+    return image
+
+
+def _lines(context: Context, vmss: Resource, hours: float, peak: int, why: str) -> list[Line]:
+    """Compute and per-instance disks of ``hours`` instance-hours a month, ``peak`` instances at most."""
+    from costs.pricers import compute_line, disk_line  # costs.pricers registers this module's pricers
+
+    if peak <= 0:
+        return []
+    image = _image(vmss)
+    size = get_path(vmss, "inputs.sku.name")
+    spot = get_path(vmss, "inputs.virtualMachineProfile.priority") == "Spot"
+    note = f"{hours:,.0f} instance-hours/month {why}"
+    lines = [compute_line(context, vmss, size, image, Hours(hours / peak, note), instances=peak, spot=spot)]
+    storage = get_path(vmss, "inputs.virtualMachineProfile.storageProfile", {})
+    os_disk = storage.get("osDisk") or {}
+    disks = [("OS disk", os_disk.get("diskSizeGB") or image.os_disk_gib, os_disk)]
+    disks += [(f"data disk (lun {d.get('lun')})", d.get("diskSizeGB"), d) for d in storage.get("dataDisks") or []]
+    for item, size_gib, disk in disks:
+        sku = get_path(disk, "managedDisk.storageAccountType", "Premium_LRS")
+        one = disk_line(context, vmss, f"{item} per instance", size_gib, sku)
+        share = hours / HOURS_PER_MONTH
+        lines.append(replace(
+            one, item=f"{peak} x {one.item}", monthly=one.monthly * share, always_on_monthly=one.monthly * peak,
+            note=f"billed while its instance exists (scale-in deletes it): {share:,.1f} disk-months; {one.note}",
+        ))  # fmt: skip
+    return lines
+
+
+def price_scale_set(vmss: Resource, context: Context) -> list[Line]:
+    """A scale set at its declared ``sku.capacity``, always on (an autoscale setting corrects it)."""
+    _SEEN.setdefault(context.schedules, {})[str(vmss.get("id") or "").lower()] = vmss
+    capacity = int(get_path(vmss, "inputs.sku.capacity", 0) or 0)
+    return _lines(context, vmss, capacity * HOURS_PER_MONTH, capacity, "at its declared capacity, always on")
+
+
+def price_autoscale(setting: Resource, context: Context) -> list[Line]:
+    """The target scale set's instance-hours as the autoscale profiles schedule them."""
+    target = str(get_path(setting, "inputs.targetResourceUri", "")).lower()
+    vmss = _SEEN.get(context.schedules, {}).get(target)
+    if vmss is None:
+        return [Line(setting, "AutoscaleSetting", 0.0, 0.0, "not priced: its scale set is not in this plan")]
+    profiles = get_path(setting, "inputs.profiles", [])
+    peak = max((_capacity(p, "maximum") for p in profiles), default=0)
+    hours = monthly_instance_hours(profiles)
+    lines = _lines(context, vmss, hours, peak, "from the autoscale profiles (default capacities; CPU rules may add)")
+    declared = int(get_path(vmss, "inputs.sku.capacity", 0) or 0)
+    for line in _lines(context, vmss, declared * HOURS_PER_MONTH, declared, "declared"):
+        lines.append(replace(line, item=f"{line.item}: autoscale owns the capacity", monthly=-line.monthly,
+                             always_on_monthly=-line.always_on_monthly, note="taken back from the declared capacity"))
+    return lines

@@ -1,0 +1,256 @@
+"""The ``scale_out`` stack kind: classes and hackathons on Flexible scale sets that sleep at zero.
+
+Identical DSVMs for many people, for a few hours at a time: one scale set per pool,
+at its capacity during the schedule's windows (class hours every week, dated events)
+and at zero outside them. Everything that needs no cloud is checked here, before
+anything is registered: capacities (``stacks.scale_out.schedule``), the schedule's
+windows and time zone, the autoscale limits, the roster (``stacks.scale_out.roster``:
+every bad row with its number and the fix, as ``dsvm:roster``), that the roster fits
+the scale set's ``userData`` (64 KB), and that the subnet holds the pools at their
+peak. The subscription's vCPU quota is checked where it is known (``dsvmctl plan``
+and the emulator), against the pools' peak capacity (``quota_needs``).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from datetime import date, datetime
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, PrivateAttr, field_validator, model_validator
+
+from azurefacts.quotas import Need
+from azurefacts.sizes import VM_SIZES
+from stacks.config.base import PROJECT, ConfigError, Model, PathError
+from stacks.config.image import check_vm_size
+from stacks.config.members import check_ssh_public_key, check_username
+from stacks.config.stack import BaseStackConfig
+from stacks.config.storage import StorageConfig
+from stacks.scale_out.agent import encode_roster
+from stacks.scale_out.roster import Participant, RosterError, read_roster
+from stacks.scale_out.schedule import Capacity, Event, ScheduleError, Weekly, profiles
+
+MAX_POOLS = 5
+USER_DATA_LIMIT = 65536  # base64 characters of a scale set's userData (Microsoft Learn, 'User data for Azure VMs')
+
+
+class AdminConfig(Model):
+    """The teacher's account on every instance: sudo, SSH key only."""
+
+    username: str = Field(description="Required. Admin user name on every instance (e.g. `teacher`).")
+    ssh_public_key: str = Field(description="Required. The admin's OpenSSH public key.")
+
+    @field_validator("username")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return check_username(value)
+
+    @field_validator("ssh_public_key")
+    @classmethod
+    def _key(cls, value: str) -> str:
+        return check_ssh_public_key(value)
+
+
+class PoolConfig(Model):
+    """One scale set: a size and how many instances run during the windows."""
+
+    name: str = Field(description="Required. Pool name, 1-9 lowercase letters and digits (e.g. `cpu`, `gpu`).")
+    vm_size: str = Field(default="Standard_D4s_v5", description="Optional. VM size of every instance.")
+    capacity: int = Field(description="Required. Instances running from the start of each window (1-1000).")
+    min_capacity: int | None = Field(
+        default=None,
+        description="Optional. Fewest instances during a window (CPU scale-in stops here). Default: `capacity`.",
+    )
+    max_capacity: int | None = Field(
+        default=None,
+        description="Optional. Most instances during a window (CPU scale-out stops here). Default: `capacity`.",
+    )
+    data_disk_gb: int | None = Field(
+        default=None, ge=4, le=32767, description="Optional. An empty data disk per instance, GiB (deleted with it)."
+    )
+
+    @field_validator("name")
+    @classmethod
+    def _pool_name(cls, value: str) -> str:
+        if not re.match(r"^[a-z][a-z0-9]{0,8}$", value):
+            raise ValueError(f"'{value}' is not a pool name: 1-9 lowercase letters and digits, starting with a letter")
+        return value
+
+    @field_validator("vm_size")
+    @classmethod
+    def _size(cls, value: str) -> str:
+        return check_vm_size(value)
+
+    @property
+    def bounds(self) -> Capacity:
+        """The pool's capacity during a window (minimum, default, maximum)."""
+        low = self.capacity if self.min_capacity is None else self.min_capacity
+        high = self.capacity if self.max_capacity is None else self.max_capacity
+        return Capacity(low, self.capacity, high)
+
+
+class ClassHoursConfig(Model):
+    """A weekly window: the same hours on some days of every week."""
+
+    days: tuple[str, ...] = Field(description="Required. Days of the week, e.g. `[Monday, Wednesday]`.")
+    start: str = Field(description="Required. Start, `HH:MM` (24-hour), local to `schedule.time_zone`.")
+    end: str = Field(description="Required. End, `HH:MM`, after the start on the same day.")
+
+
+class EventConfig(Model):
+    """A dated window, e.g. a hackathon weekend."""
+
+    name: str = Field(description="Required. Event name: lowercase letters, digits, `-` (e.g. `hackathon`).")
+    start: str = Field(description="Required. Start, `YYYY-MM-DD HH:MM`, local to `schedule.time_zone`.")
+    end: str = Field(description="Required. End, `YYYY-MM-DD HH:MM`, after the start.")
+
+    @field_validator("name")
+    @classmethod
+    def _event_name(cls, value: str) -> str:
+        if not re.match(r"^[a-z0-9][a-z0-9-]{0,39}$", value):
+            raise ValueError(f"'{value}' is not an event name: up to 40 lowercase letters, digits and '-'")
+        return value
+
+
+class ScheduleConfig(Model):
+    """When the pools run; outside these windows they sleep at zero instances."""
+
+    time_zone: str | None = Field(
+        default=None,
+        description="Required. Windows time zone id of every time below, e.g. `W. Europe Standard Time`.",
+    )
+    class_hours: tuple[ClassHoursConfig, ...] = Field(default=(), description="Optional. Weekly windows.")
+    events: tuple[EventConfig, ...] = Field(default=(), description="Optional. Dated windows (at least one window).")
+
+    def windows(self) -> tuple[list[Weekly], list[Event]]:
+        """The windows as the profile arithmetic takes them."""
+        return (
+            [Weekly(tuple(w.days), w.start, w.end) for w in self.class_hours],
+            [Event(e.name, e.start, e.end) for e in self.events],
+        )
+
+
+class RosterConfig(Model):
+    """Who takes a seat: a CSV or YAML file of participants."""
+
+    file: str = Field(
+        description=(
+            "Required. The roster, CSV (`username,ssh_public_key,email`) or YAML, relative to the project "
+            "directory; 1-1,000 participants."
+        )
+    )
+    passwords: bool = Field(
+        default=False,
+        description="Optional. Let participants without a key sign in over SSH with their generated password.",
+    )
+
+
+def project_dir() -> Path:
+    """Where relative roster paths start: the nearest directory up from here with a Pulumi.yaml (where
+    ``pulumi`` runs the program and ``dsvmctl`` is run), else the current directory."""
+    here = Path.cwd().resolve()
+    return next((d for d in (here, *here.parents) if (d / "Pulumi.yaml").is_file()), here)
+
+
+class ScaleOutStackConfig(BaseStackConfig):
+    """`scale_out`: classes and hackathons on Flexible scale sets that sleep at zero outside their windows."""
+
+    kind: Literal["scale_out"] = Field(description="Required. `scale_out`.")
+    storage: StorageConfig = Field(default_factory=StorageConfig, description="Optional. Shared storage account.")
+    admin: AdminConfig = Field(description="Required. The teacher's admin account on every instance.")
+    pools: tuple[PoolConfig, ...] = Field(
+        min_length=1, max_length=MAX_POOLS, description="Required. The scale sets (1-5), e.g. a CPU and a GPU pool."
+    )
+    schedule: ScheduleConfig = Field(description="Required. Class hours and events; zero instances outside them.")
+    roster: RosterConfig = Field(description="Required. The participants (see RosterConfig).")
+    _participants: tuple[Participant, ...] = PrivateAttr(default=())
+
+    @property
+    def participants(self) -> tuple[Participant, ...]:
+        """The roster's participants, in file order."""
+        return self._participants
+
+    def vm_sizes(self) -> list[str]:
+        return [pool.vm_size for pool in self.pools]
+
+    def quota_needs(self, mode: str = "current") -> list[Need]:
+        """Each pool at its peak (``max_capacity`` instances): what a window may take of the quotas."""
+        return [Need(p.vm_size, count=p.bounds.maximum) for p in self.pools if p.vm_size in VM_SIZES]
+
+    def warnings(self, today: date | None = None) -> list[str]:
+        today = today or date.today()
+        found = super().warnings(today)
+        for event in self.schedule.events:
+            if datetime.fromisoformat(event.end.replace(" ", "T")).date() < today:
+                found.append(f"event {event.name} ended on {event.end[:10]}: remove it, or the pools never run for it")
+        return found
+
+    @model_validator(mode="after")
+    def _scale_out(self) -> ScaleOutStackConfig:
+        if self.is_windows:
+            raise PathError("image.os", "scale_out seats participants with cloud-init: use an ubuntu image")
+        if "auto_shutdown" in self.model_fields_set:
+            raise PathError(
+                "auto_shutdown",
+                "scale sets sleep by their schedule (DevTest Labs shutdown schedules target VMs, not scale sets); "
+                "remove auto_shutdown and set schedule",
+            )
+        names = [pool.name for pool in self.pools]
+        for i, pool in enumerate(self.pools):
+            if names.index(pool.name) != i:
+                raise PathError(f"pools[{i}].name", f"'{pool.name}' appears twice; pool names must be unique")
+        weekly, events = self.schedule.windows()
+        try:
+            for i, pool in enumerate(self.pools):
+                profiles(weekly, events, self.schedule.time_zone, pool.bounds, f"pools[{i}]")
+        except ScheduleError as error:
+            raise PathError(error.path, str(error)) from None
+        self._check_subnet()
+        self._participants = self._read_roster()
+        return self
+
+    def _check_subnet(self) -> None:
+        subnet = ipaddress.IPv4Network(self.network.workstation_subnet)
+        room = subnet.num_addresses - 5  # Azure reserves 5 addresses of every subnet
+        peak = sum(pool.bounds.maximum for pool in self.pools)
+        if peak > room:
+            prefix = 32 - (peak + 5 - 1).bit_length()
+            raise PathError(
+                "network.workstation_subnet",
+                f"{subnet} has room for {room} instances (Azure reserves 5 addresses) and the pools peak at {peak}; "
+                f"use a /{prefix} or larger, or lower max_capacity",
+            )
+
+    def _read_roster(self) -> tuple[Participant, ...]:
+        key = f"{PROJECT}:roster"
+        given = Path(self.roster.file)
+        path = given if given.is_absolute() else project_dir() / given
+        if not path.is_file():
+            raise ConfigError([(
+                f"{key}.file",
+                f"{self.roster.file} does not exist (looked in {path.parent}); give the path of the roster "
+                "(CSV or YAML) relative to the directory of Pulumi.yaml",
+            )])  # fmt: skip
+        try:
+            participants = read_roster(path, self.roster.passwords, self.admin.username)
+        except RosterError as error:
+            raise ConfigError([(key, f"{self.roster.file} {problem}") for problem in error.problems]) from None
+        size = len(encode_roster([self.seat_record(p) for p in participants]))
+        if size > USER_DATA_LIMIT:
+            raise ConfigError([(
+                key,
+                f"{self.roster.file}: the roster takes {size:,} characters of the scale set's userData and Azure "
+                f"allows {USER_DATA_LIMIT:,}: ask participants with RSA keys for ed25519 keys (ssh-keygen -t "
+                "ed25519), or give them passwords (roster.passwords: true, key left empty), or split the roster",
+            )])  # fmt: skip
+        return participants
+
+    def seat_record(self, participant: Participant) -> dict[str, object]:
+        """A participant as the instances read them (``stacks.scale_out.agent.encode_roster``)."""
+        return {
+            "username": participant.username,
+            "ssh_public_key": participant.ssh_public_key,
+            "password_ssh": participant.ssh_public_key is None,
+        }

@@ -1,0 +1,122 @@
+"""The ``scale_out`` composition: foundation, one ScaleSet + AutoscaleSetting per pool, a seat per participant.
+
+Per stack: the shared foundation (resource group, network, Bastion if any, storage
+with the ``seats`` container) and one ``RandomPassword``, the secret every seat's
+password derives from. Per pool: a ``ScaleSet`` (scale set, identity, storage role)
+and its ``AutoscaleSetting``. Per participant: nothing in Azure, only outputs (see
+``stacks.scale_out.seats`` for why), so a plan's cost does not grow with the roster.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+import pulumi_random as random
+
+from components import ScaleSet, ScaleSetArgs
+from components.vm_profile import VmProfile
+from stacks.config.scale_out import PoolConfig, ScaleOutStackConfig
+from stacks.foundation import Foundation, build_foundation
+from stacks.scale_out.agent import derive_password, encode_roster
+from stacks.scale_out.autoscale import autoscale_setting
+from stacks.scale_out.schedule import describe, profiles
+from stacks.scale_out.seats import SEATS_CONTAINER, Way, connect, custom_data, settings
+
+
+def _way(config: ScaleOutStackConfig, base: Foundation) -> Way:
+    """How the class reaches its instances (names as the Network component gives them)."""
+    access = config.access
+    if access.mode == "bastion" and access.existing_bastion_resource_id:
+        parts = access.existing_bastion_resource_id.split("/")
+        return Way("bastion", base.rg_plain, parts[8], parts[4])
+    if access.mode == "bastion":
+        return Way("bastion", base.rg_plain, f"{base.prefix}-bastion", base.rg_plain, access.native_client)
+    return Way("public" if access.public_ip_enabled else "private", base.rg_plain)
+
+
+def _pool(
+    config: ScaleOutStackConfig, base: Foundation, pool: PoolConfig, master: random.RandomPassword, user_data: str
+) -> dict[str, Any]:
+    name = f"{base.prefix}-{pool.name}"
+
+    def profile(client_id: pulumi.Output[str]) -> VmProfile:
+        values = pulumi.Output.all(base.store.account_name, client_id, master.result).apply(
+            lambda v: custom_data(settings(v[0], v[1], v[2], config.admin.username))
+        )
+        return VmProfile(
+            admin_username=config.admin.username,
+            image=base.image,
+            security_size=pool.vm_size,
+            ssh_public_keys=[config.admin.ssh_public_key],
+            custom_data=pulumi.Output.secret(values),
+        )
+
+    scale_set = ScaleSet(
+        name,
+        ScaleSetArgs(
+            resource_group_name=base.rg_name,
+            location=config.location,
+            subscription_id=base.subscription_id,
+            vm_size=pool.vm_size,
+            subnet_id=base.net.subnet_id,
+            storage_scope_id=base.store.container_ids[SEATS_CONTAINER],
+            profile=profile,
+            computer_name_prefix=pool.name,
+            data_disk_gb=pool.data_disk_gb,
+            user_data=user_data,
+            public_ip_per_instance=config.access.public_ip_enabled,
+            tags=base.tags,
+        ),
+    )
+    weekly, events = config.schedule.windows()
+    found = profiles(weekly, events, config.schedule.time_zone, pool.bounds)
+    setting = autoscale_setting(
+        f"{name}-autoscale", base.rg_name, config.location, scale_set.id, found, base.tags, scale_set
+    )
+    bounds = pool.bounds
+    return {
+        "scale_set": scale_set.name,
+        "autoscale_setting": setting.name,
+        "vm_size": pool.vm_size,
+        "instances": f"{bounds.default} per window ({bounds.minimum}-{bounds.maximum} on CPU), 0 outside",
+        "profiles": [p.name for p in found],
+    }
+
+
+def build(config: ScaleOutStackConfig, stack: str) -> dict[str, Any]:
+    """Compose the stack; returns its outputs."""
+    base = build_foundation(config, stack, config.storage, [SEATS_CONTAINER])
+    master = random.RandomPassword(f"{base.prefix}-seats-secret", length=32, special=False)
+    participants = config.participants
+    user_data = encode_roster([config.seat_record(p) for p in participants])
+    pools = {pool.name: _pool(config, base, pool, master, user_data) for pool in config.pools}
+
+    names = [p.username for p in participants]
+    passwords = master.result.apply(lambda secret: {n: derive_password(secret, n) for n in names})
+    way = _way(config, base)
+    first = config.pools[0]
+    scale_set = f"{base.prefix}-{first.name}"
+    seats: dict[str, Any] = {}
+    for i, participant in enumerate(participants):
+        seat: dict[str, Any] = {
+            "sign_in": "ssh key" if participant.ssh_public_key else "password",
+            **connect(way, scale_set, i % first.capacity, participant.username, participant.ssh_public_key is not None),
+            "work": f"/home/{participant.username}/work (kept in storage: {SEATS_CONTAINER}/{participant.username}/)",
+            "password": pulumi.Output.secret(passwords.apply(lambda d, n=participant.username: d[n])),
+        }
+        if participant.email:
+            seat["email"] = participant.email
+        seats[participant.username] = seat
+    weekly, events = config.schedule.windows()
+    return {
+        "resource_group_name": base.rg_name,
+        "schedule": describe(weekly, events, str(config.schedule.time_zone)),
+        "pools": pools,
+        "seats": seats,
+        "storage": {
+            "account_name": base.store.account_name,
+            "blob_endpoint": base.store.primary_endpoints.apply(lambda e: e.blob),
+            "seats_container": SEATS_CONTAINER,
+        },
+    }

@@ -1,0 +1,106 @@
+"""The roster file (stacks/scale_out/roster.py): every bad row with its number and the fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from stacks.scale_out.roster import MAX_PARTICIPANTS, RosterError, read_roster
+from tests.helpers import ssh_key
+
+HEADER = "username,ssh_public_key,email\n"
+
+
+def csv_roster(tmp_path: Path, *rows: str, header: str = HEADER) -> Path:
+    path = tmp_path / "roster.csv"
+    path.write_text(header + "".join(row + "\n" for row in rows))
+    return path
+
+
+def problems(path: Path, passwords: bool = False, admin: str | None = "teacher") -> list[str]:
+    with pytest.raises(RosterError) as info:
+        read_roster(path, passwords, admin)
+    return info.value.problems
+
+
+def test_a_good_roster_reads_in_file_order(tmp_path: Path) -> None:
+    path = csv_roster(tmp_path, f"ada_doe,{ssh_key('ada')},ada@example.edu", "", "ben-roe,,")
+    ada, ben = read_roster(path, passwords=True)
+    assert (ada.username, ada.email, ada.row) == ("ada_doe", "ada@example.edu", 2)
+    assert ada.ssh_public_key == ssh_key("ada") and (ben.username, ben.ssh_public_key, ben.row) == ("ben-roe", None, 4)
+
+
+@pytest.mark.parametrize(
+    ("row", "fragment"),
+    [
+        ("Ada,,", "row 2: 'Ada' has upper case letters"),
+        ("root,,", "row 2: 'root' is reserved"),
+        ("admin,,", "row 2: 'admin' is reserved"),
+        ("teacher,,", "row 2: 'teacher' is reserved"),  # the stack's admin
+        ("1ada,,", "row 2: '1ada' is not a user name"),
+        (",,nobody@example.edu", "row 2: no username"),
+        ("ada,ssh-ed25519 AAAA,", "row 2: ssh_public_key: the key's"),
+        ("ada,,ada-at-example.edu", "row 2: 'ada-at-example.edu' is not an email address"),
+    ],
+)
+def test_each_bad_row_is_named_with_its_fix(tmp_path: Path, row: str, fragment: str) -> None:
+    found = problems(csv_roster(tmp_path, row), passwords=True)
+    assert any(fragment in p for p in found), found
+
+
+def test_a_missing_key_needs_passwords_allowed(tmp_path: Path) -> None:
+    path = csv_roster(tmp_path, f"ada,{ssh_key('ada')},", "ben,,")
+    (problem,) = problems(path)
+    assert problem.startswith("row 3: 'ben' has no ssh_public_key") and "roster.passwords: true" in problem
+    assert len(read_roster(path, passwords=True)) == 2
+
+
+def test_duplicates_name_both_rows(tmp_path: Path) -> None:
+    (problem,) = problems(csv_roster(tmp_path, "ada,,", "ben,,", "ada,,"), passwords=True)
+    assert problem == "row 4: 'ada' appears twice (also row 2); each participant once"
+
+
+def test_every_bad_row_is_reported_at_once(tmp_path: Path) -> None:
+    found = problems(csv_roster(tmp_path, "Ada,,", "ok,,", "root,,"), passwords=True)
+    assert [p.split(":")[0] for p in found] == ["row 2", "row 4"]
+
+
+def test_more_than_1000_participants_are_refused(tmp_path: Path) -> None:
+    path = csv_roster(tmp_path, *(f"p{i:04d},," for i in range(MAX_PARTICIPANTS + 1)))
+    assert any("1001 participants" in p and "split the roster" in p for p in problems(path, passwords=True))
+    path = csv_roster(tmp_path, *(f"p{i:04d},," for i in range(MAX_PARTICIPANTS)))
+    assert len(read_roster(path, passwords=True)) == MAX_PARTICIPANTS
+
+
+@pytest.mark.parametrize(("header", "fragment"), [("name,key\n", "unknown column(s): name, key"),
+                                                  ("ssh_public_key,email\n", "username is missing")])  # fmt: skip
+def test_the_header_names_the_columns(tmp_path: Path, header: str, fragment: str) -> None:
+    (problem,) = problems(csv_roster(tmp_path, "ada,x", header=header), passwords=True)
+    assert problem.startswith("row 1 (the header)") and fragment in problem
+
+
+def test_an_empty_roster_is_refused(tmp_path: Path) -> None:
+    assert problems(csv_roster(tmp_path), passwords=True) == [
+        "no participants; list at least one (username, optional ssh_public_key and email)"
+    ]
+
+
+def test_a_yaml_roster_names_entries(tmp_path: Path) -> None:
+    path = tmp_path / "roster.yaml"
+    path.write_text(yaml.safe_dump([{"username": "ada", "ssh_public_key": ssh_key("ada")}, {"username": "Ben"}]))
+    found = problems(path, passwords=True)
+    assert found == ["entry 2: 'Ben' has upper case letters, which Linux user names and JupyterHub refuse: 'ben'"]
+    path.write_text(yaml.safe_dump({"participants": [{"username": "ada", "email": "ada@example.edu"}]}))
+    (ada,) = read_roster(path, passwords=True)
+    assert ada.email == "ada@example.edu" and ada.row == 1
+
+
+def test_other_formats_and_broken_yaml_are_refused(tmp_path: Path) -> None:
+    text = tmp_path / "roster.txt"
+    text.write_text("ada\n")
+    assert "neither .csv nor .yaml" in problems(text)[0]
+    broken = tmp_path / "roster.yaml"
+    broken.write_text("- username: [ada\n")
+    assert "not valid YAML" in problems(broken)[0]
