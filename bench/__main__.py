@@ -61,10 +61,12 @@ def project(members: int, directory: Path) -> Path:
 def measure(members: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
-        plan_s, plan_mib, plan_out = run(
-            [sys.executable, "-m", "dsvmctl", "plan", "--stack", "bench", "--json", "--project-dir",
-             str(project(members, tmp_path))], ROOT,
-        )  # fmt: skip
+        command = [sys.executable, "-m", "dsvmctl", "plan", "--stack", "bench", "--json", "--project-dir",
+                   str(project(members, tmp_path))]  # fmt: skip
+        plan_s, plan_mib, plan_out = run([*command, "--jobs", "1"], ROOT)
+        sharded_s, sharded_mib, sharded_out = run(command, ROOT)  # the default: parts from 40 members
+        if sharded_out != plan_out:
+            raise SystemExit(f"{members} members: the plan in parts differs from the plan in one process")
         flat_s, flat_mib, flat_out = run([sys.executable, "-m", "bench.flat", "--members", str(members)], ROOT)
         replay = tmp_path / "replay.json"
         _, _, program_out = run([sys.executable, "-m", "bench.measure", "--members", str(members), "--mode",
@@ -88,11 +90,48 @@ def measure(members: int) -> dict[str, Any]:
         "flat_resources": flat["resources"],
         "bare_seconds": round(bare_s, 2),
         "bare_peak_mib": bare_mib,
+        "sharded_seconds": round(sharded_s, 2),
+        "sharded_peak_mib": sharded_mib,
         "plan_over_flat": round(plan_s / flat_s, 2),
+        "sharded_over_flat": round(sharded_s / flat_s, 2),
         "plan_over_bare": round(plan_s / bare_s, 2),
-        "longest_chain": program["longest_chain"],
+        "longest_chain": len(program["longest_chain"]),
+        "longest_chain_path": program["longest_chain"],
         "import_seconds": program["import_seconds"],
     }
+
+
+# The azure-native submodules a team plan uses (the SDK loads them lazily, on first use).
+AZURE_SUBMODULES = ("authorization", "compute", "devtestlab", "network", "resources", "storage")
+ENTRY_MODULES = ("dsvmctl.cli", "dsvmctl.plan", "stacks.team", "components", "costs.pricers")
+
+
+def loaded_submodules(project_dir: Path) -> list[str]:
+    """The azure-native submodules a whole ``dsvmctl plan`` process loads (``python -X importtime``)."""
+    with tempfile.TemporaryFile(mode="w+") as log:
+        subprocess.run([sys.executable, "-X", "importtime", "-m", "dsvmctl", "plan", "--stack", "bench", "--json",
+                        "--project-dir", str(project_dir)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log,
+                       check=True)  # fmt: skip
+        log.seek(0)
+        names = {line.rsplit("|", 1)[-1].strip() for line in log if "pulumi_azure_native." in line}
+    return sorted({n.split(".")[1] for n in names if n.count(".") >= 1 and not n.split(".")[1].startswith("_")})
+
+
+def imports(repeat: int = 3) -> dict[str, Any]:
+    """Whole-process seconds (best of ``repeat``) to import the azure-native submodules a plan uses
+    alone (with pulumi), and the same with the entry's own modules on top; and the check that a plan
+    loads no other azure-native submodule."""
+    forced = "import pulumi, " + ", ".join(f"pulumi_azure_native.{m}" for m in AZURE_SUBMODULES) + "; "
+    forced += "; ".join(f"hasattr(pulumi_azure_native.{m}, '_load_')" for m in AZURE_SUBMODULES)  # loads it
+    entry = f"import {', '.join(ENTRY_MODULES)}; " + forced
+    with tempfile.TemporaryDirectory() as tmp:
+        used = loaded_submodules(project(10, Path(tmp)))
+    extra = sorted(set(used) - set(AZURE_SUBMODULES) - {"provider"})
+    best = {name: min(run([sys.executable, "-c", code], ROOT)[0] for _ in range(repeat))
+            for name, code in (("submodules_seconds", forced), ("entry_seconds", entry))}  # fmt: skip
+    return {**{k: round(v, 2) for k, v in best.items()},
+            "entry_over_submodules": round(best["entry_seconds"] / best["submodules_seconds"], 2),
+            "plan_loads": used, "unexpected_submodules": extra}  # fmt: skip
 
 
 def main() -> None:
@@ -101,14 +140,24 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="print the measurements as JSON")
     args = parser.parse_args()
     rows = [measure(int(size)) for size in args.sizes.split(",")]
+    imported = imports()
     if args.json:
-        print(json.dumps(rows, indent=2))
+        print(json.dumps({"sizes": rows, "imports": imported}, indent=2))
         return
-    columns = ("members", "resources", "resources_per_member", "plan_seconds", "flat_seconds", "plan_over_flat",
-               "bare_seconds", "plan_peak_mib", "flat_peak_mib", "longest_chain", "import_seconds")  # fmt: skip
-    print(" ".join(f"{c:>20}" for c in columns))
+    columns = ("members", "resources_per_member", "plan_seconds", "sharded_seconds", "flat_seconds",
+               "plan_over_flat", "sharded_over_flat", "bare_seconds", "plan_peak_mib", "sharded_peak_mib",
+               "flat_peak_mib", "longest_chain")  # fmt: skip
+    print(" ".join(f"{c:>17}" for c in columns))
     for row in rows:
-        print(" ".join(f"{row[c]!s:>20}" for c in columns))
+        print(" ".join(f"{row[c]!s:>17}" for c in columns))
+    if len(rows) > 1:
+        first, last = rows[0], rows[-1]
+        growth = (last["plan_seconds"] / first["plan_seconds"]) / (last["members"] / first["members"])
+        print(f"growth: time({last['members']})/time({first['members']}) = "
+              f"{last['plan_seconds'] / first['plan_seconds']:.2f} (linear: {last['members'] / first['members']:.1f}; "
+              f"per member {growth:.2f} of linear)")  # fmt: skip
+    print(f"longest chain before a VM: {' -> '.join(rows[0]['longest_chain_path'])}")
+    print(f"imports: {imported}")
 
 
 if __name__ == "__main__":

@@ -35,15 +35,35 @@ def team(members: int) -> dict[str, Any]:
     return values
 
 
-def longest_chain(records: list[Any]) -> int:
-    """Custom resources on the longest dependency path: ARM round trips before the last one exists."""
+def longest_chain(records: list[Any]) -> list[str]:
+    """The longest path of dependent Azure resources ending at a VM: the ARM round trips, one after
+    the other, before a member's VM exists. Component resources and providers' own resources (random,
+    tls) are not Azure calls: a dependency through them counts as a direct one."""
     import networkx as nx
 
-    custom = {r.urn for r in records if r.custom}
+    by_urn = {r.urn: r for r in records}
+
+    def azure(urn: str) -> bool:
+        return by_urn[urn].type.startswith("azure-native:")
+
+    def azure_deps(urn: str, seen: set[str]) -> set[str]:
+        found: set[str] = set()
+        for dep in by_urn[urn].depends_on:
+            if dep in by_urn and dep not in seen:
+                seen.add(dep)
+                found |= {dep} if azure(dep) else azure_deps(dep, seen)
+        return found
+
     graph = nx.DiGraph()
-    graph.add_nodes_from(custom)
-    graph.add_edges_from((dep, r.urn) for r in records if r.custom for dep in r.depends_on if dep in custom)
-    return len(nx.dag_longest_path(graph))
+    nodes = [urn for urn in by_urn if azure(urn)]
+    graph.add_nodes_from(nodes)
+    graph.add_edges_from((dep, urn) for urn in nodes for dep in azure_deps(urn, set()))
+    vms = [urn for urn in nodes if by_urn[urn].type == "azure-native:compute:VirtualMachine"]
+    best: list[str] = []
+    for vm in vms:
+        path = nx.dag_longest_path(graph.subgraph(nx.ancestors(graph, vm) | {vm}))
+        best = path if len(path) > len(best) else best
+    return [by_urn[urn].name for urn in best]
 
 
 def main() -> None:

@@ -21,6 +21,7 @@ and mounts modules.
 from __future__ import annotations
 
 import base64
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,14 @@ DATA_MOUNT = "/data"
 PERSIST_HOME = "/usr/local/sbin/dsvm-persist-home"
 WINDOWS_SCRIPT = r"C:\AzureData\dsvm-first-logon.ps1"
 _SCRIPTS = Path(__file__).parent / "scripts"
+# Not libyaml's CSafeDumper, though faster: it folds long strings elsewhere, and customData is
+# create-only: other bytes would replace every deployed VM.
+
+
+@functools.cache
+def script(name: str) -> str:
+    """A script shipped in ``components/scripts`` (read once per process)."""
+    return (_SCRIPTS / name).read_text()
 
 
 def linux_cloud_config(username: str, password: str) -> dict[str, Any]:
@@ -48,7 +57,7 @@ def linux_cloud_config(username: str, password: str) -> dict[str, Any]:
                     "2"]],
         "write_files": [
             {"path": PERSIST_HOME, "permissions": "0755", "owner": "root:root",
-             "content": (_SCRIPTS / "persist-home.sh").read_text()},
+             "content": script("persist-home.sh")},
         ],
         "runcmd": [[PERSIST_HOME, username]],
     }  # fmt: skip
@@ -62,7 +71,7 @@ def linux_custom_data(username: str, password: str) -> str:
 
 def windows_custom_data() -> str:
     """Base64 of the first-logon PowerShell script of a Windows DSVM."""
-    return base64.b64encode((_SCRIPTS / "first-logon.ps1").read_text().encode()).decode()
+    return base64.b64encode(script("first-logon.ps1").encode()).decode()
 
 
 def windows_first_logon_commands() -> str:
