@@ -10,7 +10,8 @@ Azure lives here once, as rows a reviewer can read:
 - ``disks``: managed disk SKUs, their size limits and billing tiers;
 - ``roles``: built-in role definition ids;
 - ``accounts``: admin user names Azure reserves, host name rules;
-- ``timezones``: Windows time zone ids (auto-shutdown schedules);
+- ``timezones``: Windows time zone ids (auto-shutdown schedules, autoscale
+  profiles; CLDR's table in ``data/``), their IANA zones, the id a wrong value means;
 - ``quotas``: subscription quota profiles (``free``, ``payg``, or a file);
 - ``arm_types``: per resource type, the properties that replace it or that
   Azure refuses to change, and the API version the pinned azure-native sends;

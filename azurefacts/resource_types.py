@@ -92,6 +92,8 @@ ML_COMPUTE = "azure-native:machinelearningservices:Compute"
 VMSS = "azure-native:compute:VirtualMachineScaleSet"
 USER_ASSIGNED_IDENTITY = "azure-native:managedidentity:UserAssignedIdentity"
 AUTOSCALE_SETTING = "azure-native:monitor:AutoscaleSetting"
+ROLE_DEFINITION = "azure-native:authorization:RoleDefinition"
+BUDGET = "azure-native:consumption:Budget"
 
 RESOURCE_TYPES: dict[str, ResourceFacts] = {
     f.token: f
@@ -225,6 +227,16 @@ RESOURCE_TYPES: dict[str, ResourceFacts] = {
         ResourceFacts(
             AUTOSCALE_SETTING, "Microsoft.Insights/autoscalesettings", name_input="autoscaleSettingName",
             has_location=True, create_only=frozenset({"location"}),
+        ),
+        # Extension resources addressed by `scope` (a path parameter: azure-native replaces on a change).
+        # A custom role's id, its name, is a GUID the provider generates when the program gives none.
+        ResourceFacts(
+            ROLE_DEFINITION, "Microsoft.Authorization/roleDefinitions", name_input="roleDefinitionId",
+            in_resource_group=False, create_only=frozenset({"scope"}),
+        ),
+        ResourceFacts(
+            BUDGET, "Microsoft.Consumption/budgets", name_input="budgetName", in_resource_group=False,
+            create_only=frozenset({"scope"}),
         ),
     ]
 }  # fmt: skip

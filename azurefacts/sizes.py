@@ -1,10 +1,11 @@
 """VM sizes, by series, with their sources.
 
-Each ``Series`` row is read off the series page of Microsoft Learn's 'Sizes for
-virtual machines in Azure' (vCPUs, memory, GPUs, local temp disk, Hyper-V
-generations, premium storage, encryption at host) and the 'Trusted launch for
-Azure VMs' supported-sizes list. ``quota_family`` is the name Azure's usage API
+The series rows live in ``azurefacts.size_series`` (``Series``: read off the series
+page of Microsoft Learn's 'Sizes for virtual machines in Azure' and the 'Trusted
+launch for Azure VMs' supported-sizes list); this module expands them into one
+``VmSize`` per size (``VM_SIZES``). ``quota_family`` is the name Azure's usage API
 (``az vm list-usage``) reports for the series' vCPU quota (compare ignoring case).
+``gpus`` is a ``Fraction``: a size may have part of one GPU (NVadsA10 v5: 1/6 to 2).
 ``retired_on`` is the date a series stops running (Microsoft's retirement
 announcements): a retired series is refused, one retiring soon is warned about.
 ``regions`` is None when the series is offered in every region of
@@ -20,33 +21,16 @@ import difflib
 import re
 from dataclasses import dataclass
 from datetime import date
+from fractions import Fraction
 
-_SIZES_PAGE = "https://learn.microsoft.com/azure/virtual-machines/sizes/"
+from azurefacts.size_series import SERIES, Series
+
 TRUSTED_LAUNCH_SOURCE = "Microsoft Learn, 'Trusted launch for Azure VMs' (virtual machines sizes)"
 RESIZE_SOURCE = (
-    "Microsoft Learn, 'Resize a virtual machine' and 'Azure VM sizes with no local temporary disk' "
-    "(a size without a temp disk cannot be resized to one with one, and back)"
+    "Microsoft Learn, 'Resize a virtual machine', 'Azure VM sizes with no local temporary disk' (a size "
+    "without a temp disk cannot be resized to one with one, and back) and 'Convert SCSI to NVMe' (a move "
+    "between a SCSI-only and an NVMe-only size changes the disk controller: deallocate and convert)"
 )
-
-
-@dataclass(frozen=True)
-class Series:
-    """One VM series: what its sizes share, and each size's vCPUs and memory (GiB)."""
-
-    name: str
-    quota_family: str
-    sizes: tuple[tuple[str, int, float], ...]
-    source: str
-    generations: tuple[int, ...] = (1, 2)
-    trusted_launch: bool = True
-    premium_storage: bool = True
-    encryption_at_host: bool = True
-    local_temp_disk: bool = False
-    gpus_per_size: tuple[int, ...] = ()  # one entry per size when the series has GPUs
-    gpu_model: str | None = None
-    retired_on: date | None = None
-    regions: frozenset[str] | None = None
-    confirmed: bool = True
 
 
 @dataclass(frozen=True)
@@ -58,13 +42,14 @@ class VmSize:
     quota_family: str
     vcpus: int
     memory_gib: float
-    gpus: int
+    gpus: Fraction
     gpu_model: str | None
     local_temp_disk: bool
     generations: tuple[int, ...]
     trusted_launch: bool
     premium_storage: bool
     encryption_at_host: bool
+    disk_controllers: tuple[str, ...]
     retired_on: date | None
     regions: frozenset[str] | None
     source: str
@@ -74,109 +59,21 @@ class VmSize:
     def is_gpu(self) -> bool:
         return self.gpus > 0
 
+    @property
+    def gpu_summary(self) -> str | None:
+        """``4 x NVIDIA T4``, ``1/6 of one NVIDIA A10``; None without GPUs."""
+        if not self.is_gpu:
+            return None
+        if self.gpus < 1:
+            return f"{self.gpus} of one {self.gpu_model}"
+        return f"{self.gpus} x {self.gpu_model}"
+
     def offered_in(self, location: str) -> bool:
         """Whether the size can be deployed in ``location`` (a normalized region name)."""
         return self.regions is None or location in self.regions
 
     def retired(self, today: date) -> bool:
         return self.retired_on is not None and today >= self.retired_on
-
-
-_GPU_T4 = frozenset(
-    {"eastus", "eastus2", "westus2", "southcentralus", "westeurope", "northeurope", "uksouth", "japaneast",
-     "australiaeast"}
-)  # fmt: skip
-_GPU_V100 = frozenset({"eastus", "westus2", "southcentralus", "westeurope", "northeurope", "uksouth"})
-_GPU_A100 = frozenset({"eastus", "eastus2", "westus3", "southcentralus", "westeurope", "swedencentral"})
-_GPU_A10 = frozenset({"eastus", "southcentralus", "westus3", "westeurope", "northeurope", "swedencentral"})
-
-SERIES: tuple[Series, ...] = (
-    Series(
-        name="Bsv1",
-        quota_family="standardBSFamily",
-        sizes=(("Standard_B2s", 2, 4), ("Standard_B4ms", 4, 16)),
-        local_temp_disk=True,
-        source=_SIZES_PAGE + "general-purpose/bv1-series",
-    ),
-    Series(
-        name="Dsv5",
-        quota_family="standardDSv5Family",
-        sizes=(
-            ("Standard_D2s_v5", 2, 8), ("Standard_D4s_v5", 4, 16), ("Standard_D8s_v5", 8, 32),
-            ("Standard_D16s_v5", 16, 64),
-        ),
-        source=_SIZES_PAGE + "general-purpose/dsv5-series",
-    ),
-    Series(
-        name="Esv5",
-        quota_family="standardESv5Family",
-        sizes=(("Standard_E8s_v5", 8, 64),),
-        source=_SIZES_PAGE + "memory-optimized/esv5-series",
-    ),
-    # Av2: Generation 1 only, no Trusted Launch, no encryption at host, no premium storage.
-    Series(
-        name="Av2",
-        quota_family="standardAv2Family",
-        sizes=(("Standard_A4_v2", 4, 8),),
-        generations=(1,),
-        trusted_launch=False,
-        premium_storage=False,
-        encryption_at_host=False,
-        local_temp_disk=True,
-        source=_SIZES_PAGE + "general-purpose/av2-series",
-    ),
-    Series(
-        name="NCasT4_v3",
-        quota_family="standardNCASv3_T4Family",
-        sizes=(("Standard_NC4as_T4_v3", 4, 28), ("Standard_NC8as_T4_v3", 8, 56)),
-        gpus_per_size=(1, 1),
-        gpu_model="NVIDIA T4",
-        local_temp_disk=True,
-        regions=_GPU_T4,
-        source=_SIZES_PAGE + "gpu-accelerated/ncast4v3-series",
-        confirmed=False,
-    ),
-    # NCv3 (V100) retired on 2025-09-30.
-    Series(
-        name="NCv3",
-        quota_family="standardNCSv3Family",
-        sizes=(("Standard_NC6s_v3", 6, 112),),
-        gpus_per_size=(1,),
-        gpu_model="NVIDIA V100",
-        trusted_launch=False,
-        encryption_at_host=False,
-        local_temp_disk=True,
-        retired_on=date(2025, 9, 30),
-        regions=_GPU_V100,
-        source=_SIZES_PAGE + "gpu-accelerated/ncv3-series (retired 2025-09-30)",
-        confirmed=False,
-    ),
-    # NC A100 v4: Generation 2 only.
-    Series(
-        name="NCadsA100_v4",
-        quota_family="StandardNCADSA100v4Family",
-        sizes=(("Standard_NC24ads_A100_v4", 24, 220),),
-        gpus_per_size=(1,),
-        gpu_model="NVIDIA A100 80GB",
-        generations=(2,),
-        trusted_launch=False,
-        local_temp_disk=True,
-        regions=_GPU_A100,
-        source=_SIZES_PAGE + "gpu-accelerated/nca100v4-series",
-        confirmed=False,
-    ),
-    Series(
-        name="NVadsA10_v5",
-        quota_family="StandardNVADSA10v5Family",
-        sizes=(("Standard_NV6ads_A10_v5", 6, 55),),
-        gpus_per_size=(1,),
-        gpu_model="NVIDIA A10 (1/6)",
-        local_temp_disk=True,
-        regions=_GPU_A10,
-        source=_SIZES_PAGE + "gpu-accelerated/nvadsa10v5-series",
-        confirmed=False,
-    ),
-)  # fmt: skip
 
 
 def _expand(series: Series) -> list[VmSize]:
@@ -190,13 +87,14 @@ def _expand(series: Series) -> list[VmSize]:
             quota_family=series.quota_family,
             vcpus=vcpus,
             memory_gib=memory,
-            gpus=count,
+            gpus=Fraction(count),
             gpu_model=series.gpu_model if count else None,
             local_temp_disk=series.local_temp_disk,
             generations=series.generations,
             trusted_launch=series.trusted_launch,
             premium_storage=series.premium_storage,
             encryption_at_host=series.encryption_at_host,
+            disk_controllers=series.disk_controllers,
             retired_on=series.retired_on,
             regions=series.regions,
             source=series.source + (f"; {TRUSTED_LAUNCH_SOURCE}" if series.trusted_launch else ""),
@@ -232,4 +130,10 @@ def resize_problem(current: VmSize, target: VmSize) -> str | None:
     shared = set(current.generations) & set(target.generations)
     if not shared:
         return f"{current.name} and {target.name} share no Hyper-V generation"
+    if not set(current.disk_controllers) & set(target.disk_controllers):
+        return (
+            f"{current.name} attaches disks over {'/'.join(current.disk_controllers)} and {target.name} over "
+            f"{'/'.join(target.disk_controllers)}: Azure cannot resize between them in place (the VM must be "
+            "deallocated and its disk controller converted)"
+        )
     return None

@@ -125,7 +125,8 @@ def _lines(context: Context, vmss: Resource, hours: float, peak: int, why: str) 
         share = hours / HOURS_PER_MONTH
         lines.append(replace(
             one, item=f"{peak} x {one.item}", monthly=one.monthly * share, always_on_monthly=one.monthly * peak,
-            note=f"billed while its instance exists (scale-in deletes it): {share:,.1f} disk-months; {one.note}",
+            note=f"billed while its instance exists (scale-in deletes it): {share:,.1f} disk-months; "
+            f"{one.note.removeprefix('always billed; ')}",
         ))  # fmt: skip
     return lines
 

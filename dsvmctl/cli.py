@@ -1,10 +1,11 @@
 """Command line: plan, up, diff and destroy of a stack on the fake Azure.
 
-Exit codes: 0 ok; 1 mandatory policy violation (reserved for the policy pack);
-2 bad config, missing stack file or state, an error Azure would return
-(ArmError), or a change Pulumi would refuse (deleting or replacing a protected
-resource), with a one-paragraph message on stderr and no traceback; 3 the
-emulator cannot answer (a resource type or invoke it does not emulate).
+Exit codes: 0 ok; 2 bad config, missing stack file or state, an error Azure
+would return (ArmError), or a change Pulumi would refuse (deleting or replacing
+a protected resource), with a one-paragraph message on stderr and no traceback;
+3 the emulator cannot answer (a resource type or invoke it does not emulate);
+4 (``plan``, ``diff``) a mandatory rule of the policy pack (policy/) is violated:
+each violation names the rule, the resource and the fix.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import typer
 from dsvmctl.info_cli import connect, images, quota
 from dsvmctl.options import (
     EXIT_BAD_INPUT,
+    EXIT_POLICY,
     EXIT_REFUSED,
     ExistingOption,
     JobsOption,
@@ -33,6 +35,7 @@ from dsvmctl.options import (
     handled,
     store_at,
 )
+from dsvmctl.policy_check import finding_text, mandatory, print_findings
 from dsvmctl.project import find_project_dir
 from dsvmctl.state_cli import state_app
 from dsvmctl.text import cost_table, print_existing, print_modes, print_warnings, resource_tree
@@ -64,6 +67,18 @@ def _cost_text(cost: dict[str, Any]) -> str:
     return text
 
 
+def _stop_on_policy(document: dict[str, Any], on_stderr: bool) -> None:
+    """Exit ``EXIT_POLICY`` when a mandatory rule is violated; with ``on_stderr`` (the JSON and
+    markdown outputs, which stdout must carry alone) the violations are repeated on stderr."""
+    violations = mandatory(document)
+    if not violations:
+        return
+    if on_stderr:
+        for finding in violations:
+            sys.stderr.write(f"policy violation {finding_text(finding)}\n")
+    raise typer.Exit(EXIT_POLICY)
+
+
 def _fresh_plan(directory: Path, stack: str, quota_profile: str, existing: Path | None = None) -> dict[str, Any]:
     """The plan document of ``stack`` on an empty fake Azure, errors handled."""
     from dsvmctl.plan import make_plan
@@ -88,6 +103,7 @@ def plan(
     document = _fresh_plan(project_dir or find_project_dir(), stack, quota_profile, existing)
     if as_json:
         sys.stdout.write(json.dumps(document, indent=2) + "\n")
+        _stop_on_policy(document, on_stderr=True)
         return
     console = console_out()
     console.print(resource_tree(document))
@@ -96,10 +112,12 @@ def plan(
     print_modes(console, document)
     print_warnings(console, document)
     print_existing(console, document)
+    print_findings(console, document)
     console.print(
         f"[bold]{document['changes']['create']} resources to create[/] "
         f"(offline plan on fakeazure, quota profile {quota_profile}); {_cost_text(document['cost'])}"
     )
+    _stop_on_policy(document, on_stderr=False)
 
 
 @app.command()
@@ -175,8 +193,10 @@ def diff(
         )
         for error in document["errors"]:
             console.print(f"[bold red]would be refused:[/] {escape(error_text(error))}", highlight=False)
+        print_findings(console, document)
     if document["errors"]:
         raise typer.Exit(EXIT_REFUSED)
+    _stop_on_policy(document, on_stderr=markdown or as_json)
 
 
 @app.command()

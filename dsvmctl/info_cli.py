@@ -29,13 +29,13 @@ SECRET = "[secret]"
 
 
 def connect(
-    member: Annotated[str, typer.Argument(help="The member's username.")],
+    member: Annotated[str, typer.Argument(help="The member's (scale_out: the participant's) username.")],
     stack: StackOption,
     quota_profile: QuotaOption = "payg",
     project_dir: ProjectOption = None,
     state_dir: StateOption = None,
 ) -> None:
-    """Print the commands and URLs MEMBER uses to reach their workstation (from the saved state)."""
+    """Print the commands and URLs MEMBER uses to reach their workstation or seat (from the saved state)."""
     from dsvmctl.plan import make_plan
     from fakeazure import FakeAzure
 
@@ -47,10 +47,11 @@ def connect(
         else:
             outputs = make_plan(directory, stack, FakeAzure(quota_profile=quota_profile)).to_json()["outputs"]
             source = "not deployed yet: from the plan"
-    members: dict[str, Any] = outputs.get("members") or {}
+    group = "seats" if outputs.get("seats") and not outputs.get("members") else "members"  # scale_out: seats
+    members: dict[str, Any] = outputs.get(group) or {}
     if member not in members:
         known = ", ".join(sorted(members)) or "none"
-        raise fail(EXIT_BAD_INPUT, f"no member {member!r} in stack {stack}; members: {known}")
+        raise fail(EXIT_BAD_INPUT, f"no {group[:-1]} {member!r} in stack {stack}; {group}: {known}")
     info = members[member]
     console = console_out()
     console.print(f"[bold]{escape(member)}[/] in stack {escape(stack)} ({source})")
@@ -59,7 +60,7 @@ def connect(
         return
     for key, value in info.items():
         if value == SECRET:
-            value = "secret: `pulumi stack output members --show-secrets` on real Azure (never kept offline)"
+            value = f"secret: `pulumi stack output {group} --show-secrets` on real Azure (never kept offline)"
         console.print(f"  {key}: {escape(str(value))}", highlight=False)
     if "jupyterhub_tunnel" in info:
         console.print("  (keep the tunnel running in one terminal, then open the URL)")
@@ -108,7 +109,7 @@ def quota(
 
     directory = project_dir or find_project_dir()
     with handled(stack):
-        config = load_config(read_stack(directory, stack).config)
+        config = load_config(read_stack(directory, stack).config, project_dir=directory)
     profile = load_profile(quota_profile)
 
     def per_quota(needs: list[Need]) -> dict[str, int]:

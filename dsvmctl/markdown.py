@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dsvmctl.diff import error_text, touches_data
+from dsvmctl.policy_check import finding_text
 
 SYMBOLS = {"create": "+", "update": "~", "replace": "±", "delete": "-", "same": " "}
 _ORDER = {"replace": 0, "delete": 1, "update": 2, "create": 3, "same": 4}
@@ -117,6 +118,15 @@ def render(document: dict[str, Any], title: str | None = None) -> str:
         lines += [f"> - {error_text(e)}" for e in errs[:10]]
         if len(errs) > 10:
             lines.append(f"> - ... and {len(errs) - 10} more")
+        lines.append("")
+    findings = document.get("policy") or []
+    if findings:
+        lines += [f"> **{len(findings)} policy finding(s)** (policy/: the rules `pulumi preview --policy-pack "
+                  "policy` runs):"]
+        lines += [f"> - {'⛔' if f.get('enforcement') == 'mandatory' else '⚠️'} {finding_text(f)}"
+                  for f in findings[:10]]
+        if len(findings) > 10:
+            lines.append(f"> - ... and {len(findings) - 10} more")
         lines.append("")
     warnings = document.get("warnings") or []
     if warnings:

@@ -15,6 +15,7 @@ from dsvmctl.project import ProjectError, check_stack_name
 EXIT_REFUSED = 2
 EXIT_BAD_INPUT = 2
 EXIT_EMULATOR = 3
+EXIT_POLICY = 4  # a mandatory rule of the policy pack (policy/) is violated
 
 
 def stack_name(value: str) -> str:

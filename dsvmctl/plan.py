@@ -3,8 +3,8 @@
 ``make_plan`` returns the JSON document of DESIGN.md section 5 (``stack``,
 ``kind``, ``resources``, ``outputs``, ``cost``, ``policy``, ``changes``).
 Against a fresh emulator every custom resource is a ``create``; ``cost`` is
-the estimate of the ``costs`` package; ``policy`` stays empty until the policy pack
-exists.
+the estimate of the ``costs`` package; ``policy`` the findings of the policy pack's
+rules (``dsvmctl.policy_check``).
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ class Plan:
 
     def to_json(self) -> dict[str, Any]:
         from costs import estimate
+        from dsvmctl.policy_check import evaluate
 
         custom = [r for r in self.records if r.custom]
         resources = [resource_json(r) for r in self.records]
@@ -50,7 +51,7 @@ class Plan:
             "resources": resources,
             "outputs": self.outputs,
             "cost": cost,
-            "policy": [],
+            "policy": evaluate(resources),
             "warnings": self.warnings,
             "existing": self.existing,
             "changes": {"create": len(custom), "update": 0, "replace": 0, "delete": 0, "same": 0},
@@ -107,7 +108,7 @@ def make_plan(
     from dsvmctl.shard import canonical_order, default_jobs, plan_parts
 
     stack_file = stack_file or read_stack(project_dir, stack)
-    config = stacks.load_config(stack_file.config)  # before any resource is registered
+    config = stacks.load_config(stack_file.config, project_dir=project_dir)  # before any resource is registered
     backend = backend or FakeAzure()
     check_quota(config, backend)  # before any resource is registered
     listed = seed(backend, config.external_resources(), config.location, existing)
@@ -149,12 +150,14 @@ def check_quota(config: BaseStackConfig, backend: FakeAzure) -> None:
 
     found = shortfalls(backend.quota, config.quota_needs())
     if found:
+        keys = config.quota_keys({s.quota for s in found if s.limit > s.usage})  # room left: fewer may fit
+        lower = f"lower {', '.join(keys)}, " if keys else ""
         raise ArmError(
             "QuotaExceeded",
             " ".join(s.message(config.location) for s in found),
             "hardwareProfile.vmSize",
-            hint=f"raise the quota (az quota / the portal), or plan with a profile that has it: `dsvmctl quota` "
-            f"shows what each mode needs against {backend.quota.name}",
+            hint=f"{lower}raise the quota (az quota / the portal), or plan with a profile that has it: `dsvmctl "
+            f"quota` shows what each mode needs against {backend.quota.name}",
         )
 
 

@@ -3,7 +3,8 @@
 Emulated: Azure accepts a VM's auto-shutdown schedule only under the name
 ``shutdown-computevm-<vmName>`` (the portal's name; other names are refused);
 the target must be an existing VM; task type ``ComputeVmShutdownTask``; daily
-time ``HHmm``; a Windows time zone id; status ``Enabled``/``Disabled``.
+time ``HHmm``; a Windows time zone id (``azurefacts.timezones``, compared exactly:
+an IANA name such as ``Europe/Berlin`` is refused); status ``Enabled``/``Disabled``.
 Not emulated: the shutdown itself, notification webhooks and e-mails.
 """
 

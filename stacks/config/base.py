@@ -13,6 +13,8 @@ from pydantic import BaseModel, ConfigDict
 
 PROJECT = "dsvm"
 LOCATION_KEY = "azure-native:location"
+# Validation context key (``parse_config``): the project directory, where relative paths in a config start.
+PROJECT_DIR = "project_dir"
 
 GUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 

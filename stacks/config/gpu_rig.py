@@ -133,7 +133,7 @@ class RigConfig(Model):
     def _sizes(self) -> RigConfig:
         cpu, gpu = VM_SIZES[self.cpu_size], VM_SIZES[self.gpu_size]
         if cpu.is_gpu:
-            raise PathError("cpu_size", f"{cpu.name} has GPUs ({cpu.gpu_model}); cpu_size is the size without")
+            raise PathError("cpu_size", f"{cpu.name} has GPUs ({cpu.gpu_summary}); cpu_size is the size without")
         if not gpu.is_gpu:
             raise PathError("gpu_size", f"{gpu.name} has no GPU; pick an N-series size such as Standard_NC4as_T4_v3")
         problem = resize_problem(cpu, gpu)
@@ -141,7 +141,8 @@ class RigConfig(Model):
             raise PathError(
                 "cpu_size",
                 f"{problem}, so the rig could not switch modes in place; pick a CPU size "
-                f"{'with' if gpu.local_temp_disk else 'without'} a local temp disk",
+                f"{'with' if gpu.local_temp_disk else 'without'} a local temp disk that boots Generation "
+                f"{' or '.join(map(str, gpu.generations))} and attaches disks over {'/'.join(gpu.disk_controllers)}",
             )
         if cpu.trusted_launch != gpu.trusted_launch:
             raise PathError(

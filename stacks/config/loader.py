@@ -19,11 +19,12 @@ import json
 import re
 import types
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
-from stacks.config.base import LOCATION_KEY, PROJECT, ConfigError, PathError, config_path
+from stacks.config.base import LOCATION_KEY, PROJECT, PROJECT_DIR, ConfigError, PathError, config_path
 from stacks.config.stack import BaseStackConfig
 
 _FIXES = {
@@ -51,8 +52,11 @@ _EXPECTED = {
 _NEAR = 0.7  # difflib ratio from which a namespace is taken for a misspelling of the project's
 
 
-def parse_config(values: Mapping[str, Any]) -> BaseStackConfig:
-    """Validate plain values (field name -> value) into the model of their kind, or raise ``ConfigError``."""
+def parse_config(values: Mapping[str, Any], project_dir: Path | None = None) -> BaseStackConfig:
+    """Validate plain values (field name -> value) into the model of their kind, or raise ``ConfigError``.
+
+    ``project_dir``: where paths in the config start (a ``scale_out`` roster file); None: the
+    nearest directory with a Pulumi.yaml from the current one (where ``pulumi`` runs the program)."""
     from stacks.kinds import KINDS
 
     kind = values.get("kind")
@@ -61,7 +65,7 @@ def parse_config(values: Mapping[str, Any]) -> BaseStackConfig:
         raise ConfigError([(f"{PROJECT}:kind", f"{given}; set {PROJECT}:kind to one of: {', '.join(sorted(KINDS))}")])
     model = KINDS[kind].config
     try:
-        return model.model_validate(dict(values))
+        return model.model_validate(dict(values), context={PROJECT_DIR: project_dir} if project_dir else None)
     except ValidationError as exc:
         problems: list[tuple[str, str]] = []
         errors = exc.errors()
@@ -257,6 +261,7 @@ def _looks_like(namespace: str, project: str) -> bool:
     return folded in ("", ours) or difflib.SequenceMatcher(None, folded, ours).ratio() >= _NEAR
 
 
-def load_config(config: Mapping[str, Any], project: str = PROJECT) -> BaseStackConfig:
-    """Validate a namespaced config map (what a stack file holds) into the model."""
-    return parse_config(from_namespaced(config, project))
+def load_config(config: Mapping[str, Any], project: str = PROJECT, project_dir: Path | None = None) -> BaseStackConfig:
+    """Validate a namespaced config map (what a stack file holds) into the model (``project_dir``: see
+    ``parse_config``)."""
+    return parse_config(from_namespaced(config, project), project_dir)

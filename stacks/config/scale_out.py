@@ -19,11 +19,11 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, PrivateAttr, field_validator, model_validator
+from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
 from azurefacts.quotas import Need
 from azurefacts.sizes import VM_SIZES
-from stacks.config.base import PROJECT, ConfigError, Model, PathError
+from stacks.config.base import PROJECT, PROJECT_DIR, ConfigError, Model, PathError
 from stacks.config.image import check_vm_size
 from stacks.config.members import check_ssh_public_key, check_username
 from stacks.config.stack import BaseStackConfig
@@ -147,9 +147,13 @@ class RosterConfig(Model):
     )
 
 
-def project_dir() -> Path:
-    """Where relative roster paths start: the nearest directory up from here with a Pulumi.yaml (where
-    ``pulumi`` runs the program and ``dsvmctl`` is run), else the current directory."""
+def project_dir(info: ValidationInfo | None = None) -> Path:
+    """Where relative roster paths start: the project directory ``dsvmctl`` was given (``parse_config``'s
+    ``project_dir``), else the nearest directory up from here with a Pulumi.yaml (where ``pulumi`` runs
+    the program), else the current directory."""
+    given = (info.context or {}).get(PROJECT_DIR) if info is not None else None
+    if given is not None:
+        return Path(given).resolve()
     here = Path.cwd().resolve()
     return next((d for d in (here, *here.parents) if (d / "Pulumi.yaml").is_file()), here)
 
@@ -179,6 +183,14 @@ class ScaleOutStackConfig(BaseStackConfig):
         """Each pool at its peak (``max_capacity`` instances): what a window may take of the quotas."""
         return [Need(p.vm_size, count=p.bounds.maximum) for p in self.pools if p.vm_size in VM_SIZES]
 
+    def quota_keys(self, quotas: set[str]) -> list[str]:
+        """Each pool whose peak counts against one of ``quotas``: its ``max_capacity`` (or ``capacity``)."""
+        return [
+            f"{PROJECT}:pools[{i}].{'capacity' if p.max_capacity is None else 'max_capacity'}"
+            for i, p in enumerate(self.pools)
+            if p.vm_size in VM_SIZES and ({"Total Regional", VM_SIZES[p.vm_size].quota_family} & quotas)
+        ]
+
     def warnings(self, today: date | None = None) -> list[str]:
         today = today or date.today()
         found = super().warnings(today)
@@ -188,7 +200,7 @@ class ScaleOutStackConfig(BaseStackConfig):
         return found
 
     @model_validator(mode="after")
-    def _scale_out(self) -> ScaleOutStackConfig:
+    def _scale_out(self, info: ValidationInfo) -> ScaleOutStackConfig:
         if self.is_windows:
             raise PathError("image.os", "scale_out seats participants with cloud-init: use an ubuntu image")
         if "auto_shutdown" in self.model_fields_set:
@@ -208,7 +220,7 @@ class ScaleOutStackConfig(BaseStackConfig):
         except ScheduleError as error:
             raise PathError(error.path, str(error)) from None
         self._check_subnet()
-        self._participants = self._read_roster()
+        self._participants = self._read_roster(project_dir(info))
         return self
 
     def _check_subnet(self) -> None:
@@ -223,10 +235,10 @@ class ScaleOutStackConfig(BaseStackConfig):
                 f"use a /{prefix} or larger, or lower max_capacity",
             )
 
-    def _read_roster(self) -> tuple[Participant, ...]:
+    def _read_roster(self, directory: Path) -> tuple[Participant, ...]:
         key = f"{PROJECT}:roster"
         given = Path(self.roster.file)
-        path = given if given.is_absolute() else project_dir() / given
+        path = given if given.is_absolute() else directory / given
         if not path.is_file():
             raise ConfigError([(
                 f"{key}.file",

@@ -6,7 +6,7 @@ import re
 
 from pydantic import Field, field_validator
 
-from azurefacts.timezones import WINDOWS_TIME_ZONES
+from azurefacts.timezones import time_zone_problem
 from stacks.config.base import Model
 
 
@@ -16,7 +16,10 @@ class AutoShutdownConfig(Model):
     enabled: bool = Field(default=True, description="Optional. Shut the VMs down daily. Default true.")
     time: str = Field(default="1900", description="Optional. Daily time, `HHMM` 24-hour. Default `1900`.")
     time_zone: str = Field(
-        default="UTC", description="Optional. Windows time zone id, e.g. `W. Europe Standard Time`. Default `UTC`."
+        default="UTC",
+        description="Optional. Windows time zone id (`tzutil /l`), e.g. `W. Europe Standard Time`, "
+        "`New Zealand Standard Time`; an IANA name such as `Europe/Berlin` is refused with the id to use. "
+        "Default `UTC`.",
     )
     notification_email: str | None = Field(
         default=None, description="Optional. Address warned 30 minutes before shutdown."
@@ -32,9 +35,7 @@ class AutoShutdownConfig(Model):
     @field_validator("time_zone")
     @classmethod
     def _zone(cls, value: str) -> str:
-        if value not in WINDOWS_TIME_ZONES:
-            raise ValueError(
-                f"'{value}' is not a supported Windows time zone id; use one of: "
-                f"{', '.join(sorted(WINDOWS_TIME_ZONES))}"
-            )
+        problem = time_zone_problem(value)
+        if problem:
+            raise ValueError(problem)
         return value

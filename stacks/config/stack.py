@@ -115,6 +115,11 @@ class BaseStackConfig(Model):
         """The vCPUs the stack's VMs need, per size and priority, in ``mode`` (sizes the facts know)."""
         return [Need(size) for size in self.vm_sizes() if size in VM_SIZES]
 
+    def quota_keys(self, quotas: set[str]) -> list[str]:
+        """The config keys that ask for these quotas (family names, ``Total Regional``), for the way out
+        of a QuotaExceeded; none where the VM sizes say it (kinds override)."""
+        return []
+
     def warnings(self, today: date | None = None) -> list[str]:
         """What deserves attention though the stack is valid: an old image pin, a size retiring soon,
         a Bastion without the native client."""

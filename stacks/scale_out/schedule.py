@@ -22,18 +22,18 @@ time, plus one per event, plus the default.
 Refused with the config path and the fix (``ScheduleError``): a time that is not
 ``HH:MM``, an end not after its start, two windows that overlap or touch (merge
 them), an event time with a UTC offset (times are local to ``time_zone``), a time zone
-that is missing or not a Windows id, capacities out of order, more than 20 profiles.
+that is missing or not a Windows id, capacities out of order or a window capacity of 0, more
+than 20 profiles.
 """
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from azurefacts.timezones import WINDOWS_TIME_ZONES
+from azurefacts.timezones import time_zone_problem
 
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MAX_PROFILES = 20
@@ -111,10 +111,9 @@ def check_time_zone(zone: str | None, path: str = "schedule.time_zone") -> str:
             "times without a time zone are ambiguous; set a Windows time zone id such as "
             "W. Europe Standard Time (`tzutil /l` lists them)",
         )
-    if zone not in WINDOWS_TIME_ZONES:
-        near = difflib.get_close_matches(zone, sorted(WINDOWS_TIME_ZONES), n=1, cutoff=0.6)
-        hint = f"did you mean {near[0]}?" if near else f"use one of: {', '.join(sorted(WINDOWS_TIME_ZONES))}"
-        raise ScheduleError(path, f"'{zone}' is not a Windows time zone id; {hint}")
+    problem = time_zone_problem(zone)
+    if problem:
+        raise ScheduleError(path, problem)
     return zone
 
 
@@ -138,6 +137,12 @@ def check_capacity(capacity: Capacity, path: str) -> Capacity:
             f"{path}.capacity",
             f"capacity {capacity.default} must lie between min_capacity {capacity.minimum} and max_capacity "
             f"{capacity.maximum}",
+        )
+    if capacity.default < 1:
+        raise ScheduleError(
+            f"{path}.capacity",
+            "capacity 0 starts every window with no instance, and CPU rules cannot add one (no instance, no "
+            "CPU metric): the pool would never run; set capacity to 1 or more",
         )
     return capacity
 

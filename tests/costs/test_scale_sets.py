@@ -82,7 +82,7 @@ def test_compute_and_per_instance_disks_follow_the_profiles() -> None:
     assert compute["monthly"] == round(0.192 * hours, 2) and compute["alwaysOnMonthly"] == round(0.192 * 20 * 730, 2)
     assert "instance-hours/month from the autoscale profiles" in compute["note"]
     assert os_disk["monthly"] == round(19.71 * hours / 730, 2) and os_disk["alwaysOnMonthly"] == round(19.71 * 20, 2)
-    assert "scale-in deletes it" in os_disk["note"]
+    assert "scale-in deletes it" in os_disk["note"] and "always billed" not in os_disk["note"]
     assert data_disk["monthly"] == round(38.02 * hours / 730, 2)  # 256 GiB: P15
 
 

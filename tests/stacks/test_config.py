@@ -151,7 +151,7 @@ NEGATIVE: list[tuple[str, dict[str, Any], str, str]] = [
     ("time 19:00", team_values(auto_shutdown={"time": "19:00"}), "dsvm:auto_shutdown.time",
      'write 19:00 as "1900"'),
     ("IANA time zone", team_values(auto_shutdown={"time_zone": "Europe/Berlin"}), "dsvm:auto_shutdown.time_zone",
-     "is not a supported Windows time zone id; use one of"),
+     "is an IANA name; Azure schedules take Windows ids: use 'W. Europe Standard Time'"),
     # StorageConfig
     ("storage name with hyphen", team_values(storage={"account_name": "dsvm-team"}),
      "dsvm:storage.account_name", "3-24 lowercase letters and digits"),

@@ -142,7 +142,8 @@ def test_switching_modes_updates_only_the_vm_size_and_back(gpu_project: Path) ->
         code, output = cli(gpu_project, "up", *state)
         assert code == 0, output
     modes = before["cost"]["modes"]
-    cpu, gpu = "Standard_B4ms", "Standard_NC4as_T4_v3"
+    rig_config = yaml.safe_load((ROOT / "Pulumi.gpu.yaml").read_text())["config"]["dsvm:rigs"][0]
+    cpu, gpu = rig_config["cpu_size"], rig_config["gpu_size"]
     from azurefacts.prices import shipped
 
     book = shipped()

@@ -208,6 +208,14 @@ def plan(tmp_path: Path, *args: str, **changes: Any) -> tuple[int, str]:
          "QuotaExceeded"),
         ({"location": "eastus", "pools": [{"name": "gpu", "vm_size": "Standard_NC4as_T4_v3", "capacity": 1}]}, (),
          "standardNCASv3_T4Family"),
+        ({"schedule": {"time_zone": "W. Europe Standard Time", "class_hours": [
+            {"days": ["Monday"], "start": "12:00", "end": "09:00"}]}}, (), "dsvm:schedule.class_hours[0].end"),
+        ({"schedule": {"time_zone": "Central European Time", "class_hours": [
+            {"days": ["Monday"], "start": "09:00", "end": "12:00"}]}}, (), "dsvm:schedule.time_zone"),
+        ({"schedule": {"time_zone": "W. Europe Standard Time", "events": [
+            {"name": "x", "start": "2027-01-01 08:00", "end": "2027-01-02 18:00"},
+            {"name": "y", "start": "2027-01-02 08:00", "end": "2027-01-03 18:00"}]}}, (), "dsvm:schedule.events[1]"),
+        ({"pools": [{"name": "cpu", "capacity": 0, "max_capacity": 4}]}, (), "dsvm:pools[0].capacity"),
     ],
 )  # fmt: skip
 def test_bad_input_is_exit_2_with_the_key_and_no_traceback(
@@ -216,6 +224,29 @@ def test_bad_input_is_exit_2_with_the_key_and_no_traceback(
     code, output = plan(tmp_path, *args, **changes)
     assert code == 2, output
     assert key in output and "Traceback" not in output
+
+
+def test_a_quota_shortfall_names_the_pool_key_to_lower(tmp_path: Path) -> None:
+    code, output = plan(tmp_path, "--quota-profile", "free")  # 4 vCPUs; the pool peaks at 4 x 4
+    assert code == 2 and "QuotaExceeded" in output
+    assert "lower dsvm:pools[0].max_capacity" in " ".join(output.split())
+
+
+def test_a_relative_roster_is_read_from_the_project_dir_not_the_current_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dsvmctl.cli import app
+
+    project = Project(tmp_path, stack_file(tmp_path, roster={"file": "rosters/class.csv", "passwords": True}))
+    (project.dir / "rosters").mkdir()
+    write_roster(project.dir / "rosters", 4, "class.csv")
+    monkeypatch.chdir(tmp_path)  # no Pulumi.yaml here nor above: only --project-dir leads to the roster
+    for command in (["plan", "--json"], ["quota"]):
+        result = runner.invoke(app, [*command, "--stack", "dev", "--project-dir", str(project.dir)])
+        assert result.exit_code == 0, result.output
+    roster = {"file": "rosters/class.csv", "passwords": True}
+    config = parse_config(values(tmp_path, roster=roster), project_dir=project.dir)
+    assert [p.username for p in config.participants] == ["p0000", "p0001", "p0002", "p0003"]
 
 
 def test_plan_of_the_example_stacks(tmp_path: Path) -> None:
@@ -269,3 +300,14 @@ def test_the_pr_comment_shows_the_cost_per_seat(tmp_path: Path) -> None:
     assert code == 0
     per_seat = [line for line in output.splitlines() if line.startswith("Per seat:")]
     assert per_seat and "(6 seats)" in per_seat[0]
+
+
+def test_connect_prints_a_seats_commands(tmp_path: Path) -> None:
+    project = Project(tmp_path, stack_file(tmp_path))
+    project.up()
+    code, output = project.run("connect", "p0001")
+    assert code == 0, output
+    assert "awk 'NR==1||NR==2'" in output and "--username p0001" in output
+    assert "pulumi stack output seats --show-secrets" in output  # the password stays a secret
+    code, output = project.run("connect", "nobody")
+    assert code == 2 and "no seat 'nobody'" in output and "p0000, p0001" in output

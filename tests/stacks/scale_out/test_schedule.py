@@ -115,7 +115,8 @@ def test_times_need_a_known_windows_time_zone(zone: str | None, fragment: str) -
     [(Capacity(30, 25, 20), "pools[0].min_capacity", "above max capacity"),
      (Capacity(5, 30, 20), "pools[0].capacity", "between min_capacity 5 and max_capacity 20"),
      (Capacity(0, 0, 1001), "pools[0].max_capacity", "outside 0-1000"),
-     (Capacity(-1, 0, 1), "pools[0].min_capacity", "outside 0-1000")],
+     (Capacity(-1, 0, 1), "pools[0].min_capacity", "outside 0-1000"),
+     (Capacity(0, 0, 5), "pools[0].capacity", "the pool would never run")],
 )  # fmt: skip
 def test_capacities_out_of_order_or_range_are_refused(capacity: Capacity, path: str, fragment: str) -> None:
     with pytest.raises(ScheduleError) as info:
