@@ -28,6 +28,11 @@ class ImageVersion:
     version: str
     released: date
 
+    def months_old(self, today: date) -> int:
+        """Whole calendar months from the release to ``today`` (the pin-age the warnings compare with
+        ``PIN_WARNING_MONTHS``)."""
+        return (today.year - self.released.year) * 12 + today.month - self.released.month
+
 
 def _v(version: str) -> ImageVersion:
     year, month, day = (int(p) for p in version.split("."))

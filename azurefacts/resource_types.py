@@ -170,6 +170,8 @@ RESOURCE_TYPES: dict[str, ResourceFacts] = {
         ResourceFacts(
             VM_EXTENSION, "Microsoft.Compute/virtualMachines/extensions", name_input="vmExtensionName",
             parent_inputs=("vmName",), has_location=True,
+            # Write-only: ARM never returns protectedSettings (Microsoft Learn, 'Custom Script Extension v2').
+            secret_properties=frozenset({"protectedSettings"}),
         ),
         ResourceFacts(SCHEDULE, "Microsoft.DevTestLab/schedules", name_input="name", has_location=True),
         ResourceFacts(

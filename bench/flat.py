@@ -2,9 +2,10 @@
 
 What a user would write without this project: the typed azure-native classes, one
 after the other, with the same inputs per member as the team stack (resource group,
-NSG, VNet, subnets, Bastion, storage account, blob service and containers; per
-member a data disk, a password, a NIC, a VM, a shutdown schedule and a role
-assignment). ``tests/bench/test_flat.py`` checks that it registers the same
+NSG, VNet, subnets, Bastion, storage account, blob service and containers, the
+idle-stop role and the budget; per member a data disk, a password, a NIC, a VM, a
+shutdown schedule, the idle-stop extension and two role assignments).
+``tests/bench/test_flat.py`` checks that it registers the same
 resources with the same inputs as the program, so the benchmark compares like
 with like. ``python -m bench.flat --members N`` plans it on fakeazure in a process
 of its own and prints one JSON line (wall time and peak RSS of the whole process).
@@ -23,9 +24,13 @@ started = time.perf_counter()
 
 def flat_program(values: dict[str, Any], stack: str) -> dict[str, Any]:
     """Register the team stack's resources for ``values`` (the team config's plain values)."""
+    import hashlib
+    from datetime import UTC, datetime
+
     import pulumi
     import pulumi_azure_native.authorization as authorization
     import pulumi_azure_native.compute as compute
+    import pulumi_azure_native.consumption as consumption
     import pulumi_azure_native.devtestlab as devtestlab
     import pulumi_azure_native.network as network
     import pulumi_azure_native.resources as resources
@@ -33,6 +38,7 @@ def flat_program(values: dict[str, Any], stack: str) -> dict[str, Any]:
     import pulumi_random as random
 
     from components.cloud_init import linux_custom_data
+    from components.idle_stop import IdleStop, linux_protected_settings, user_data
     from stacks.foundation import default_storage_account_name
 
     location = values["location"]
@@ -111,6 +117,34 @@ def flat_program(values: dict[str, Any], stack: str) -> dict[str, Any]:
         )
         for name in ["shared", *(f"home-{u}" for u in users)]
     }  # fmt: skip
+    group_id = pulumi.Output.concat("/subscriptions/", sub, "/resourceGroups/", rg.name)
+    idle_role = authorization.RoleDefinition(
+        f"{prefix}-idle-stop-role", scope=group_id, role_type="CustomRole", assignable_scopes=[group_id],
+        role_name=pulumi.Output.concat("dsvm idle stop: ", f"rg-{prefix}", " (",
+                                       sub.apply(lambda s: hashlib.sha256(s.encode()).hexdigest()[:8]), ")"),
+        description=f"Lets a DSVM of stack {stack} deallocate itself when idle (assigned to each VM's own identity, "
+        "on that VM only). Managed by Pulumi.",
+        permissions=[authorization.PermissionArgs(
+            actions=["Microsoft.Compute/virtualMachines/deallocate/action", "Microsoft.Compute/virtualMachines/read"],
+            not_actions=[], data_actions=[], not_data_actions=[],
+        )],
+    )  # fmt: skip
+    idle = values.get("idle_stop", {})
+    idle_data = user_data(IdleStop("", idle_minutes=idle.get("idle_minutes", 60)), windows=False)
+    if "budget" in values:
+        consumption.Budget(
+            f"{prefix}-budget", budget_name=f"{prefix}-budget", scope=group_id, amount=values["budget"]["amount"],
+            category="Cost", time_grain="Monthly",
+            time_period=consumption.BudgetTimePeriodArgs(
+                start_date=f"{datetime.now(UTC).date().replace(day=1).isoformat()}T00:00:00Z"),
+            notifications={
+                name: consumption.NotificationArgs(enabled=True, operator="GreaterThanOrEqualTo", threshold=pct,
+                                                   threshold_type=kind, contact_emails=[values["owner"]])
+                for name, pct, kind in (("actual-80-percent", 80, "Actual"), ("actual-100-percent", 100, "Actual"),
+                                        ("forecasted-110-percent", 110, "Forecasted"))
+            },
+            opts=pulumi.ResourceOptions(ignore_changes=["timePeriod.startDate"]),
+        )  # fmt: skip
     image = compute.ImageReferenceArgs(
         publisher="microsoft-dsvm", offer="ubuntu-2204", sku="2204-gen2", version=values["image"]["version"]
     )
@@ -147,7 +181,7 @@ def flat_program(values: dict[str, Any], stack: str) -> dict[str, Any]:
                 )],
             ),
             os_profile=compute.OSProfileArgs(
-                computer_name=user, admin_username=user, allow_extension_operations=False,
+                computer_name=user, admin_username=user, allow_extension_operations=True,
                 custom_data=pulumi.Output.secret(password.result.apply(lambda pw, u=user: linux_custom_data(u, pw))),
                 linux_configuration=compute.LinuxConfigurationArgs(
                     disable_password_authentication=True, provision_vm_agent=True,
@@ -167,6 +201,7 @@ def flat_program(values: dict[str, Any], stack: str) -> dict[str, Any]:
             diagnostics_profile=compute.DiagnosticsProfileArgs(
                 boot_diagnostics=compute.BootDiagnosticsArgs(enabled=True)
             ),
+            user_data=idle_data,
             tags=tags,
             opts=pulumi.ResourceOptions(delete_before_replace=True),
         )  # fmt: skip
@@ -186,6 +221,16 @@ def flat_program(values: dict[str, Any], stack: str) -> dict[str, Any]:
                 "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
             ),
             scope=containers[f"home-{user}"].id,
+        )  # fmt: skip
+        compute.VirtualMachineExtension(
+            f"{user}-idle-stop", vm_extension_name="dsvm-idle-stop", vm_name=vm.name, resource_group_name=rg.name,
+            location=location, publisher="Microsoft.Azure.Extensions", type="CustomScript", type_handler_version="2.1",
+            auto_upgrade_minor_version=True, force_update_tag=vm.vm_id,
+            protected_settings=pulumi.Output.secret(linux_protected_settings()), tags=tags,
+        )  # fmt: skip
+        authorization.RoleAssignment(
+            f"{user}-idle-role", principal_id=vm.identity.apply(lambda i: i.principal_id if i else ""),
+            principal_type="ServicePrincipal", role_definition_id=idle_role.id, scope=vm.id,
         )  # fmt: skip
     return {"bastion": bastion.name}
 

@@ -14,8 +14,9 @@ in a folder only SYSTEM and Administrators can write (it runs as SYSTEM: a user 
 drop a module next to it), find a ``python.exe``, and register the scheduled task ``WINDOWS_TASK``:
 as SYSTEM, every 5 minutes from 10 minutes after registration, its output appended to ``WINDOWS_LOG``.
 
-Every byte here ends up in customData, which is create-only: a change to the script or the units
-replaces every VM that carries them.
+The workstations get these bytes through the idle-stop VM extension (``idle_stop.py``: the Linux
+install script, or on Windows the installer in userData), never through customData, which is
+create-only: a change to the script or the units re-runs the extension in place.
 """
 
 from __future__ import annotations

@@ -15,6 +15,16 @@ import pulumi_random as random
 from azurefacts.roles import STORAGE_BLOB_DATA_CONTRIBUTOR, VIRTUAL_MACHINE_USER_LOGIN
 from components.cloud_init import linux_custom_data, windows_custom_data, windows_first_logon_commands
 from components.common import child_opts, standard_public_ip
+from components.idle_stop import (
+    EXTENSION_NAME,
+    LINUX_EXTENSION,
+    WINDOWS_EXTENSION,
+    IdleStop,
+    linux_protected_settings,
+    user_data,
+    user_data_off,
+    windows_protected_settings,
+)
 from components.types import AttachedDisk, ImageReference, ShutdownSchedule, SpotSettings
 from components.vm_profile import VM_REPLACE_ON_CHANGES, VmProfile
 
@@ -47,6 +57,8 @@ class WorkstationArgs:
     # switch between sizes changes nothing but the size. Default: ``vm_size``.
     security_size: str | None = None
     spot: SpotSettings | None = None
+    # The VM deallocates itself when idle (settings in userData, watcher by extension); None: off.
+    idle_stop: IdleStop | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -73,14 +85,17 @@ class Workstation(pulumi.ComponentResource):
     preinstalled NVIDIA driver), encryption at host, boot diagnostics with managed
     storage, a system-assigned identity with Storage Blob Data Contributor on the
     member's container only, a daily auto-shutdown schedule, and no VM extensions
-    (``allowExtensionOperations: false``) unless Entra ID login needs its extension.
+    (``allowExtensionOperations: false``) unless Entra ID login or idle stop needs its extension.
+    With idle stop the VM's identity also gets the stack's deallocate role on this VM only.
 
     A change of image, OS, username or cloud-init replaces the VM
     (delete-before-replace) and leaves the data disk, which the VM only attaches.
     """
 
     def __init__(self, name: str, args: WorkstationArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("dsvm:components:Workstation", name, None, opts)
+        # The cost estimate's assumption rides on the component (never sent to Azure): costs/ reads it.
+        props = {"activeHoursPerWeek": args.idle_stop.active_hours_per_week} if args.idle_stop else None
+        super().__init__("dsvm:components:Workstation", name, props, opts)
         windows = args.image.is_windows
         tags = dict(args.tags)
         vm_name = f"{name}-vm"
@@ -136,6 +151,7 @@ class Workstation(pulumi.ComponentResource):
             eviction_policy=args.spot.eviction_policy if args.spot else None,
             billing_profile=compute.BillingProfileArgs(max_price=args.spot.max_price) if args.spot else None,
             diagnostics_profile=profile.diagnostics_profile(),
+            user_data=user_data(args.idle_stop, windows) if args.idle_stop else user_data_off(),
             tags=tags,
             opts=child_opts(
                 self,
@@ -172,6 +188,8 @@ class Workstation(pulumi.ComponentResource):
         )
         if args.entra_login_enabled and not windows:
             self._entra_login(name, args, vm_name, tags)
+        if args.idle_stop is not None:
+            self._idle_stop(name, args, args.idle_stop, windows, principal_id, tags)
 
         self.vm_id = self.vm.id
         self.principal_id = principal_id
@@ -198,8 +216,8 @@ class Workstation(pulumi.ComponentResource):
             if windows
             else pulumi.Output.secret(self.password.result.apply(lambda pw: cloud_init(args.username, pw))),
             first_logon_commands=windows_first_logon_commands() if windows else None,
-            # Extensions run as root/SYSTEM: allowed only for Entra ID SSH login's own extension.
-            allow_extensions=args.entra_login_enabled and not windows,
+            # Extensions run as root/SYSTEM: allowed only for the program's own (Entra ID SSH login, idle stop).
+            allow_extensions=(args.entra_login_enabled and not windows) or args.idle_stop is not None,
         )
 
     def _entra_login(self, name: str, args: WorkstationArgs, vm_name: str, tags: dict[str, str]) -> None:
@@ -221,6 +239,46 @@ class Workstation(pulumi.ComponentResource):
             principal_id=str(args.entra_object_id),
             principal_type="User",
             role_definition_id=role_definition_id(args.subscription_id, VIRTUAL_MACHINE_USER_LOGIN),
+            scope=self.vm.id,
+            opts=child_opts(self),
+        )
+
+    def _idle_stop(
+        self,
+        name: str,
+        args: WorkstationArgs,
+        idle: IdleStop,
+        windows: bool,
+        principal_id: pulumi.Output[str],
+        tags: dict[str, str],
+    ) -> None:
+        """The watcher's extension, and the role that lets the VM's identity deallocate this VM only."""
+        publisher, kind, version = WINDOWS_EXTENSION if windows else LINUX_EXTENSION
+        self.idle_extension = compute.VirtualMachineExtension(
+            f"{name}-idle-stop",
+            vm_extension_name=EXTENSION_NAME,
+            vm_name=self.vm.name,
+            resource_group_name=args.resource_group_name,
+            location=args.location,
+            publisher=publisher,
+            type=kind,
+            type_handler_version=version,
+            auto_upgrade_minor_version=True,
+            # A replaced VM has a new vmId: the extension is written again onto the new VM.
+            force_update_tag=self.vm.vm_id,
+            # A secret: ARM never returns protectedSettings (it is decrypted only on the VM), and the plan
+            # keeps a fingerprint instead of the 40 KB install script per VM.
+            protected_settings=pulumi.Output.secret(
+                windows_protected_settings() if windows else linux_protected_settings()
+            ),
+            tags=tags,
+            opts=child_opts(self),
+        )
+        self.idle_role = authorization.RoleAssignment(
+            f"{name}-idle-role",
+            principal_id=principal_id,
+            principal_type="ServicePrincipal",
+            role_definition_id=idle.role_definition_id,
             scope=self.vm.id,
             opts=child_opts(self),
         )

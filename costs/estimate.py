@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from azurefacts.prices import PriceBook, shipped
-from costs.hours import Schedules
+from costs.hours import Hours, Schedules
 
 CURRENCY = "USD"
 
@@ -41,9 +41,12 @@ class Line:
     monthly: float
     always_on_monthly: float
     note: str
+    # Billed per running hour with idle stop: what the schedule alone would bill, and the hours.
+    scheduled_monthly: float | None = None
+    hours: Hours | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        document = {
             "urn": self.resource.get("urn"),
             "name": self.resource.get("name"),
             "type": self.resource.get("type"),
@@ -52,6 +55,12 @@ class Line:
             "alwaysOnMonthly": round(self.always_on_monthly, 2),
             "note": self.note,
         }
+        if self.scheduled_monthly is not None and self.hours is not None and self.hours.scheduled is not None:
+            document.update(
+                scheduledMonthly=round(self.scheduled_monthly, 2),
+                hours={"expected": round(self.hours.expected, 2), "scheduled": self.hours.scheduled},
+            )
+        return document
 
 
 @dataclass(frozen=True)
@@ -74,7 +83,7 @@ def estimate(resources: Sequence[Resource], prices: PriceBook | None = None) -> 
         raise ValueError(f"the price snapshot is in {book.currency}, the estimate in {CURRENCY}")
     context = Context(book, Schedules(resources))
     lines = [line for resource in resources for line in lines_of(resource, context)]
-    return {
+    document: dict[str, Any] = {
         "currency": CURRENCY,
         "monthly": round(sum(line.monthly for line in lines), 2),
         "alwaysOnMonthly": round(sum(line.always_on_monthly for line in lines), 2),
@@ -85,6 +94,17 @@ def estimate(resources: Sequence[Resource], prices: PriceBook | None = None) -> 
         },
         "lines": [line.to_json() for line in lines],
     }
+    from costs.controls import budget_check, idle_stop_summary
+
+    idle = idle_stop_summary(lines, document)
+    if idle is not None:  # only stacks with idle stop: other plans keep their shape
+        document["idleStop"] = idle
+    budget = budget_check(resources, document["monthly"])
+    if budget is not None:
+        document["budget"] = budget
+        if budget.get("warning"):
+            document["warnings"] = [budget["warning"]]
+    return document
 
 
 def delta(base: Mapping[str, Any], head: Mapping[str, Any]) -> dict[str, Any]:

@@ -11,10 +11,20 @@ VM ran through the night until the shutdown the next morning:
 the conservative reading). No enabled schedule means always on
 (``HOURS_PER_MONTH``). Manual stops, restarts after the shutdown and weekend use
 are not modelled.
+
+Idle stop (the VM's ``userData`` holds an enabled ``idle_stop`` object): the watcher
+deallocates the VM once it has been idle ``idle_minutes``, so it bills the hours the member
+really works on it, ``activeHoursPerWeek`` (an input of the VM's parent component, the
+stack config's assumption) x 52/12 weeks a month, plus after each of the
+``WORKDAYS_PER_MONTH`` sessions the idle minutes and one check interval
+(``IDLE_CHECK_MINUTES``) before it stops; never more than the scheduled hours. Without
+the assumption the VM is billed its scheduled hours, and the note says so.
 """
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +35,9 @@ from azurefacts.resource_types import SCHEDULE
 WORKDAY_START = 8  # hour of day the member starts the VM (local time of the schedule)
 WORKDAYS_PER_MONTH = 22
 HOURS_PER_MONTH = 730  # Azure's billing month: 8,760 h / 12
+WEEKS_PER_MONTH = 52 / 12
+IDLE_CHECK_MINUTES = 5  # the idle watcher's timer (components/idle_units.py)
+ACTIVE_HOURS_INPUT = "activeHoursPerWeek"  # on the VM's parent component (components/workstation.py)
 
 Resource = Mapping[str, Any]
 
@@ -35,6 +48,8 @@ class Hours:
 
     expected: float
     note: str
+    scheduled: float | None = None  # with idle stop: the hours the schedule alone would bill
+    active_per_week: float | None = None  # with idle stop: the assumed active hours a week
 
 
 class Schedules:
@@ -42,14 +57,22 @@ class Schedules:
 
     def __init__(self, resources: Sequence[Resource]) -> None:
         self._by_target: dict[str, Resource] = {}
+        self._active: dict[str, float] = {}  # component urn -> active hours a week (idle stop's assumption)
         for r in resources:
             target = get_path(r, "inputs.targetResourceId")
             if r.get("type") == SCHEDULE and isinstance(target, str):
                 self._by_target[target.lower()] = r  # ARM ids compare case-insensitively
+            active = get_path(r, f"inputs.{ACTIVE_HOURS_INPUT}")
+            if isinstance(active, int | float) and not isinstance(active, bool):
+                self._active[str(r.get("urn"))] = float(active)
 
     def shutdown_schedule(self, target_id: object) -> Resource | None:
         """The auto-shutdown schedule that targets this resource id, if any."""
         return self._by_target.get(target_id.lower()) if isinstance(target_id, str) else None
+
+    def active_hours_per_week(self, component_urn: object) -> float | None:
+        """The assumed active hours a week of the VMs below this component, if it states them."""
+        return self._active.get(str(component_urn))
 
 
 def workday_hours(shutdown: str) -> float:
@@ -78,3 +101,36 @@ def vm_running_hours(vm: Resource, schedules: Schedules) -> Hours:
         f"{hours:g} h/month: started {WORKDAY_START:02d}:00 on {WORKDAYS_PER_MONTH} workdays, "
         f"auto-shutdown {time[:2]}:{time[2:]} {zone}".rstrip(),
     )
+
+
+def idle_stop_settings(vm: Resource) -> dict[str, Any] | None:
+    """The VM's enabled ``idle_stop`` settings from its userData (base64 JSON), else None."""
+    raw = get_path(vm, "inputs.userData")
+    if not isinstance(raw, str) or not raw:
+        return None
+    try:
+        document = json.loads(base64.b64decode(raw, validate=True))
+    except ValueError:
+        return None
+    settings = document.get("idle_stop") if isinstance(document, dict) else None
+    return settings if isinstance(settings, dict) and settings.get("enabled", True) else None
+
+
+def vm_billed_hours(vm: Resource, schedules: Schedules) -> Hours:
+    """A VM's expected running hours: its schedule's, or with idle stop its active hours plus idle tails."""
+    scheduled = vm_running_hours(vm, schedules)
+    settings = idle_stop_settings(vm)
+    if settings is None:
+        return scheduled
+    weekly = schedules.active_hours_per_week(vm.get("parent"))
+    if weekly is None:
+        return Hours(scheduled.expected, f"{scheduled.note}; idle stop on, no active-hours assumption: billed as "
+                     "scheduled", scheduled=scheduled.expected)  # fmt: skip
+    idle = float(settings.get("idle_minutes", 60))
+    tail = WORKDAYS_PER_MONTH * (idle + IDLE_CHECK_MINUTES) / 60
+    expected = min(scheduled.expected, weekly * WEEKS_PER_MONTH + tail)
+    note = (
+        f"idle stop: {expected:.1f} h/month = {weekly:g} active h/week x 52/12 + {idle:g}+{IDLE_CHECK_MINUTES} idle "
+        f"min after each of {WORKDAYS_PER_MONTH} workdays (capped by the schedule); scheduled alone: {scheduled.note}"
+    )
+    return Hours(expected, note, scheduled=scheduled.expected, active_per_week=weekly)

@@ -1,8 +1,9 @@
 """How Azure bills each resource type of a plan (one pricer per type).
 
 - A VM bills per running hour at its size's price in its region: the Linux
-  price, or the Windows price (licence included) on a Windows image. Its OS
-  disk, and any data disk created with it, bill always.
+  price, or the Windows price (licence included) on a Windows image, for the
+  hours ``costs.hours`` expects (schedule, idle stop). Its OS disk, and any data
+  disk created with it, bill always.
 - Managed disks (Premium SSD, Standard SSD, Standard HDD) bill by the tier
   their size rounds up to (``azurefacts.disks``: 150 GiB Premium SSD = P15,
   256 GiB); Premium SSD v2 per provisioned GiB.
@@ -11,8 +12,8 @@
   (Standard and Premium include 2).
 - A storage account bills hot blob data per GiB-month on an assumed
   ``ASSUMED_BLOB_GIB`` stored (the plan cannot know how much a team stores).
-- VNets, subnets, NSGs, NICs, schedules, role assignments, containers and the
-  like cost nothing; non-Azure resources (components, random) have no line. An
+- VNets, subnets, NSGs, NICs, schedules, role assignments and definitions, budgets,
+  containers and the like cost nothing; non-Azure resources (components, random) have no line. An
   ``azure-native`` type with no rule here gets a zero line that says so.
 
 Prices are looked up in the resource's region; when the snapshot has none for
@@ -39,12 +40,14 @@ from azurefacts.resource_types import (
     BASTION,
     BLOB_CONTAINER,
     BLOB_SERVICE,
+    BUDGET,
     DISK,
     NIC,
     NSG,
     PUBLIC_IP,
     RESOURCE_GROUP,
     ROLE_ASSIGNMENT,
+    ROLE_DEFINITION,
     SCHEDULE,
     STORAGE_ACCOUNT,
     SUBNET,
@@ -56,7 +59,7 @@ from azurefacts.resource_types import (
 )
 from azurefacts.sizes import VM_SIZES
 from costs.estimate import Context, Line
-from costs.hours import HOURS_PER_MONTH, Hours, vm_running_hours
+from costs.hours import HOURS_PER_MONTH, Hours, vm_billed_hours
 
 Resource = Mapping[str, Any]
 Pricer = Callable[[Resource, Context], list[Line]]
@@ -69,7 +72,7 @@ BASTION_INCLUDED_SCALE_UNITS = 2
 
 FREE_TYPES = frozenset(
     {RESOURCE_GROUP, VNET, SUBNET, NSG, NIC, SCHEDULE, ROLE_ASSIGNMENT, BLOB_SERVICE, BLOB_CONTAINER, VM_EXTENSION,
-     USER_ASSIGNED_IDENTITY}
+     USER_ASSIGNED_IDENTITY, ROLE_DEFINITION, BUDGET}
 )  # fmt: skip
 
 
@@ -137,6 +140,8 @@ def compute_line(
         hourly * hours.expected,
         hourly * HOURS_PER_MONTH,
         _with(f"${hourly:g}/h{licence}{spot_note} in {price.region}; {hours.note}", price, context),
+        scheduled_monthly=None if hours.scheduled is None else hourly * hours.scheduled,
+        hours=hours,
     )
 
 
@@ -174,7 +179,7 @@ def price_vm(vm: Resource, context: Context) -> list[Line]:
     The OS disk is no resource of its own: its line carries the VM's urn, name and type.
     """
     image = _image(vm)
-    hours = vm_running_hours(vm, context.schedules)
+    hours = vm_billed_hours(vm, context.schedules)
     spot = get_path(vm, "inputs.priority") == "Spot"
     lines = [compute_line(context, vm, get_path(vm, "inputs.hardwareProfile.vmSize"), image, hours, spot=spot)]
     os_disk = get_path(vm, "inputs.storageProfile.osDisk", {})

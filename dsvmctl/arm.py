@@ -100,6 +100,10 @@ RENAMED: dict[str, dict[str, str]] = {
 _GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
 
 
+# Secret properties whose value is an object in ARM (a VM extension's protectedSettings): their
+# template parameter is a secureObject (Microsoft Learn, 'Parameters in ARM templates': data types).
+SECURE_OBJECTS = frozenset({"protectedSettings"})
+
 class ExportError(ValueError):
     """The plan cannot be expressed as one resource-group-scoped ARM template."""
 
@@ -216,7 +220,8 @@ class _Exporter:
         return "[" + value if value.startswith("[") else value
 
     def secret_parameter(self, entry: _Entry, path: list[str | int]) -> str:
-        """Declare the securestring parameter of one secret leaf; deterministic, unique name."""
+        """Declare the secure parameter of one secret leaf (``secureObject`` for the object-valued
+        properties of ``SECURE_OBJECTS``, else ``securestring``); deterministic, unique name."""
         owner = camel(str(entry.plan["name"]))
         keys = [str(p) for p in path if isinstance(p, str)]
         candidates = [owner + pascal(keys[-1] if keys else "secret"), owner + "".join(pascal(str(p)) for p in path)]
@@ -228,7 +233,7 @@ class _Exporter:
             counter += 1
         dotted = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
         self.parameters[name] = {
-            "type": "securestring",
+            "type": "secureObject" if keys and keys[-1] in SECURE_OBJECTS else "securestring",
             "metadata": {
                 "description": f"{dotted} of {entry.plan['name']} ({entry.plan['type']}): a secret in the "
                 "Pulumi program; supply it at deployment (e.g. from Key Vault)."

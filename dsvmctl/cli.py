@@ -1,11 +1,11 @@
-"""Command line: plan, up, diff and destroy of a stack on the fake Azure.
+"""Command line: plan, up, diff, destroy and promote of a stack on the fake Azure.
 
-Exit codes: 0 ok; 2 bad config, missing stack file or state, an error Azure
-would return (ArmError), or a change Pulumi would refuse (deleting or replacing
-a protected resource), with a one-paragraph message on stderr and no traceback;
-3 the emulator cannot answer (a resource type or invoke it does not emulate);
-4 (``plan``, ``diff``) a mandatory rule of the policy pack (policy/) is violated:
-each violation names the rule, the resource and the fix.
+Exit codes: 0 ok; 1 (``plan``, ``diff``) a mandatory rule of the policy pack (policy/)
+is violated: each violation names the rule, the resource and the fix (``promote --check``:
+the target is behind its source); 2 bad config, missing stack file or state, an error Azure
+would return (ArmError), or a change Pulumi would refuse (deleting or replacing a protected
+resource), with a one-paragraph message on stderr and no traceback; 3 the emulator cannot
+answer (a resource type or invoke it does not emulate).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Annotated, Any
 
 import typer
 
+from dsvmctl.diff_view import cost_text, print_diff
 from dsvmctl.info_cli import connect, images, quota
 from dsvmctl.options import (
     EXIT_BAD_INPUT,
@@ -37,6 +38,7 @@ from dsvmctl.options import (
 )
 from dsvmctl.policy_check import finding_text, mandatory, print_findings
 from dsvmctl.project import find_project_dir
+from dsvmctl.promote import promote
 from dsvmctl.state_cli import state_app
 from dsvmctl.text import cost_table, print_existing, print_modes, print_warnings, resource_tree
 
@@ -50,21 +52,11 @@ app.add_typer(state_app, name="state")
 app.command()(connect)
 app.command()(images)
 app.command()(quota)
+app.command()(promote)
 
 @app.callback()
 def _root() -> None:
     """Offline plans of the DSVM stacks on the built-in fake Azure."""
-
-
-def _cost_text(cost: dict[str, Any]) -> str:
-    text = f"estimated ${cost['monthly']:,.2f}/month (always-on ${cost['alwaysOnMonthly']:,.2f})"
-    prices = cost.get("prices")
-    if prices:
-        text += f", list prices of {prices['readOn']}"
-    delta = cost.get("delta")
-    if delta is not None:
-        text += f", change {delta['monthly']:+,.2f}/month"
-    return text
 
 
 def _stop_on_policy(document: dict[str, Any], on_stderr: bool) -> None:
@@ -115,7 +107,7 @@ def plan(
     print_findings(console, document)
     console.print(
         f"[bold]{document['changes']['create']} resources to create[/] "
-        f"(offline plan on fakeazure, quota profile {quota_profile}); {_cost_text(document['cost'])}"
+        f"(offline plan on fakeazure, quota profile {quota_profile}); {cost_text(document['cost'])}"
     )
     _stop_on_policy(document, on_stderr=False)
 
@@ -163,10 +155,7 @@ def diff(
     state_dir: StateOption = None,
 ) -> None:
     """What applying STACK would change: against saved state, or the plan at --base-ref."""
-    from rich.markup import escape
-
     from dsvmctl import lifecycle
-    from dsvmctl.diff import error_text
 
     directory = project_dir or find_project_dir()
     with handled(stack):
@@ -182,18 +171,7 @@ def diff(
     elif as_json:
         sys.stdout.write(json.dumps(document, indent=2) + "\n")
     else:
-        console = console_out()
-        console.print(resource_tree(document, full=full))
-        print_warnings(console, document)
-        print_existing(console, document)
-        counts = document["changes"]
-        console.print(
-            f"[bold]+{counts['create']} ~{counts['update']} ±{counts['replace']} -{counts['delete']}[/] "
-            f"({counts['same']} unchanged); {_cost_text(document['cost'])}"
-        )
-        for error in document["errors"]:
-            console.print(f"[bold red]would be refused:[/] {escape(error_text(error))}", highlight=False)
-        print_findings(console, document)
+        print_diff(console_out(), document, full)
     if document["errors"]:
         raise typer.Exit(EXIT_REFUSED)
     _stop_on_policy(document, on_stderr=markdown or as_json)

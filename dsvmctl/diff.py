@@ -153,16 +153,22 @@ def _effects(base: dict[str, Any], head: dict[str, Any] | None, kind: str) -> li
         attached = [d for d in disks if d.get("deleteOption") == "Detach"]
         kept = "; attached data disks are detached and kept" if attached else ""
         return [f"{verb} the VM: {gone} (whatever is installed or stored outside the data disk is lost){kept}"]
-    old_size = get_path(base, "inputs.hardwareProfile.vmSize")
-    new_size = get_path(head, "inputs.hardwareProfile.vmSize") if head else None
-    if head is None or old_size == new_size:
+    if head is None:
         return []
+    settings = []
+    if get_path(base, "inputs.userData") != get_path(head, "inputs.userData"):
+        settings = ["updates userData in place, no restart (the idle watcher reads it at its next check)"]
+    old_size = get_path(base, "inputs.hardwareProfile.vmSize")
+    new_size = get_path(head, "inputs.hardwareProfile.vmSize")
+    if old_size == new_size:
+        return settings
     old, new = VM_SIZES.get(str(old_size)), VM_SIZES.get(str(new_size))
     if old is not None and new is not None and old.series == new.series:
-        return [f"resizes {old_size} -> {new_size}: restarts the VM"]
+        return [f"resizes {old_size} -> {new_size}: restarts the VM", *settings]
     return [
         f"resizes {old_size} -> {new_size}: restarts the VM, and deallocates it first when the new size is not "
-        "on its current hardware cluster (another series usually is not)"
+        "on its current hardware cluster (another series usually is not)",
+        *settings,
     ]
 
 

@@ -14,6 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+from costs.controls import summary_text
 from dsvmctl.diff import error_text, touches_data
 from dsvmctl.policy_check import finding_text
 
@@ -128,7 +129,7 @@ def render(document: dict[str, Any], title: str | None = None) -> str:
         if len(findings) > 10:
             lines.append(f"> - ... and {len(findings) - 10} more")
         lines.append("")
-    warnings = document.get("warnings") or []
+    warnings = [*(document.get("warnings") or []), *((document.get("cost") or {}).get("warnings") or [])]
     if warnings:
         lines += [f"> ⚠️ {w}" for w in warnings] + [""]
     existing = document.get("existing") or []
@@ -145,6 +146,8 @@ def render(document: dict[str, Any], title: str | None = None) -> str:
         if cost.get("delta"):
             line += f"; change {_money(cost['delta']['monthly'], signed=True)}/month"
         lines += [line, ""]
+        sentences = summary_text(cost)
+        lines += [f"- {sentence}" for sentence in sentences] + ([""] if sentences else [])
         seats = len((document.get("outputs") or {}).get("seats") or {})
         if seats:  # a scale_out stack: what a seat costs, scale sets billed for their scheduled hours
             lines += [f"Per seat: **${cost['monthly'] / seats:,.2f}/month** ({seats} seats).", ""]
@@ -152,7 +155,7 @@ def render(document: dict[str, Any], title: str | None = None) -> str:
         if "cpu" in modes and "gpu" in modes:
             lines += [
                 f"By mode: cpu {_money(modes['cpu']['monthly'])}/month, gpu {_money(modes['gpu']['monthly'])}/month "
-                f"(switching to gpu: {_money(modes['difference']['monthly'], signed=True)}/month for the scheduled "
+                f"(switching to gpu: {_money(modes['difference']['monthly'], signed=True)}/month for the expected "
                 "hours)",
                 "",
             ]

@@ -12,10 +12,11 @@ from rich.console import Console
 
 from dsvmctl.project import ProjectError, check_stack_name
 
+EXIT_POLICY = 1  # a mandatory rule of the policy pack (policy/) is violated (DESIGN.md section 5)
+EXIT_BEHIND = 1  # `promote --check`: the target stack is behind its source
 EXIT_REFUSED = 2
 EXIT_BAD_INPUT = 2
 EXIT_EMULATOR = 3
-EXIT_POLICY = 4  # a mandatory rule of the policy pack (policy/) is violated
 
 
 def stack_name(value: str) -> str:

@@ -29,10 +29,12 @@ class Plan:
     outputs: dict[str, Any]
     warnings: list[str] = field(default_factory=list)
     existing: list[dict[str, Any]] = field(default_factory=list)
+    cost_cap_monthly: float | None = None  # the config's, for the policy pack's cost-cap rule
 
     def to_json(self) -> dict[str, Any]:
         from costs import estimate
         from dsvmctl.policy_check import evaluate
+        from policy.rules import StackInfo
 
         custom = [r for r in self.records if r.custom]
         resources = [resource_json(r) for r in self.records]
@@ -51,7 +53,7 @@ class Plan:
             "resources": resources,
             "outputs": self.outputs,
             "cost": cost,
-            "policy": evaluate(resources),
+            "policy": evaluate(resources, StackInfo(self.stack, self.kind, self.cost_cap_monthly)),
             "warnings": self.warnings,
             "existing": self.existing,
             "changes": {"create": len(custom), "update": 0, "replace": 0, "delete": 0, "same": 0},
@@ -136,6 +138,7 @@ def make_plan(
         outputs=outputs,
         warnings=config.warnings(),
         existing=[e.to_json() for e in listed],
+        cost_cap_monthly=config.cost_cap_monthly,
     )
 
 

@@ -141,15 +141,23 @@ def stack_names(project_dir: Path) -> list[str]:
     return sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in directory.glob("Pulumi.*.yaml"))
 
 
-def read_stack(project_dir: Path, stack: str) -> StackFile:
-    """Load ``Pulumi.<stack>.yaml`` into engine-style config (namespaced keys, objects as JSON text)."""
+def stack_path(project_dir: Path, stack: str) -> Path:
+    """Where ``Pulumi.<stack>.yaml`` is; ``ProjectError`` when there is no such stack file."""
     check_stack_name(stack)
-    project = read_project(project_dir)
-    path = stack_dir(project_dir, project) / f"Pulumi.{stack}.yaml"
+    path = stack_dir(project_dir) / f"Pulumi.{stack}.yaml"
     if not path.is_file():
         known = ", ".join(stack_names(project_dir)) or "none"
         raise ProjectError(f"no stack file {path.name} in {path.parent}; known stacks: {known}")
-    data = _read_yaml(path)
+    return path
+
+
+def read_stack(project_dir: Path, stack: str, text: str | None = None) -> StackFile:
+    """Load ``Pulumi.<stack>.yaml`` into engine-style config (namespaced keys, objects as JSON text);
+    ``text``: read this instead of the file (what the file would hold after an edit)."""
+    check_stack_name(stack)
+    project = read_project(project_dir)
+    path = stack_path(project_dir, stack)
+    data = _read_yaml(path) if text is None else _parse_yaml(path, text)
     if data is None:
         data = {}  # Pulumi: an empty stack file is a stack with no config
     if not isinstance(data, dict):
@@ -280,6 +288,11 @@ def _read_yaml(path: Path) -> Any:
         raise ProjectError(f"{path.name}: not UTF-8 text (byte {exc.start}: {exc.reason})") from exc
     except OSError as exc:
         raise ProjectError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    return _parse_yaml(path, text)
+
+
+def _parse_yaml(path: Path, text: str) -> Any:
+    """The YAML document ``text`` (the contents of ``path``); errors name the place."""
     try:
         return yaml.load(text, Loader=_Loader)  # _Loader is a SafeLoader
     except yaml.MarkedYAMLError as exc:

@@ -76,8 +76,11 @@ def cost_table(cost: dict[str, Any]) -> Table:
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for line in cost["lines"]:
         groups[line["item"]].append(line)
+    from costs.controls import summary_text
+
     prices = cost.get("prices") or {}
-    caption = f"list prices of {prices['readOn']}" if prices.get("readOn") else None
+    notes = ([f"list prices of {prices['readOn']}"] if prices.get("readOn") else []) + summary_text(cost)
+    caption = "\n".join(escape(n) for n in notes) or None
     table = Table(title="Monthly cost estimate (USD)", caption=caption, show_footer=True)
     table.add_column("item", footer="total")
     table.add_column("count", justify="right")
@@ -94,8 +97,8 @@ def cost_table(cost: dict[str, Any]) -> Table:
 
 
 def print_warnings(console: Console, document: dict[str, Any]) -> None:
-    """The plan's warnings (valid, but worth acting on), one line each."""
-    for warning in document.get("warnings") or []:
+    """The plan's warnings (valid, but worth acting on), one line each; the estimate's (a budget below it) too."""
+    for warning in [*(document.get("warnings") or []), *((document.get("cost") or {}).get("warnings") or [])]:
         console.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
 
 
@@ -115,5 +118,5 @@ def print_modes(console: Console, document: dict[str, Any]) -> None:
     if "cpu" in modes and "gpu" in modes:
         console.print(
             f"by mode: cpu ${modes['cpu']['monthly']:,.2f}/month, gpu ${modes['gpu']['monthly']:,.2f}/month "
-            f"(switching to gpu: {modes['difference']['monthly']:+,.2f}/month for the scheduled hours)"
+            f"(switching to gpu: {modes['difference']['monthly']:+,.2f}/month for the expected running hours)"
         )

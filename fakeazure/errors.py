@@ -161,3 +161,18 @@ invalid_resource_name = ErrorCode("InvalidResourceName")
 # AutoscaleProfile reference); the codes Azure answers with are not confirmed.
 autoscale_target_not_found = ErrorCode("TargetResourceNotFound", confirmed=False)
 autoscale_setting_invalid = ErrorCode("BadRequest", confirmed=False)
+# Microsoft.Authorization custom roles. RoleDefinitionWithSameNameExists is a real answer ("A role definition
+# cannot be updated with a name that already exists.", Azure/ARO-RP #1346); the codes of the other refusals
+# (Microsoft Learn, 'Azure custom roles': at least one action, a role name, assignable scopes that exist,
+# an assignment only within them) are not confirmed.
+role_definition_with_same_name_exists = ErrorCode("RoleDefinitionWithSameNameExists")
+role_definition_invalid = ErrorCode("BadRequest", confirmed=False)
+role_not_assignable_at_scope = ErrorCode("BadRequest", confirmed=False)
+# Microsoft.Consumption budgets (Microsoft Learn, 'Budgets - Create Or Update', 2024-08-01): the rules are
+# documented, the codes Azure answers with are not confirmed.
+budget_invalid = ErrorCode("BadRequest", confirmed=False)
+# Microsoft.Compute userData ('User data for Azure Virtual Machine': base64, at most 64 KB) and
+# osProfile.allowExtensionOperations ('may only be set to False when no extensions are present on the
+# virtual machine', OSProfile reference): the codes are not confirmed.
+user_data_invalid = ErrorCode("InvalidParameter", confirmed=False)
+extensions_present = ErrorCode("OperationNotAllowed", confirmed=False)

@@ -15,7 +15,8 @@ PolicyPack(
     name=PACK_NAME,
     policies=policies(),
     enforcement_level=EnforcementLevel.MANDATORY,
-    description="DSVM fleet security defaults (docs/GITOPS.md): no SSH/RDP from the internet, SSH keys only, "
-    "encryption at host, private storage over TLS 1.2+, protected data, required tags, public IPs only in "
-    "allowlist mode.",
+    description="DSVM fleet security and cost defaults (docs/GITOPS.md): no SSH/RDP/JupyterHub/RStudio from the "
+    "internet, SSH keys only, encryption at host, private storage over TLS 1.2+ without shared keys, protected "
+    "data, a shutdown schedule or autoscale on every machine, public IPs only in allowlist mode; advice on old "
+    "image pins, missing tags and the stack's cost cap.",
 )

@@ -1,12 +1,14 @@
 """Every rule of the pack with its name, what it asks, how to fix a violation, and its enforcement.
 
 The names are the policy names ``pulumi preview --policy-pack policy`` prints and the
-``policy`` field of a plan document carries; docs/GITOPS.md tables them.
+``policy`` field of a plan document carries; docs/GITOPS.md tables them. Mandatory rules stop
+``pulumi preview``/``up`` and make ``dsvmctl plan``/``diff`` exit 1; advisory ones are reported.
 """
 
 from __future__ import annotations
 
 from policy.rules import (
+    ADVISORY,
     MANDATORY,
     OptionsRule,
     ResourceRule,
@@ -15,20 +17,23 @@ from policy.rules import (
     check_data_protected,
     check_encryption_at_host,
     check_https_only,
+    check_image_pin_age,
     check_linux_password_auth,
     check_minimum_tls,
-    check_no_public_ip,
-    check_nsg_admin_ports,
-    check_required_tags,
+    check_nsg_vm_ports,
+    check_shared_key_access,
 )
+from policy.stack_rules import check_compute_stops, check_cost_cap, check_no_public_ip, check_required_tags
 
 RESOURCE_RULES: tuple[ResourceRule, ...] = (
     ResourceRule(
-        "nsg-no-ssh-rdp-from-internet",
-        "NSG rules never admit SSH (22) or RDP (3389) from *, Internet or 0.0.0.0/0.",
-        "choose access mode bastion or private, or list your office/VPN ranges in access.allowed_cidrs",
+        "nsg-no-vm-ports-from-internet",
+        "NSG rules never admit SSH (22), RDP (3389), JupyterHub (8000) or RStudio Server (8787) from *, "
+        "Internet or a /0 prefix (single ports, ranges and lists alike).",
+        "choose access mode bastion or private, or list your office/VPN ranges in access.allowed_cidrs; with an "
+        "existing Bastion, set access.existing_bastion_subnet to its AzureBastionSubnet prefix",
         MANDATORY,
-        check_nsg_admin_ports,
+        check_nsg_vm_ports,
     ),
     ResourceRule(
         "vm-linux-ssh-keys-only",
@@ -40,8 +45,8 @@ RESOURCE_RULES: tuple[ResourceRule, ...] = (
     ResourceRule(
         "vm-encryption-at-host",
         "VMs and scale sets encrypt at host (temp disk and caches too).",
-        "set securityProfile.encryptionAtHost: true and register the subscription feature "
-        "Microsoft.Compute/EncryptionAtHost; pick a size that supports it",
+        "set securityProfile.encryptionAtHost: true (a scale set: virtualMachineProfile.securityProfile) and "
+        "register the subscription feature Microsoft.Compute/EncryptionAtHost; pick a size that supports it",
         MANDATORY,
         check_encryption_at_host,
     ),
@@ -67,11 +72,22 @@ RESOURCE_RULES: tuple[ResourceRule, ...] = (
         check_https_only,
     ),
     ResourceRule(
-        "required-tags",
-        "Every resource that takes tags carries non-empty owner and cost-center tags.",
-        "set dsvm:owner and dsvm:cost_center, and do not blank them out in dsvm:tags",
+        "storage-no-shared-key",
+        "Storage accounts refuse shared-key (account key and key-signed SAS) authorization; access is by "
+        "Entra ID and RBAC.",
+        "set allowSharedKeyAccess: false on the storage account and grant Storage Blob Data roles instead "
+        "(components/storage.py)",
         MANDATORY,
-        check_required_tags,
+        check_shared_key_access,
+    ),
+    ResourceRule(
+        "image-pin-age",
+        "The DSVM image version a VM or scale set pins is at most 10 months old (versions stay deployable "
+        "for about 12).",
+        "pin a newer version in dsvm:image.version (`dsvmctl images` lists them) on dev, then promote it "
+        "(`dsvmctl promote dev staging`)",
+        ADVISORY,
+        check_image_pin_age,
     ),
 )
 
@@ -92,6 +108,32 @@ STACK_RULES: tuple[StackRule, ...] = (
         "use access mode bastion or private and drop the public IP; only mode allowlist takes public_ip_enabled",
         MANDATORY,
         check_no_public_ip,
+    ),
+    StackRule(
+        "compute-stops-when-unused",
+        "Every VM has an enabled auto-shutdown schedule (DevTest Labs GlobalSchedule targeting it) and every "
+        "scale set an enabled autoscale setting targeting it.",
+        "keep dsvm:auto_shutdown.enabled true (team, gpu_rig); give a scale_out stack its schedule "
+        "(components/workstation.py and components/scale_set.py create them)",
+        MANDATORY,
+        check_compute_stops,
+    ),
+    StackRule(
+        "required-tags",
+        "Every resource that takes tags carries non-empty owner and cost-center tags; a gpu_rig stack's VMs "
+        "also carry expires-on.",
+        "set dsvm:owner and dsvm:cost_center (and do not blank them out in dsvm:tags); give each rig rigs[].expires_on",
+        ADVISORY,
+        check_required_tags,
+    ),
+    StackRule(
+        "cost-cap",
+        "The stack's estimated monthly cost (the plan's estimate) stays within dsvm:cost_cap_monthly when the "
+        "stack sets one.",
+        "lower sizes or counts, shorten running hours (auto_shutdown, schedule), or raise dsvm:cost_cap_monthly "
+        "with the budget owner's agreement",
+        ADVISORY,
+        check_cost_cap,
     ),
 )
 

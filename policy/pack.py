@@ -1,26 +1,36 @@
 """The rules as pulumi-policy policies (``policy/__main__.py`` puts them in a ``PolicyPack``).
 
 Each violation is reported with the rule's fix appended, on the resource (resource and
-options rules) or on the URN the stack rule names. Constructing the pack itself starts
-the analyzer server and never returns, so it happens only in ``policy/__main__.py``.
+options rules) or on the URN the stack rule names (none: the stack as a whole). Stack rules
+see plain properties (a value not known yet during a preview is None: they test keys and
+links, never such values) and what the stack's config says (``stack_info``): the Pulumi CLI
+hands a policy pack the stack's config, as it hands it to the program. Constructing the pack
+itself starts the analyzer server and never returns, so it happens only in ``policy/__main__.py``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pulumi
 from pulumi_policy import (
     EnforcementLevel,
     Policy,
+    PolicyResource,
     ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
     StackValidationArgs,
     StackValidationPolicy,
 )
+from pulumi_policy.proxy import UnknownValueError
 
 from policy.catalog import OPTIONS_RULES, RESOURCE_RULES, STACK_RULES
-from policy.rules import MANDATORY, Options, OptionsRule, ResourceRule, StackRule, Subject
+from policy.rules import MANDATORY, Options, OptionsRule, ResourceRule, StackInfo, StackRule, Subject
 
 PACK_NAME = "dsvm-security"
+CONFIG_NAMESPACE = "dsvm"  # Pulumi.yaml's name: the program reads dsvm:<key>
 _LEVELS = {MANDATORY: EnforcementLevel.MANDATORY}
 
 
@@ -31,6 +41,47 @@ def level(enforcement: str) -> EnforcementLevel:
 
 def _message(text: str, fix: str) -> str:
     return f"{text}. Fix: {fix}."
+
+
+def stack_info() -> StackInfo:
+    """The stack's kind and cost cap from its config (``dsvm:kind``, ``dsvm:cost_cap_monthly``), as the
+    Pulumi CLI passes it to the pack; whatever is not set or not readable is None."""
+    config = pulumi.Config(CONFIG_NAMESPACE)
+    try:
+        cap = config.get_float("cost_cap_monthly")
+    except pulumi.ConfigTypeError:
+        cap = None  # the program itself refuses such a config
+    return StackInfo(kind=config.get("kind"), cost_cap_monthly=cap)
+
+
+def plain(value: Any) -> Any:
+    """A property value with the SDK's unknown-checking proxies unwrapped; unknown values become None."""
+    if isinstance(value, Mapping):
+        found = {}
+        for key in value:
+            try:
+                found[key] = plain(value[key])
+            except UnknownValueError:
+                found[key] = None
+        return found
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        items = []
+        for i in range(len(value)):
+            try:
+                items.append(plain(value[i]))
+            except UnknownValueError:
+                items.append(None)
+        return items
+    return value
+
+
+def subjects(resources: Sequence[PolicyResource]) -> list[Subject]:
+    """The stack's resources as the stack rules read them: plain properties and property dependencies."""
+    return [
+        Subject(r.urn, r.resource_type, plain(r.props), r.name, parent=r.parent.urn if r.parent else None,
+                links={key: [d.urn for d in deps] for key, deps in (r.property_dependencies or {}).items()})
+        for r in resources
+    ]  # fmt: skip
 
 
 def resource_policy(rule: ResourceRule) -> ResourceValidationPolicy:
@@ -60,11 +111,10 @@ def options_policy(rule: OptionsRule) -> ResourceValidationPolicy:
 
 
 def stack_policy(rule: StackRule) -> StackValidationPolicy:
-    """A rule over every resource of the stack."""
+    """A rule over every resource of the stack and what its config says."""
 
     def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-        subjects = [Subject(r.urn, r.resource_type, r.props) for r in args.resources]
-        for urn, text in rule.check(subjects):
+        for urn, text in rule.check(subjects(args.resources), stack_info()):
             report_violation(_message(text, rule.fix), urn)
 
     return StackValidationPolicy(

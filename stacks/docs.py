@@ -15,6 +15,7 @@ import json
 import sys
 import types
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal, Union, get_args, get_origin
 
@@ -23,6 +24,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from stacks.config import LOCATION_KEY, PROJECT
+from stacks.config.base import is_promoted
 from stacks.kinds import KINDS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,6 +48,10 @@ Each description starts with how the key is used:
 - **Required**: the stack is refused without it.
 - **Optional**: it may be left out; the default applies.
 - **Conditional**: required or refused depending on another key (the description says which).
+
+A description that starts with **Promoted** marks a key `dsvmctl promote SRC DST` copies from one
+stack to the next (dev -> staging -> prod): image version, VM sizes, schedule and idle-stop
+defaults. Every other key belongs to its environment and is never copied (docs/GITOPS.md).
 
 Scalar keys (strings, booleans, numbers) are also declared, with their type, in the `config:`
 block of `Pulumi.yaml`. Structured keys (`{project}:access`, `{project}:image`, `{project}:network`,
@@ -106,6 +112,10 @@ def type_name(annotation: Any) -> str:
         return "boolean"
     if annotation is int:
         return "integer"
+    if annotation is float:
+        return "number"
+    if annotation is date:
+        return "date (`YYYY-MM-DD`)"
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return f"object ({annotation.__name__})"
     origin = get_origin(annotation)
@@ -157,7 +167,7 @@ def model_table(path: str, model: type[BaseModel], top_level: bool) -> str:
         key = _key(name) if top_level else name
         lines.append(
             f"| `{key}` | {_cell(type_name(field.annotation))} | {_cell(default_text(field))} | "
-            f"{_cell(field.description or '')} |"
+            f"{'**Promoted.** ' if is_promoted(field) else ''}{_cell(field.description or '')} |"
         )
     return "\n".join(lines) + "\n"
 

@@ -1,4 +1,4 @@
-"""What every stack kind stands on: tags, the resource group, the network, the storage account.
+"""What every stack kind stands on: tags, the resource group, the network, the storage account, the budget.
 
 ``build_foundation`` registers them in this order (resource group, Network, Storage), so
 a kind that uses it plans the same resources, URNs and private IPs as before it existed.
@@ -21,6 +21,7 @@ from stacks.config import PROJECT
 from stacks.config.stack import BaseStackConfig
 from stacks.config.storage import StorageConfig
 from stacks.connections import Bastion
+from stacks.cost_controls import stack_budget
 
 SHARED_CONTAINER = "shared"
 
@@ -131,6 +132,8 @@ def build_foundation(
         time_zone=config.auto_shutdown.time_zone,
         notification_email=config.auto_shutdown.notification_email,
     )
-    return Foundation(
+    foundation = Foundation(
         tags, prefix, subscription_id, rg_name, rg_plain, net, store, bastion, image, schedule, all_containers
     )
+    stack_budget(config, foundation)  # when the config sets one
+    return foundation

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 import pulumi
+import pulumi_azure_native.authorization as authorization
 import pulumi_azure_native.machinelearningservices as ml
 import pulumi_tls as tls
 
@@ -20,16 +21,18 @@ from components import DataDisk, DataDiskArgs, Workstation, WorkstationArgs
 from components.types import SpotSettings
 from stacks.config.gpu_rig import GpuRigStackConfig, RigConfig
 from stacks.connections import Target, connection_info
+from stacks.cost_controls import idle_stop_of, idle_stop_role, wants_idle_role
 from stacks.foundation import Foundation, build_foundation
 
 
 def build_gpu_rig(config: GpuRigStackConfig, stack: str, only: frozenset[str] | None = None) -> dict[str, Any]:
     """Compose the gpu_rig stack; returns the stack outputs (``only``: just these rigs)."""
     base = build_foundation(config, stack, config.storage, [rig.container_name for rig in config.rigs])
+    role = idle_stop_role(base, stack) if wants_idle_role(config) else None
     rigs: dict[str, Any] = {}
     for rig in config.rigs:
         if only is None or rig.name in only:
-            rigs[rig.name] = _rig(config, base, rig)
+            rigs[rig.name] = _rig(config, base, rig, role)
     return {
         "resource_group_name": base.rg_name,
         "rigs": rigs,
@@ -42,7 +45,9 @@ def build_gpu_rig(config: GpuRigStackConfig, stack: str, only: frozenset[str] | 
     }
 
 
-def _rig(config: GpuRigStackConfig, base: Foundation, rig: RigConfig) -> dict[str, Any]:
+def _rig(
+    config: GpuRigStackConfig, base: Foundation, rig: RigConfig, role: authorization.RoleDefinition | None
+) -> dict[str, Any]:
     # AzureML attaches a VM over SSH: a key of its own, which the rig also accepts.
     ml_key = tls.PrivateKey(f"{rig.name}-azureml-key", algorithm="ED25519") if config.azureml else None
     ml_public = ml_key.public_key_openssh.apply(lambda k: k.strip()) if ml_key else None
@@ -79,6 +84,7 @@ def _rig(config: GpuRigStackConfig, base: Foundation, rig: RigConfig) -> dict[st
             extra_ssh_public_keys=[ml_public] if ml_public is not None else [],
             public_ip_enabled=config.access.public_ip_enabled,
             spot=SpotSettings(rig.spot.eviction_policy, rig.spot.max_price) if rig.spot else None,
+            idle_stop=idle_stop_of(config, rig.idle_stop, role),
             tags=tags,
         ),
     )

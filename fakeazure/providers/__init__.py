@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from fakeazure.providers import (
     authorization,
     compute,
+    consumption,
     devtestlab,
     extensions,
     identity,
@@ -33,7 +34,7 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
     t.token: t
     for module in (
         resources, network, storage, compute, extensions, authorization, devtestlab, random, tls, ml,
-        identity, scale_sets, monitor,
+        identity, scale_sets, monitor, consumption,
     )
     for t in module.TYPES
 }

@@ -1,16 +1,28 @@
-"""Microsoft.Authorization: role assignments, and the ``getClientConfig`` invoke.
+"""Microsoft.Authorization: role assignments, custom role definitions, and the ``getClientConfig`` invoke.
 
 Emulated:
 - RoleAssignment: the name is a GUID (auto-named with a deterministic one);
   the scope must exist (``ResourceNotFound``); the role must be a built-in the
-  ``azurefacts.roles`` knows (``RoleDefinitionDoesNotExist``); the principal id a GUID
+  ``azurefacts.roles`` knows or a custom role of this subscription
+  (``RoleDefinitionDoesNotExist``), a custom one assigned within its assignable
+  scopes (``BadRequest``, code not confirmed); the principal id a GUID
   (``InvalidPrincipalId``); the same principal, role and scope twice
   (``RoleAssignmentExists``).
+- RoleDefinition (custom roles; Microsoft Learn, 'Azure custom roles' and 'Role
+  Definitions - Create Or Update'): the name is a GUID (auto-named with a
+  deterministic one); ``roleName`` 1-512 characters and unique in the tenant
+  (``RoleDefinitionWithSameNameExists``); at least one action or data action; one
+  or more assignable scopes, none the root ``/``, each existing (a subscription, or a
+  resource of this subscription), the definition's own ``scope`` among or below them;
+  the id is ``{scope}/providers/Microsoft.Authorization/roleDefinitions/{guid}``, the
+  form ``az role definition list --scope`` answers with (codes other than
+  RoleDefinitionWithSameNameExists not confirmed, see errors.py).
 - ``azure-native:authorization:getClientConfig``: the caller's client, object,
   subscription and tenant ids.
 
-Not emulated: custom roles, deny assignments, conditions, Entra ID (principal
-ids are not checked against a directory), replication delay.
+Not emulated: whether an action string names a real operation, management-group
+scopes, the 5,000 custom roles per tenant limit, deny assignments, conditions,
+Entra ID (principal ids are not checked against a directory), replication delay.
 """
 
 from __future__ import annotations
@@ -50,11 +62,20 @@ class RoleAssignment(ResourceType):
         scope = str(inputs.get("scope", ""))
         if scope.rstrip("/").lower() != f"/subscriptions/{az.subscription_id}".lower():
             az.require(scope, "scope", code=errors.resource_not_found)
-        role_id = str(inputs.get("roleDefinitionId", "")).rsplit("/", 1)[-1].lower()
-        if role_id not in ROLE_DEFINITIONS:
+        role_ref = str(inputs.get("roleDefinitionId", ""))
+        role_id = role_ref.rsplit("/", 1)[-1].lower()
+        customs = [d for d in az.of_type(RoleDefinition.arm_type) if d.name.lower() == role_id]
+        custom = next((d for d in customs if d.id.lower() == role_ref.lower()), customs[0] if customs else None)
+        if role_id not in ROLE_DEFINITIONS and custom is None:
             raise errors.role_definition_does_not_exist(
                 f"The specified role definition with ID '{role_id}' does not exist.",
                 "roleDefinitionId",
+            )
+        if custom is not None and not any(_within(scope, s) for s in custom.inputs.get("assignableScopes") or []):
+            raise errors.role_not_assignable_at_scope(
+                f"The role definition '{custom.inputs.get('roleName')}' is not available for assignment at scope "
+                f"'{scope}': its assignable scopes are {custom.inputs.get('assignableScopes')}.",
+                "scope",
             )
         principal = str(inputs.get("principalId", ""))
         if not _GUID.match(principal):
@@ -74,6 +95,61 @@ class RoleAssignment(ResourceType):
                 raise errors.role_assignment_exists("The role assignment already exists.", "roleAssignmentName")
 
 
+def _within(scope: str, outer: str) -> bool:
+    """Whether ``scope`` is ``outer`` or below it (ARM ids compare case-insensitively)."""
+    inner, outer = scope.rstrip("/").lower(), str(outer).rstrip("/").lower()
+    return inner == outer or inner.startswith(outer + "/")
+
+
+class RoleDefinition(ResourceType):
+    token = "azure-native:authorization:RoleDefinition"
+
+    def resolve_name(self, logical_name: str, inputs: dict[str, Any]) -> str:
+        # azure-native generates a random GUID when it creates one: a role at a new scope gets a new one.
+        given = inputs.get("roleDefinitionId")
+        return str(given) if given else stable_uuid(self.token, logical_name, str(inputs.get("scope", "")).lower())
+
+    def arm_id(self, az: FakeAzure, rg: str | None, name: str, inputs: dict[str, Any]) -> str:
+        return f"{inputs.get('scope', '')}/providers/{self.arm_type}/{name}"
+
+    def validate(self, az: FakeAzure, resource: ArmResource) -> None:
+        inputs = resource.inputs
+        if not _GUID.match(resource.name):
+            raise errors.role_definition_invalid(
+                f"The role definition ID '{resource.name}' is not valid. It must be a GUID.", "roleDefinitionId"
+            )
+        name = str(inputs.get("roleName") or "")
+        if not 1 <= len(name) <= 512:
+            raise errors.role_definition_invalid("A custom role needs a roleName of 1-512 characters.", "roleName")
+        permissions = inputs.get("permissions") or []
+        if not any(p.get("actions") or p.get("dataActions") for p in permissions):
+            raise errors.role_definition_invalid(
+                "A custom role needs at least one action or data action in its permissions.", "permissions"
+            )
+        scopes = [str(s) for s in inputs.get("assignableScopes") or []]
+        if not scopes:
+            raise errors.role_definition_invalid("A custom role needs at least one assignable scope.",
+                                                 "assignableScopes")  # fmt: skip
+        subscription = f"/subscriptions/{az.subscription_id}".lower()
+        for i, assignable in enumerate(scopes):
+            if assignable.rstrip("/") == "":
+                raise errors.role_definition_invalid(
+                    "The root scope '/' is not an assignable scope of a custom role.", f"assignableScopes[{i}]"
+                )
+            if assignable.rstrip("/").lower() != subscription:
+                az.require(assignable, f"assignableScopes[{i}]", code=errors.resource_not_found)
+        if not any(_within(str(inputs.get("scope", "")), s) for s in scopes):
+            raise errors.role_definition_invalid(
+                f"The role definition's scope {inputs.get('scope')} is not one of its assignable scopes.", "scope"
+            )
+        for other in az.of_type(self.arm_type):
+            same_name = str(other.inputs.get("roleName", "")).lower() == name.lower()
+            if other.id.lower() != resource.id.lower() and same_name:
+                raise errors.role_definition_with_same_name_exists(
+                    "A role definition cannot be updated with a name that already exists.", "roleName"
+                )
+
+
 def get_client_config(az: FakeAzure, args: dict[str, Any]) -> dict[str, Any]:
     """``azure-native:authorization:getClientConfig``: who is calling."""
     return {
@@ -84,5 +160,5 @@ def get_client_config(az: FakeAzure, args: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-TYPES: list[ResourceType] = [RoleAssignment()]
+TYPES: list[ResourceType] = [RoleAssignment(), RoleDefinition()]
 INVOKES = {"azure-native:authorization:getClientConfig": get_client_config}

@@ -23,7 +23,10 @@ Emulated (the ARM code each rejection carries is the one Azure returns; codes ma
   - vCPU quota per VM family and per region from the subscription's quota
     profile (``QuotaExceeded``);
   - on an update, the properties Azure sets only at creation
-    (``PropertyChangeNotAllowed``, ``azurefacts.resource_types``);
+    (``PropertyChangeNotAllowed``, ``azurefacts.resource_types``), and
+    ``osProfile.allowExtensionOperations`` turned false while the VM has extensions
+    (``OperationNotAllowed``; Azure allows false only on a VM without extensions);
+  - ``userData`` base64 of at most 64 KB (``InvalidParameter``); it changes in place;
   - computed: ``vmId``, system-assigned ``identity.principalId``/``tenantId``
     (new ones when the VM is replaced), the OS disk's name.
 
@@ -56,6 +59,7 @@ from fakeazure.errors import UnknownFact
 from fakeazure.providers.base import ResourceType, dig
 from fakeazure.providers.credentials import check_ssh_key, check_windows_password
 from fakeazure.providers.network import NetworkInterface
+from fakeazure.providers.vm_rules import check_extensions_allowed, check_user_data
 from fakeazure.resource import stable_suffix, stable_uuid
 
 if TYPE_CHECKING:
@@ -137,6 +141,7 @@ class VirtualMachine(ResourceType):
         image = self._image(resource)
         self._check_generation_and_security(inputs, size, image)
         self._check_os_profile(resource, image)
+        check_user_data(inputs.get("userData"))
         self._check_nics(az, resource)
         self._check_data_disks(az, resource)
         self._check_quota(az, resource, size)
@@ -346,6 +351,10 @@ class VirtualMachine(ResourceType):
         need = Need(size.name, dig(resource.inputs, "priority") == "Spot")
         for shortfall in shortfalls(az.quota, [need], used):
             raise errors.quota_exceeded(shortfall.message(str(resource.location)), "hardwareProfile.vmSize")
+
+    def validate_update(self, az: FakeAzure, previous: ArmResource, resource: ArmResource, changed: list[str]) -> None:
+        check_extensions_allowed(az, resource, changed)
+        super().validate_update(az, previous, resource, changed)
 
     def compute(self, az: FakeAzure, resource: ArmResource) -> dict[str, Any]:
         outputs: dict[str, Any] = {"vmId": stable_uuid(resource.id.lower(), "vmId", *_generation(az, resource))}

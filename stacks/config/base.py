@@ -10,11 +10,20 @@ raises ``ConfigError``, whose message names the config path
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
+from pydantic.config import JsonDict
+from pydantic.fields import FieldInfo
 
 PROJECT = "dsvm"
 LOCATION_KEY = "azure-native:location"
 # Validation context key (``parse_config``): the project directory, where relative paths in a config start.
 PROJECT_DIR = "project_dir"
+
+# The field marker of a key `dsvmctl promote SRC DST` copies: settings proved on one stack that the next one
+# should run too (image version, VM sizes, schedule and idle-stop defaults), as opposed to what belongs to
+# one environment (location, network, access, people, names, owner, tags, budgets). Put it on the Field:
+# ``Field(..., json_schema_extra=PROMOTED)``; a nested model's marked fields are promoted key by key.
+PROMOTE_MARKER = "promote"
+PROMOTED: JsonDict = {PROMOTE_MARKER: True}
 
 GUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 
@@ -32,6 +41,12 @@ class Model(BaseModel):
     """Config models are frozen and refuse unknown keys."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=False)
+
+
+def is_promoted(field: FieldInfo) -> bool:
+    """Whether ``dsvmctl promote`` copies this field from one stack to the next (``PROMOTED``)."""
+    extra = field.json_schema_extra
+    return isinstance(extra, dict) and extra.get(PROMOTE_MARKER) is True
 
 
 class PathError(ValueError):

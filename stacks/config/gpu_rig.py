@@ -20,6 +20,7 @@ from pydantic import Field, field_validator, model_validator
 from azurefacts.quotas import Need
 from azurefacts.sizes import VM_SIZES, resize_problem
 from stacks.config.base import Model, PathError
+from stacks.config.idle_stop import OWN_IDLE_STOP_DESCRIPTION, IdleStopOverride
 from stacks.config.image import check_vm_size
 from stacks.config.members import check_ssh_public_key, check_username
 from stacks.config.stack import BaseStackConfig, Unit
@@ -88,6 +89,7 @@ class RigConfig(Model):
     spot: SpotConfig | None = Field(
         default=None, description="Optional. Run as an Azure Spot VM (see SpotConfig). Changing it replaces the VM."
     )
+    idle_stop: IdleStopOverride | None = Field(default=None, description=OWN_IDLE_STOP_DESCRIPTION)
 
     @field_validator("name")
     @classmethod
@@ -216,6 +218,9 @@ class GpuRigStackConfig(BaseStackConfig):
 
     def modes(self) -> list[str]:
         return ["cpu", "gpu"]
+
+    def idle_stop_overrides(self) -> list[tuple[str, object]]:
+        return [(f"rigs[{i}]", rig.idle_stop) for i, rig in enumerate(self.rigs)]
 
     def units(self) -> list[Unit]:
         return [Unit(r.name, (r.name, f"{r.name}-data", f"{r.name}-azureml-key"), f"{r.name}-nic") for r in self.rigs]

@@ -10,7 +10,7 @@ from pydantic import Field, field_validator, model_validator
 
 from azurefacts.images import DSVM_IMAGES, DsvmImage
 from azurefacts.sizes import SIZE_NAME, VM_SIZES, suggest_size
-from stacks.config.base import Model, PathError
+from stacks.config.base import PROMOTED, Model, PathError
 
 OsImage = Literal["ubuntu-2204", "ubuntu-2004", "windows-2022", "windows-2019"]
 
@@ -25,7 +25,8 @@ class ImageConfig(Model):
         description=(
             "Required. Pinned image version (e.g. `25.05.20`), the same for every member; promote "
             "the pin dev -> staging -> prod. `latest` is refused: it drifts between members."
-        )
+        ),
+        json_schema_extra=PROMOTED,
     )
 
     @field_validator("version")

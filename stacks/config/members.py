@@ -10,6 +10,7 @@ from pydantic import Field, field_validator, model_validator
 
 from azurefacts.accounts import RESERVED_ADMIN_USERNAMES
 from stacks.config.base import GUID_PATTERN, Model
+from stacks.config.idle_stop import OWN_IDLE_STOP_DESCRIPTION, IdleStopOverride
 from stacks.config.storage import DataDiskConfig
 
 
@@ -95,6 +96,7 @@ class MemberConfig(Model):
         default=None,
         description="Conditional (required with `entra_login_enabled`). The member's Entra ID object id (GUID).",
     )
+    idle_stop: IdleStopOverride | None = Field(default=None, description=OWN_IDLE_STOP_DESCRIPTION)
     leaving: bool = Field(
         default=False,
         description=(

@@ -7,14 +7,18 @@ import re
 from pydantic import Field, field_validator
 
 from azurefacts.timezones import time_zone_problem
-from stacks.config.base import Model
+from stacks.config.base import PROMOTED, Model
 
 
 class AutoShutdownConfig(Model):
     """The daily auto-shutdown schedule of every workstation (on by default)."""
 
-    enabled: bool = Field(default=True, description="Optional. Shut the VMs down daily. Default true.")
-    time: str = Field(default="1900", description="Optional. Daily time, `HHMM` 24-hour. Default `1900`.")
+    enabled: bool = Field(
+        default=True, description="Optional. Shut the VMs down daily. Default true.", json_schema_extra=PROMOTED
+    )
+    time: str = Field(
+        default="1900", description="Optional. Daily time, `HHMM` 24-hour. Default `1900`.", json_schema_extra=PROMOTED
+    )
     time_zone: str = Field(
         default="UTC",
         description="Optional. Windows time zone id (`tzutil /l`), e.g. `W. Europe Standard Time`, "

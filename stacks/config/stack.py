@@ -6,13 +6,14 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from azurefacts.images import PIN_WARNING_MONTHS
 from azurefacts.quotas import Need
 from azurefacts.sizes import VM_SIZES
 from stacks.config.access import AccessConfig, NetworkConfig
-from stacks.config.base import Model
+from stacks.config.base import PROMOTED, Model
+from stacks.config.idle_stop import BudgetConfig, IdleStopConfig, check_cost_controls
 from stacks.config.image import ImageConfig
 from stacks.config.schedule import AutoShutdownConfig
 
@@ -53,6 +54,22 @@ class BaseStackConfig(Model):
             "Optional. Open port 8787 (RStudio Server) to the allowed sources. Current DSVM images "
             "no longer preinstall RStudio Server: install it yourself."
         ),
+        json_schema_extra=PROMOTED,
+    )
+    idle_stop: IdleStopConfig = Field(
+        default_factory=IdleStopConfig,
+        description="Optional. Each VM deallocates itself when idle (on; see IdleStopConfig, docs/COSTS.md).",
+    )
+    budget: BudgetConfig | None = Field(
+        default=None, description="Optional. A monthly cost budget with e-mail alerts (see BudgetConfig)."
+    )
+    cost_cap_monthly: float | None = Field(
+        default=None,
+        gt=0,
+        description=(
+            "Optional. The most the stack may cost a month, USD, as the plan estimates it: above it the policy "
+            "pack's `cost-cap` rule reports (advisory) in `dsvmctl plan`, the PR comment and `pulumi preview`."
+        ),
     )
 
     @field_validator("location")
@@ -81,6 +98,15 @@ class BaseStackConfig(Model):
                 "at most 46 extra tags (Azure allows 50 and the stack sets owner, cost-center, stack, managed-by)"
             )
         return value
+
+    @model_validator(mode="after")
+    def _cost_controls(self) -> BaseStackConfig:
+        check_cost_controls(self.owner, self.idle_stop, self.budget, self.idle_stop_overrides())
+        return self
+
+    def idle_stop_overrides(self) -> list[tuple[str, object]]:
+        """(config path, own ``idle_stop``) of each VM that may override the stack's (kinds override)."""
+        return []
 
     @property
     def is_windows(self) -> bool:
@@ -127,7 +153,7 @@ class BaseStackConfig(Model):
         found = []
         pinned = self.image.facts.find_version(self.image.version)
         if pinned is not None:
-            months = (today.year - pinned.released.year) * 12 + today.month - pinned.released.month
+            months = pinned.months_old(today)
             if months > PIN_WARNING_MONTHS:
                 newest = max(self.image.facts.versions, key=lambda v: v.released).version
                 found.append(

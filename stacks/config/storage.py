@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from stacks.config.base import Model
+from stacks.config.base import PROMOTED, Model
 
 _DISK_ID = r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Compute/disks/[^/]+$"
 
@@ -26,7 +26,11 @@ class StorageConfig(Model):
         default=False, description="Optional. Hierarchical namespace (ADLS Gen2). Cannot change later."
     )
     soft_delete_days: int = Field(
-        default=14, ge=1, le=365, description="Optional. Blob and container soft-delete retention, 1-365 days."
+        default=14,
+        ge=1,
+        le=365,
+        description="Optional. Blob and container soft-delete retention, 1-365 days.",
+        json_schema_extra=PROMOTED,
     )
     sku: Literal["Standard_LRS", "Standard_ZRS", "Standard_GRS", "Standard_GZRS"] = Field(
         default="Standard_LRS", description="Optional. Replication SKU."

@@ -9,7 +9,7 @@ from pydantic import Field, field_validator, model_validator
 
 from azurefacts.quotas import Need
 from azurefacts.sizes import VM_SIZES
-from stacks.config.base import PathError
+from stacks.config.base import PROMOTED, PathError
 from stacks.config.image import check_vm_size
 from stacks.config.members import MemberConfig
 from stacks.config.stack import BaseStackConfig, Unit
@@ -23,6 +23,7 @@ class TeamStackConfig(BaseStackConfig):
     vm_size: str = Field(
         default="Standard_D4s_v5",
         description="Optional. VM size of every workstation unless a member overrides it.",
+        json_schema_extra=PROMOTED,
     )
     storage: StorageConfig = Field(default_factory=StorageConfig, description="Optional. Shared storage account.")
     members: tuple[MemberConfig, ...] = Field(min_length=1, description="Required. The team members (at least one).")
@@ -40,6 +41,9 @@ class TeamStackConfig(BaseStackConfig):
             Unit(m.username, (m.username, f"{m.username}-data"), None if m.leaving else f"{m.username}-nic")
             for m in self.members
         ]
+
+    def idle_stop_overrides(self) -> list[tuple[str, object]]:
+        return [(f"members[{i}]", m.idle_stop) for i, m in enumerate(self.members) if not m.leaving]
 
     def quota_needs(self, mode: str = "current") -> list[Need]:
         sizes = [m.vm_size or self.vm_size for m in self.members if not m.leaving]

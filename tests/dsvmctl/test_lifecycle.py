@@ -51,8 +51,13 @@ def test_image_offer_change_replaces_the_vm_and_leaves_its_data_disk(project: Pr
     role = by_name(document, "alice-blob-role")
     assert role["change"] == "replace" and role["replaceReasons"] == ["principalId (create-only: principalId)"]
     assert {r["type"] for r in changed(document).values()} == {
-        "azure-native:compute:VirtualMachine", "azure-native:authorization:RoleAssignment"
+        "azure-native:compute:VirtualMachine", "azure-native:authorization:RoleAssignment",
+        "azure-native:compute:VirtualMachineExtension",
     }
+    # The idle-stop extension is written again onto the new VM (its forceUpdateTag is the new vmId).
+    extension = by_name(document, "alice-idle-stop")
+    assert (extension["change"], extension["changedProperties"]) == ("update", ["forceUpdateTag"])
+    assert by_name(document, "alice-idle-role")["change"] == "replace"  # the new identity's assignment
     assert "replaces the VM: its OS disk goes with it" in vm["effects"][0]
     assert "attached data disks are detached and kept" in vm["effects"][0]
 
@@ -187,7 +192,7 @@ def test_markdown_for_a_pull_request(project: Project) -> None:
     code, output = project.run("diff", "--markdown")
     assert code == 0, output
     first = output.splitlines()[0]
-    assert first.startswith("### dsvm stack `dev`: +") and "±4" in first  # 2 VMs, their 2 role assignments
+    assert first.startswith("### dsvm stack `dev`: +") and "±6" in first  # 2 VMs, their 4 role assignments
     table = [line for line in output.splitlines() if line.startswith("| ")]
     vm_row = next(line for line in table if "VirtualMachine" in line)
     assert "replace ×2" in vm_row and "⚠️" in vm_row

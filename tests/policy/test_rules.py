@@ -3,15 +3,17 @@
 The arguments are built the way the analyzer builds them for ``pulumi preview --policy-pack``
 (``pulumi_policy.ResourceValidationArgs`` / ``StackValidationArgs`` over properties wrapped in
 the SDK's unknown-checking proxy), and the policy objects are the pack's own
-(``policy.pack.policies()``), so no Pulumi CLI is needed. Good resources are the dev stack's
-offline plan; bad ones are the same with one thing broken.
+(``policy.pack.policies()``), so no Pulumi CLI is needed. Good resources come from the dev and
+classroom stacks' offline plans; bad ones are the same with one thing broken. Stack rules read
+the stack's config (kind, cost cap) from the Pulumi config, as the CLI hands it to a pack.
 """
 
 from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import pytest
@@ -24,11 +26,12 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
-from pulumi_policy.proxy import unknown_checking_proxy
+from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
+from policy import rules
 from policy.catalog import ALL_RULES
 from policy.pack import policies
-from policy.rules import SECURITY_RULE
+from policy.rules import ADVISORY, MANDATORY, SECURITY_RULE
 
 VM = "azure-native:compute:VirtualMachine"
 VMSS = "azure-native:compute:VirtualMachineScaleSet"
@@ -36,7 +39,11 @@ NSG = "azure-native:network:NetworkSecurityGroup"
 NIC = "azure-native:network:NetworkInterface"
 ACCOUNT = "azure-native:storage:StorageAccount"
 DISK = "azure-native:compute:Disk"
+SCHEDULE = "azure-native:devtestlab:GlobalSchedule"
+AUTOSCALE = "azure-native:monitor:AutoscaleSetting"
+SUBNET = "azure-native:network:Subnet"
 POLICIES = {p.name: p for p in policies()}
+ADVISORY_RULES = {"image-pin-age", "required-tags", "cost-cap"}
 
 
 def options(protect: bool = False) -> PolicyResourceOptions:
@@ -56,17 +63,45 @@ def resource_violations(name: str, resource_type: str, props: dict[str, Any], pr
     return found
 
 
-def stack_violations(name: str, resources: list[dict[str, Any]]) -> list[tuple[str | None, str]]:
-    """What the pack's stack policy ``name`` reports for a stack of plan resources."""
+TARGETS = {SCHEDULE: "targetResourceId", AUTOSCALE: "targetResourceUri"}
+
+
+def policy_resources(
+    resources: list[dict[str, Any]], links: bool = True, unknown_targets: bool = False
+) -> list[PolicyResource]:
+    """Plan resources as the engine sends them to a stack policy: proxied properties, parents, and (``links``)
+    the property dependency of each schedule or autoscale setting on its target; ``unknown_targets``: the
+    targets' ids are not known yet (new VMs and scale sets during a preview)."""
+    by_id = {str(r["id"]).lower(): r["urn"] for r in resources if r.get("id")}
+    found: dict[str, PolicyResource] = {}
+    depends: dict[str, dict[str, list[str]]] = {}
+    for r in resources:
+        inputs = copy.deepcopy(r["inputs"])
+        key = TARGETS.get(r["type"])
+        if key and isinstance(inputs.get(key), str):
+            target = by_id.get(inputs[key].lower())
+            if links and target:
+                depends[r["urn"]] = {key: [target]}
+            if unknown_targets:
+                inputs[key] = UNKNOWN_STRING_VALUE
+        found[r["urn"]] = PolicyResource(r["type"], unknown_checking_proxy(inputs), r["urn"], r["name"],
+                                         options(r["protect"]), None, None, [], {})  # fmt: skip
+    for r in resources:
+        resource = found[r["urn"]]
+        resource.parent = found.get(r.get("parent") or "")
+        resource.property_dependencies = {k: [found[u] for u in v] for k, v in depends.get(r["urn"], {}).items()}
+    return list(found.values())
+
+
+def stack_violations(
+    name: str, resources: list[dict[str, Any]], links: bool = True, unknown_targets: bool = False
+) -> list[tuple[str | None, str]]:
+    """What the pack's stack policy ``name`` reports for a stack of plan resources (see ``policy_resources``)."""
     policy = POLICIES[name]
     assert isinstance(policy, StackValidationPolicy)
-    subjects = [
-        PolicyResource(r["type"], unknown_checking_proxy(copy.deepcopy(r["inputs"])), r["urn"], r["name"],
-                       options(r["protect"]), None, None, [], {})
-        for r in resources
-    ]  # fmt: skip
+    args = StackValidationArgs(policy_resources(resources, links, unknown_targets))
     found: list[tuple[str | None, str]] = []
-    policy.validate(StackValidationArgs(subjects), lambda message, urn=None: found.append((urn, message)))
+    policy.validate(args, lambda message, urn=None: found.append((urn, message)))
     return found
 
 
@@ -74,27 +109,20 @@ def first(plan: dict[str, Any], resource_type: str) -> dict[str, Any]:
     return copy.deepcopy(next(r for r in plan["resources"] if r["type"] == resource_type))
 
 
-def vmss_props(vm: dict[str, Any]) -> dict[str, Any]:
-    """A Flexible scale set whose VM profile is the dev VM's settings."""
-    inputs = vm["inputs"]
-    profile = {key: inputs[key] for key in ("osProfile", "securityProfile", "storageProfile")}
-    profile["networkProfile"] = {"networkInterfaceConfigurations": [
-        {"name": "nic", "ipConfigurations": [{"name": "ipconfig1", "subnet": {"id": "snet"}}]}]}
-    return {"location": "westeurope", "orchestrationMode": "Flexible", "tags": inputs["tags"],
-            "virtualMachineProfile": profile}
-
-
 @dataclass(frozen=True)
 class Case:
     rule: str
     resource_type: str
-    props: Callable[[dict[str, Any]], dict[str, Any]]  # from the dev plan
+    props: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]]  # from the dev and classroom plans
     violation: str | None  # a fragment of the message; None: passes
     protect: bool = True
 
 
-def _set(resource_type: str, change: Callable[[dict[str, Any]], object]) -> Callable[[dict[str, Any]], dict[str, Any]]:
-    def props(plan: dict[str, Any]) -> dict[str, Any]:
+def _set(resource_type: str, change: Callable[[dict[str, Any]], object]) -> Callable[..., dict[str, Any]]:
+    """The first resource of this type (dev plan, else classroom plan) with ``change`` applied to its inputs."""
+
+    def props(dev: dict[str, Any], classroom: dict[str, Any]) -> dict[str, Any]:
+        plan = dev if any(r["type"] == resource_type for r in dev["resources"]) else classroom
         inputs = first(plan, resource_type)["inputs"]
         change(inputs)
         return inputs
@@ -102,51 +130,67 @@ def _set(resource_type: str, change: Callable[[dict[str, Any]], object]) -> Call
     return props
 
 
-def _open_rule(port: str, source: str, **extra: Any) -> Callable[[dict[str, Any]], object]:
+def _open_rule(source: str, port: str | None = None, **extra: Any) -> Callable[[dict[str, Any]], object]:
     rule = {"name": "open", "priority": 200, "direction": "Inbound", "access": "Allow", "protocol": "Tcp",
             "sourceAddressPrefix": source, "sourcePortRange": "*", "destinationAddressPrefix": "*",
-            "destinationPortRange": port, **extra}
+            **extra}  # fmt: skip
+    if port is not None:
+        rule["destinationPortRange"] = port
     return lambda nsg: nsg["securityRules"].append(rule)
-
-
-def _vmss(change: Callable[[dict[str, Any]], object]) -> Callable[[dict[str, Any]], dict[str, Any]]:
-    def props(plan: dict[str, Any]) -> dict[str, Any]:
-        scale_set = vmss_props(first(plan, VM))
-        change(scale_set["virtualMachineProfile"])
-        return scale_set
-
-    return props
 
 
 def _nothing(_: dict[str, Any]) -> None:
     return None
 
 
+def _profile(change: Callable[[dict[str, Any]], object]) -> Callable[[dict[str, Any]], object]:
+    return lambda scale_set: change(scale_set["virtualMachineProfile"])
+
+
+def _image(version: str) -> Callable[[dict[str, Any]], object]:
+    return lambda machine: machine["storageProfile"]["imageReference"].update(version=version)
+
+
+NSG_RULE = "nsg-no-vm-ports-from-internet"
 CASES = [
-    Case("nsg-no-ssh-rdp-from-internet", NSG, _set(NSG, _nothing), None),
-    Case("nsg-no-ssh-rdp-from-internet", NSG, _set(NSG, _open_rule("22", "*")), "allows SSH (22) in from *"),
-    Case("nsg-no-ssh-rdp-from-internet", NSG, _set(NSG, _open_rule("3380-3390", "Internet")), "RDP (3389)"),
-    Case("nsg-no-ssh-rdp-from-internet", NSG, _set(NSG, _open_rule("*", "0.0.0.0/0")), "SSH (22) and RDP (3389)"),
-    Case("nsg-no-ssh-rdp-from-internet", NSG, _set(NSG, _open_rule("22", "*", direction="Outbound")), None),
-    Case("nsg-no-ssh-rdp-from-internet", NSG, _set(NSG, _open_rule("443", "*")), None),
-    Case("nsg-no-ssh-rdp-from-internet", SECURITY_RULE,
-         lambda _: {"securityRuleName": "ssh", "direction": "Inbound", "access": "Allow", "protocol": "*",
-                    "sourceAddressPrefixes": ["203.0.113.0/24", "Internet"], "destinationPortRanges": ["22"]},
+    Case(NSG_RULE, NSG, _set(NSG, _nothing), None),
+    Case(NSG_RULE, NSG, _set(NSG, _open_rule("*", "22")), "allows SSH (22) in from *"),
+    Case(NSG_RULE, NSG, _set(NSG, _open_rule("Internet", "3380-3390")), "RDP (3389) in from Internet"),
+    Case(NSG_RULE, NSG, _set(NSG, _open_rule("0.0.0.0/0", "8000")), "JupyterHub (8000) in from 0.0.0.0/0"),
+    Case(NSG_RULE, NSG, _set(NSG, _open_rule("*", destinationPortRanges=["443", "8780-8790"])),
+         "allows RStudio Server (8787) in from *"),
+    Case(NSG_RULE, NSG, _set(NSG, _open_rule("0.0.0.0/0", "*")),
+         "allows SSH (22), RDP (3389), JupyterHub (8000) and RStudio Server (8787) in from 0.0.0.0/0"),
+    Case(NSG_RULE, NSG, _set(NSG, _open_rule("Any", destinationPortRanges=["21-23", "8000"])),
+         "SSH (22) and JupyterHub (8000) in from Any"),
+    Case(NSG_RULE, NSG, _set(NSG, _open_rule("10.0.0.0/0", "22")), "in from 10.0.0.0/0"),  # any /0
+    Case(NSG_RULE, NSG, _set(NSG, _open_rule("*", "22", direction="Outbound")), None),
+    Case(NSG_RULE, NSG, _set(NSG, _open_rule("*", "22", access="Deny")), None),
+    Case(NSG_RULE, NSG, _set(NSG, _open_rule("*", "443")), None),
+    Case(NSG_RULE, NSG, _set(NSG, _open_rule("203.0.113.0/24", "8787")), None),
+    Case(NSG_RULE, SECURITY_RULE,
+         lambda *_: {"securityRuleName": "ssh", "direction": "Inbound", "access": "Allow", "protocol": "*",
+                     "sourceAddressPrefixes": ["203.0.113.0/24", "Internet"], "destinationPortRanges": ["22"]},
          "rule ssh allows SSH (22) in from Internet"),
     Case("vm-linux-ssh-keys-only", VM, _set(VM, _nothing), None),
     Case("vm-linux-ssh-keys-only", VM,
          _set(VM, lambda vm: vm["osProfile"]["linuxConfiguration"].update(disablePasswordAuthentication=False)),
          "disablePasswordAuthentication is not true"),
+    Case("vm-linux-ssh-keys-only", VMSS, _set(VMSS, _nothing), None),
     Case("vm-linux-ssh-keys-only", VMSS,
-         _vmss(lambda p: p["osProfile"]["linuxConfiguration"].pop("disablePasswordAuthentication")),
+         _set(VMSS, _profile(lambda p: p["osProfile"]["linuxConfiguration"].pop("disablePasswordAuthentication"))),
          "SSH accepts passwords"),
     Case("vm-linux-ssh-keys-only", VM,
          _set(VM, lambda vm: vm["osProfile"].update(linuxConfiguration=None, windowsConfiguration={})), None),
     Case("vm-encryption-at-host", VM, _set(VM, _nothing), None),
-    Case("vm-encryption-at-host", VMSS, _vmss(_nothing), None),
+    Case("vm-encryption-at-host", VMSS, _set(VMSS, _nothing), None),
     Case("vm-encryption-at-host", VM, _set(VM, lambda vm: vm["securityProfile"].update(encryptionAtHost=False)),
          "encryptionAtHost is not true"),
-    Case("vm-encryption-at-host", VMSS, _vmss(lambda p: p.pop("securityProfile")), "encryptionAtHost is not true"),
+    Case("vm-encryption-at-host", VMSS,
+         _set(VMSS, _profile(lambda p: p["securityProfile"].update(encryptionAtHost=False))),
+         "encryptionAtHost is not true"),
+    Case("vm-encryption-at-host", VMSS, _set(VMSS, _profile(lambda p: p.pop("securityProfile"))),
+         "encryptionAtHost is not true"),
     Case("storage-no-public-blob-access", ACCOUNT, _set(ACCOUNT, _nothing), None),
     Case("storage-no-public-blob-access", ACCOUNT, _set(ACCOUNT, lambda a: a.update(allowBlobPublicAccess=True)),
          "allowBlobPublicAccess is not false"),
@@ -160,22 +204,32 @@ CASES = [
     Case("storage-https-only", ACCOUNT, _set(ACCOUNT, _nothing), None),
     Case("storage-https-only", ACCOUNT, _set(ACCOUNT, lambda a: a.update(enableHttpsTrafficOnly=False)),
          "accepts plain HTTP"),
-    Case("required-tags", VM, _set(VM, _nothing), None),
-    Case("required-tags", VM, _set(VM, lambda vm: vm["tags"].pop("owner")), "tag owner is missing or empty"),
-    Case("required-tags", DISK, _set(DISK, lambda d: d["tags"].update({"cost-center": " "})),
-         "tag cost-center is missing or empty"),
-    Case("required-tags", DISK, _set(DISK, lambda d: d.update(tags={"Owner": "me", "Cost-Center": "1"})), None),
-    Case("required-tags", "azure-native:network:Subnet", _set("azure-native:network:Subnet", _nothing), None),
+    Case("storage-no-shared-key", ACCOUNT, _set(ACCOUNT, _nothing), None),
+    Case("storage-no-shared-key", ACCOUNT, _set(ACCOUNT, lambda a: a.update(allowSharedKeyAccess=True)),
+         "allowSharedKeyAccess is not false"),
+    Case("storage-no-shared-key", ACCOUNT, _set(ACCOUNT, lambda a: a.pop("allowSharedKeyAccess")),
+         "account keys (and SAS signed with them)"),
+    Case("image-pin-age", VM, _set(VM, _nothing), None),  # 25.05.20 on 2025-10-01: 5 months
+    Case("image-pin-age", VM, _set(VM, _image("25.01.14")), None),  # 9 months
+    Case("image-pin-age", VM, _set(VM, lambda vm: vm["storageProfile"]["imageReference"].update(
+        offer="ubuntu-2004", sku="2004-gen2", version="24.06.10")),
+         "image ubuntu-2004 24.06.10 was released 16 months ago (2024-06-10)"),
+    Case("image-pin-age", VMSS, _set(VMSS, _nothing), None),  # 25.09.15: 1 month
+    Case("image-pin-age", VMSS, _set(VMSS, _profile(_image("latest"))), "is not pinned (version latest)"),
+    Case("image-pin-age", VM, _set(VM, lambda vm: vm["storageProfile"]["imageReference"].update(
+        publisher="Canonical", offer="ubuntu-24_04-lts", sku="server", version="24.04.202401010")), None),
     Case("data-protected", DISK, _set(DISK, _nothing), None),
     Case("data-protected", ACCOUNT, _set(ACCOUNT, _nothing), "storage account is not protected", protect=False),
     Case("data-protected", DISK, _set(DISK, _nothing), "data disk is not protected", protect=False),
     Case("data-protected", VM, _set(VM, _nothing), None, protect=False),
-]
+]  # fmt: skip
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.rule}-{'fails' if c.violation else 'passes'}")
-def test_the_rule_as_pulumi_policy_runs_it(case: Case, dev_plan: dict[str, Any]) -> None:
-    found = resource_violations(case.rule, case.resource_type, case.props(dev_plan), protect=case.protect)
+def test_the_rule_as_pulumi_policy_runs_it(
+    case: Case, dev_plan: dict[str, Any], classroom_plan: dict[str, Any]
+) -> None:
+    found = resource_violations(case.rule, case.resource_type, case.props(dev_plan, classroom_plan), case.protect)
     if case.violation is None:
         assert found == []
     else:
@@ -184,49 +238,145 @@ def test_the_rule_as_pulumi_policy_runs_it(case: Case, dev_plan: dict[str, Any])
         assert found[0].endswith(f"Fix: {rule.fix}.")
 
 
-def test_no_public_ip_passes_the_dev_stack(dev_plan: dict[str, Any]) -> None:
-    assert stack_violations("no-public-ip-on-vm-nic", dev_plan["resources"]) == []
+def test_a_pin_older_than_ten_months_is_reported(dev_plan: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pin age counts calendar months from the release date (azurefacts.images): 25.05.20 is 10 months
+    old in March 2026 (still fine) and 11 in April."""
+    vm = first(dev_plan, VM)["inputs"]
+    monkeypatch.setattr(rules, "today", lambda: date(2026, 3, 31))
+    assert resource_violations("image-pin-age", VM, vm) == []
+    monkeypatch.setattr(rules, "today", lambda: date(2026, 4, 1))
+    (message,) = resource_violations("image-pin-age", VM, vm)
+    assert "25.05.20 was released 11 months ago (2025-05-20)" in message and "newest known: 25.09.15" in message
 
 
-def test_no_public_ip_fails_a_nic_with_one_in_bastion_mode(dev_plan: dict[str, Any]) -> None:
-    resources = copy.deepcopy(dev_plan["resources"])
-    nic = next(r for r in resources if r["type"] == NIC)
-    nic["inputs"]["ipConfigurations"][0]["publicIPAddress"] = {"id": "/subscriptions/s/publicIPAddresses/pip"}
-    ((urn, message),) = stack_violations("no-public-ip-on-vm-nic", resources)
-    assert urn == nic["urn"]
-    assert "ipConfigurations[0].publicIPAddress gives the machine a public IP" in message
-    assert "access mode is bastion" in message and "Fix: use access mode bastion or private" in message
+# -- stack rules ------------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class StackCase:
+    rule: str
+    plan: str  # "dev" or "classroom"
+    change: Callable[[list[dict[str, Any]]], object]  # changes the plan's resources in place
+    violation: str | None  # a fragment of the (single) message; None: passes
+    config: dict[str, Any] = field(default_factory=dict)  # the stack's Pulumi config, as the CLI passes it
+    on: str | None = "VirtualMachine"  # the type the violation names (None: the stack as a whole)
 
 
-def test_no_public_ip_allows_one_in_allowlist_mode(dev_plan: dict[str, Any]) -> None:
-    resources = copy.deepcopy(dev_plan["resources"])
-    nic = next(r for r in resources if r["type"] == NIC)
-    nic["inputs"]["ipConfigurations"][0]["publicIPAddress"] = {"id": "pip"}
-    nsg = next(r for r in resources if r["type"] == NSG)
-    for rule in nsg["inputs"]["securityRules"]:
-        rule["description"] = rule["description"].replace("bastion sources", "allowlist sources")
-    assert stack_violations("no-public-ip-on-vm-nic", resources) == []
+def _of(resources: list[dict[str, Any]], resource_type: str) -> list[dict[str, Any]]:
+    return [r for r in resources if r["type"] == resource_type]
 
 
-def test_no_public_ip_fails_a_scale_set_when_no_nsg_states_the_mode(dev_plan: dict[str, Any]) -> None:
-    scale_set = vmss_props(first(dev_plan, VM))
-    nic = scale_set["virtualMachineProfile"]["networkProfile"]["networkInterfaceConfigurations"][0]
-    nic["ipConfigurations"][0]["publicIPAddressConfiguration"] = {"name": "pip"}
-    resources = [{"type": VMSS, "inputs": scale_set, "urn": "urn:vmss", "name": "ss", "protect": False}]
-    ((urn, message),) = stack_violations("no-public-ip-on-vm-nic", resources)
-    assert urn == "urn:vmss" and "not stated by any NSG rule" in message
+def _drop(resource_type: str, keep: int = 0) -> Callable[[list[dict[str, Any]]], object]:
+    """Remove all but ``keep`` resources of this type."""
+
+    def change(resources: list[dict[str, Any]]) -> None:
+        for r in _of(resources, resource_type)[keep:]:
+            resources.remove(r)
+
+    return change
 
 
+def _inputs(resource_type: str, change: Callable[[dict[str, Any]], object]) -> Callable[[list[Any]], object]:
+    return lambda resources: change(_of(resources, resource_type)[0]["inputs"])
+
+
+STACK_CASES = [
+    StackCase("compute-stops-when-unused", "dev", _drop("nothing"), None),
+    StackCase("compute-stops-when-unused", "dev", _drop(SCHEDULE, keep=1),
+              "nothing stops this machine when unused: it needs an enabled auto-shutdown schedule (DevTest Labs "
+              "GlobalSchedule), and has none"),
+    StackCase("compute-stops-when-unused", "dev", _inputs(SCHEDULE, lambda s: s.update(status="Disabled")),
+              "and has only a disabled one"),
+    StackCase("compute-stops-when-unused", "dev", _inputs(SCHEDULE, lambda s: s.pop("status")),
+              "and has only a disabled one"),  # ARM's default status is Disabled
+    StackCase("compute-stops-when-unused", "classroom", _drop("nothing"), None),
+    StackCase("compute-stops-when-unused", "classroom", _drop(AUTOSCALE),
+              "it needs an enabled autoscale setting, and has none", on="VirtualMachineScaleSet"),
+    StackCase("compute-stops-when-unused", "classroom", _inputs(AUTOSCALE, lambda a: a.update(enabled=False)),
+              "and has only a disabled one", on="VirtualMachineScaleSet"),
+    StackCase("required-tags", "dev", _drop("nothing"), None),
+    StackCase("required-tags", "dev", _inputs(VM, lambda vm: vm["tags"].pop("owner")), "tag owner is missing"),
+    StackCase("required-tags", "dev", _inputs(DISK, lambda d: d["tags"].update({"cost-center": " "})),
+              "tag cost-center is missing or empty", on="Disk"),
+    StackCase("required-tags", "dev", _inputs(DISK, lambda d: d.update(tags={"Owner": "me", "Cost-Center": "1"})),
+              None),  # tag names compare ignoring case
+    StackCase("required-tags", "dev", _inputs(SUBNET, lambda s: s.pop("tags", None)), None),  # no location, no tags
+    StackCase("required-tags", "dev", _drop(VM, keep=1), "tag expires-on is missing or empty",
+              config={"dsvm:kind": "gpu_rig"}),
+    StackCase("required-tags", "dev", lambda rs: [vm["inputs"]["tags"].update({"expires-on": "2027-01-31"})
+                                                  for vm in _of(rs, VM)], None, config={"dsvm:kind": "gpu_rig"}),
+    StackCase("cost-cap", "dev", _drop("nothing"), None),  # no cap in the config
+    StackCase("cost-cap", "dev", _drop("nothing"), None, config={"dsvm:cost_cap_monthly": "100000"}),
+    StackCase("cost-cap", "dev", _drop("nothing"), "is over the stack's cap of $1.00/month (dsvm:cost_cap_monthly)",
+              config={"dsvm:cost_cap_monthly": "1"}, on=None),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("case", STACK_CASES, ids=lambda c: f"{c.rule}-{'fails' if c.violation else 'passes'}")
+def test_the_stack_rule_as_pulumi_policy_runs_it(
+    case: StackCase, dev_plan: dict[str, Any], classroom_plan: dict[str, Any], stack_config: dict[str, Any]
+) -> None:
+    stack_config.update(case.config)
+    resources = copy.deepcopy((dev_plan if case.plan == "dev" else classroom_plan)["resources"])
+    case.change(resources)
+    found = stack_violations(case.rule, resources)
+    if case.violation is None:
+        assert found == []
+        return
+    ((urn, message),) = found
+    assert case.violation in message, message
+    rule = next(r for r in ALL_RULES if r.name == case.rule)
+    assert message.endswith(f"Fix: {rule.fix}.")
+    if case.on is None:
+        assert urn is None
+    else:
+        assert urn is not None and urn.split("::")[-2].endswith(f":{case.on}"), urn
+
+
+def test_the_cap_compares_the_plans_estimate(dev_plan: dict[str, Any], stack_config: dict[str, Any]) -> None:
+    monthly = dev_plan["cost"]["monthly"]
+    stack_config["dsvm:cost_cap_monthly"] = str(monthly)
+    assert stack_violations("cost-cap", dev_plan["resources"]) == []
+    stack_config["dsvm:cost_cap_monthly"] = str(monthly - 0.01)
+    ((urn, message),) = stack_violations("cost-cap", dev_plan["resources"])
+    assert urn is None and f"the estimated cost ${monthly:,.2f}/month" in message
+
+
+def test_during_a_preview_a_schedule_finds_its_vm_by_property_dependency(
+    dev_plan: dict[str, Any], stack_config: dict[str, Any]
+) -> None:
+    """A new VM has no id during ``pulumi preview``: the schedule's ``targetResourceId`` is unknown, and the
+    engine's property dependencies say which VM it came from."""
+    resources = dev_plan["resources"]
+    assert stack_violations("compute-stops-when-unused", resources, unknown_targets=True) == []
+    unlinked = stack_violations("compute-stops-when-unused", resources, links=False, unknown_targets=True)
+    assert len(unlinked) == len(_of(resources, VM))
+
+
+def test_during_a_preview_the_cost_is_the_plans(dev_plan: dict[str, Any], stack_config: dict[str, Any]) -> None:
+    """The pack prices the stack as ``dsvmctl plan`` does with the VMs' ids unknown: the schedules reach
+    their VMs by property dependency (scheduled hours), the VMs their components by parent (idle stop)."""
+    from costs import estimate
+    from policy.pack import subjects
+    from policy.stack_rules import plan_resources
+
+    found = subjects(policy_resources(dev_plan["resources"], unknown_targets=True))
+    assert estimate(plan_resources(found))["monthly"] == dev_plan["cost"]["monthly"]
+
+
+# -- the catalog ----------------------------------------------------------------------------------------------------
 def test_every_rule_has_a_passing_and_a_failing_case() -> None:
-    stack_rules = {"no-public-ip-on-vm-nic"}  # the tests above
-    passing = {c.rule for c in CASES if c.violation is None} | stack_rules
-    failing = {c.rule for c in CASES if c.violation is not None} | stack_rules
+    cases = [(c.rule, c.violation) for c in CASES] + [(c.rule, c.violation) for c in STACK_CASES]
+    stack_rules = {"no-public-ip-on-vm-nic"}  # tests/policy/test_no_public_ip.py
+    passing = {rule for rule, violation in cases if violation is None} | stack_rules
+    failing = {rule for rule, violation in cases if violation is not None} | stack_rules
     names = {r.name for r in ALL_RULES}
     assert passing == names and failing == names
 
 
 @pytest.mark.parametrize("rule", ALL_RULES, ids=lambda r: r.name)
-def test_every_rule_cites_its_source(rule: Any) -> None:
+def test_every_rule_cites_its_source_and_says_how_it_is_enforced(rule: Any) -> None:
     assert rule.source.startswith("Sources:"), rule.name
-    assert "Microsoft Learn" in rule.source or "Pulumi docs" in rule.source
-    assert rule.fix and rule.description and rule.enforcement == "mandatory"
+    assert "Microsoft Learn" in rule.source or "Pulumi docs" in rule.source or "Cloud Adoption Framework" in (
+        rule.source
+    )
+    assert rule.fix and rule.description
+    assert rule.enforcement == (ADVISORY if rule.name in ADVISORY_RULES else MANDATORY)

@@ -46,7 +46,7 @@ def test_no_members_says_what_an_entry_needs() -> None:
      "must be a list of members, one `- username: ...` entry each (got a mapping)"),
     (team_values(members=["alice"]), "dsvm:members[0]",
      "must be a mapping with the keys username, ssh_public_key, vm_size, data_disk, entra_login_enabled, "
-     "entra_object_id, leaving (got 'alice')"),
+     "entra_object_id, idle_stop, leaving (got 'alice')"),
     (team_values(rstudio_enabled="maybe"), "dsvm:rstudio_enabled", "must be true or false (got 'maybe')"),
     (team_values(storage={"soft_delete_days": "week"}), "dsvm:storage.soft_delete_days",
      "must be a whole number (got 'week')"),

@@ -25,7 +25,8 @@ SCHEDULE = "azure-native:devtestlab:GlobalSchedule"
 NSG = "azure-native:network:NetworkSecurityGroup"
 PIP = "azure-native:network:PublicIPAddress"
 TAGGED_SKIP = {"azure-native:network:Subnet", "azure-native:storage:BlobServiceProperties",
-               "azure-native:storage:BlobContainer", "azure-native:authorization:RoleAssignment"}
+               "azure-native:storage:BlobContainer", "azure-native:authorization:RoleAssignment",
+               "azure-native:authorization:RoleDefinition", "azure-native:consumption:Budget"}
 
 
 def inbound_allow_rules(run: ProgramRun) -> list[dict[str, Any]]:
@@ -39,11 +40,14 @@ def inbound_allow_rules(run: ProgramRun) -> list[dict[str, Any]]:
 def test_defaults_build_one_workstation_set_per_member(run_stack: Any) -> None:
     run = run_stack(team_values())
     counts = Counter(r.type for r in run.records if r.custom)
-    for token in (VM, NIC, DISK, SCHEDULE, "azure-native:authorization:RoleAssignment"):
+    for token in (VM, NIC, DISK, SCHEDULE, "azure-native:compute:VirtualMachineExtension"):
         assert counts[token] == 2, token
+    assert counts["azure-native:authorization:RoleAssignment"] == 4  # blob data and idle stop, per member
     for token in ("azure-native:network:VirtualNetwork", NSG, "azure-native:storage:StorageAccount",
-                  "azure-native:resources:ResourceGroup", "azure-native:network:BastionHost"):
+                  "azure-native:resources:ResourceGroup", "azure-native:network:BastionHost",
+                  "azure-native:authorization:RoleDefinition"):
         assert counts[token] == 1, token
+    assert counts["azure-native:consumption:Budget"] == 0  # only when dsvm:budget is set
     assert counts["azure-native:storage:BlobContainer"] == 3  # shared + home-alice + home-bob
     assert counts[PIP] == 1  # only the Bastion's: no public IP on any VM
 
@@ -278,7 +282,8 @@ def test_gpu_size_keeps_trusted_launch_but_not_secure_boot(run_stack: Any) -> No
     security = one(run, VM, "alice-vm").inputs["securityProfile"]
     assert security["securityType"] == "TrustedLaunch"
     assert security["uefiSettings"] == {"secureBootEnabled": False, "vTpmEnabled": True}
-    assert not [r for r in run.records if r.type == "azure-native:compute:VirtualMachineExtension"]  # no driver ext
+    extensions = [r for r in run.records if r.type == "azure-native:compute:VirtualMachineExtension"]
+    assert {e.inputs["vmExtensionName"] for e in extensions} == {"dsvm-idle-stop"}  # no driver extension
 
 
 def test_member_size_override(run_stack: Any) -> None:
@@ -294,8 +299,9 @@ def test_entra_login_adds_extension_and_user_login_role(run_stack: Any) -> None:
     object_id = "11111111-2222-4333-8444-555555555555"
     values["members"][0].update(entra_login_enabled=True, entra_object_id=object_id)
     run = run_stack(values)
-    (ext,) = [r for r in run.records if r.type == "azure-native:compute:VirtualMachineExtension"]
-    assert (ext.inputs["publisher"], ext.inputs["type"]) == ("Microsoft.Azure.ActiveDirectory", "AADSSHLoginForLinux")
+    (ext,) = [r for r in run.records if r.type == "azure-native:compute:VirtualMachineExtension"
+              and r.inputs["publisher"] == "Microsoft.Azure.ActiveDirectory"]
+    assert ext.inputs["type"] == "AADSSHLoginForLinux" and ext.inputs["vmName"] == "alice-vm"
     role = one(run, "azure-native:authorization:RoleAssignment", "alice-login-role")
     assert role.inputs["principalId"] == object_id and role.inputs["principalType"] == "User"
     assert role.inputs["roleDefinitionId"].endswith("fb879df8-f326-4884-b1cf-06f3ad86be52")

@@ -1,0 +1,60 @@
+"""Rules of a virtual machine's mutable settings: ``userData`` and ``osProfile.allowExtensionOperations``.
+
+- ``userData``: base64, at most 64 KB; Azure updates it in place, without stopping or rebooting
+  the VM (Microsoft Learn, 'User data for Azure Virtual Machine').
+- ``allowExtensionOperations``: true may be set on a running VM at any time; false "may only be
+  set to False when no extensions are present on the virtual machine" (Compute REST reference,
+  ``OSProfile.allowExtensionOperations``). Pulumi updates a VM before it deletes an extension the
+  program dropped, so turning extensions off in the same change is refused: delete the extension
+  first. The codes of both refusals are not confirmed (errors.py).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import TYPE_CHECKING, Any
+
+from fakeazure import errors
+from fakeazure.providers.base import dig
+
+if TYPE_CHECKING:
+    from fakeazure.backend import FakeAzure
+    from fakeazure.resource import ArmResource
+
+EXTENSION_TYPE = "Microsoft.Compute/virtualMachines/extensions"
+ALLOW_EXTENSIONS = "osProfile.allowExtensionOperations"
+USER_DATA_MAX_BYTES = 64 * 1024
+
+
+def check_user_data(value: Any) -> None:
+    """Refuse userData that is not base64 or larger than 64 KB decoded."""
+    if value is None:
+        return
+    try:
+        size = len(base64.b64decode(str(value), validate=True))
+    except (binascii.Error, ValueError) as exc:
+        raise errors.user_data_invalid("userData must be base64-encoded.", "userData") from exc
+    if size > USER_DATA_MAX_BYTES:
+        raise errors.user_data_invalid(f"userData is {size} bytes; at most 64 KB are allowed.", "userData")
+
+
+def installed_extensions(az: FakeAzure, vm: ArmResource) -> list[str]:
+    """The names of the extensions the VM has (in the emulator's state)."""
+    prefix = vm.id.lower() + "/extensions/"
+    return [e.name for e in az.of_type(EXTENSION_TYPE) if e.id.lower().startswith(prefix)]
+
+
+def check_extensions_allowed(az: FakeAzure, vm: ArmResource, changed: list[str]) -> None:
+    """Refuse turning ``allowExtensionOperations`` off on a VM that still has extensions."""
+    if ALLOW_EXTENSIONS not in changed or dig(vm.inputs, ALLOW_EXTENSIONS) is not False:
+        return
+    installed = installed_extensions(az, vm)
+    if installed:
+        raise errors.extensions_present(
+            f"allowExtensionOperations can be set to false only when no extensions are present on the virtual "
+            f"machine; {vm.name} has {', '.join(installed)}.",
+            ALLOW_EXTENSIONS,
+            hint=f"delete the extension first (az vm extension delete -g {vm.resource_group} --vm-name {vm.name} "
+            f"-n {installed[0]}), then apply; the VM keeps running",
+        )
