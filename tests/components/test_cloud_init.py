@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import base64
+import json
 import os
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -147,3 +149,35 @@ def test_windows_formats_only_a_raw_disk_at_first_logon() -> None:
     import xml.etree.ElementTree as ElementTree
 
     assert ElementTree.fromstring(commands).find("SynchronousCommand/Order").text == "1"  # type: ignore[union-attr]
+
+
+def test_dev_plan_fingerprints_each_members_own_custom_data(dev_plan: dict[str, Any]) -> None:
+    """End to end: the plan's customData fingerprint is that of the member's own cloud-config
+    (username and generated password), so "every secret gets the same fingerprint" or a fingerprint
+    of the wrong value fails here."""
+    import stacks
+    from fakeazure import FakeAzure, run_program
+    from fakeazure.resource import fingerprint
+    from stacks.config import load_config
+    from tests.helpers import ROOT
+
+    vms = {r["name"]: r for r in dev_plan["resources"] if r["type"] == "azure-native:compute:VirtualMachine"}
+    assert set(vms) == {"alice-vm", "bob-vm"}
+    prints = {name: vm["secretFingerprints"]["osProfile.customData"] for name, vm in vms.items()}
+    assert prints["alice-vm"] != prints["bob-vm"]
+    for vm in vms.values():  # the plan holds the fingerprint, never the value
+        assert vm["inputs"]["osProfile"]["customData"] != prints[vm["name"]]
+        assert "#cloud-config" not in json.dumps(vm)
+
+    # The emulator's passwords are a function of the logical name: rerun the dev program to learn them.
+    config = load_config(yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())["config"])
+    backend = FakeAzure()
+    run_program(lambda: stacks.build(config, "dev"), backend, stack="dev")
+    passwords = {r.logical_name: r.outputs["result"] for r in backend.resources.values()
+                 if r.token == "random:index/randomPassword:RandomPassword"}
+    for username in ("alice", "bob"):
+        password = passwords[f"{username}-password"]
+        assert prints[f"{username}-vm"] == fingerprint(linux_custom_data(username, password)), username
+        # Changing only the password (or only the username) changes the fingerprint.
+        assert prints[f"{username}-vm"] != fingerprint(linux_custom_data(username, password + "x"))
+    assert prints["alice-vm"] != fingerprint(linux_custom_data("bob", passwords["alice-password"]))

@@ -480,7 +480,13 @@ def test_weak_windows_password_is_refused(az: FakeAzure, password: str) -> None:
 
 def test_password_with_three_classes_is_accepted(az: FakeAzure) -> None:
     inputs = windows_vm("vm-win", make_nic(az, "nic-1"))
-    az.create(VM, "vm-win", changed(inputs, "osProfile.adminPassword", "datascience2024X"))
+    vm = az.create(VM, "vm-win", changed(inputs, "osProfile.adminPassword", "datascience2024X"))
+    assert az.get(vm.id) is vm and vm.id.endswith("/providers/Microsoft.Compute/virtualMachines/vm-win")
+    assert vm.inputs["osProfile"]["adminPassword"] == "datascience2024X"
+    # Two classes only (lower, digit) is still refused: the accepted one needs its third class.
+    err = rejected(az, VM, "vm-win-2", changed(changed(inputs, "vmName", "vm-win-2"), "osProfile.adminPassword",
+                                               "datascience2024"))
+    assert err.target == "adminPassword"
 
 
 # -- auto-shutdown schedule ------------------------------------------------------------------------
@@ -663,7 +669,9 @@ def test_disk_size_outside_sku_limits_is_refused(az: FakeAzure, sku: str, size: 
 
 
 def test_small_standard_disk_is_accepted(az: FakeAzure) -> None:
-    az.create(DISK, "data-1", disk_inputs("data-1", 2, "Standard_LRS"))  # the 4 GiB floor is Premium's
+    disk = az.create(DISK, "data-1", disk_inputs("data-1", 2, "Standard_LRS"))  # the 4 GiB floor is Premium's
+    assert az.get(disk.id) is disk and disk.inputs["diskSizeGB"] == 2
+    assert rejected(az, DISK, "data-2", disk_inputs("data-2", 2, "Premium_LRS")).target == "diskSizeGB"
 
 
 def test_two_data_disks_on_one_lun_are_refused(az: FakeAzure) -> None:

@@ -323,7 +323,9 @@ def target(az: FakeAzure) -> str:
 
 
 def test_a_valid_autoscale_setting(az: FakeAzure, target: str) -> None:
-    az.create(AUTOSCALE, "pool-autoscale", autoscale_inputs(target, profiles=20))
+    setting = az.create(AUTOSCALE, "pool-autoscale", autoscale_inputs(target, profiles=20))
+    assert az.get(setting.id) is setting and setting.id.endswith("/autoscalesettings/pool-autoscale")
+    assert len(setting.inputs["profiles"]) == 20 and setting.inputs["targetResourceUri"] == target
 
 
 def test_the_target_must_be_an_existing_scale_set(az: FakeAzure, target: str) -> None:

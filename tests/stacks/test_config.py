@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import base64
 import json
+import shutil
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from pydantic import ValidationError
 
 from stacks.config import (
@@ -382,3 +385,25 @@ def test_valid_variants() -> None:
     assert disk.members[0].data_disk.existing_disk_resource_id == DISK_ID
     zone = parse_config(team_values(auto_shutdown={"time": "0730", "time_zone": "W. Europe Standard Time"}))
     assert zone.auto_shutdown.time == "0730"
+
+
+CLI_RULES = ["open source 0.0.0.0/0", "subnets overlap", "username with capitals", "more members than the subnet holds",
+             "IANA time zone", "duplicate username", "extra top-level key"]
+
+
+@pytest.mark.parametrize("name", CLI_RULES)
+def test_rule_through_dsvmctl_plan(tmp_path: Path, name: str) -> None:
+    """The second angle on a few rules: `dsvmctl plan` exits 2 naming the key, without a traceback."""
+    from dsvmctl.cli import app
+    from tests.helpers import ROOT, runner
+
+    (_, values, path, fragment) = next(c for c in NEGATIVE if c[0] == name)
+    config = {LOCATION_KEY if k == "location" else f"dsvm:{k}": v for k, v in values.items()}
+    shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
+    (tmp_path / "Pulumi.dev.yaml").write_text(yaml.safe_dump({"config": config}))
+    result = runner.invoke(app, ["plan", "--stack", "dev", "--project-dir", str(tmp_path)])
+    output = " ".join(result.output.split())
+    assert result.exit_code == 2, result.output
+    assert path in output and fragment in output, result.output
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception

@@ -13,16 +13,20 @@ config file cannot. Each such restriction is marked "catalog-only" below.
 from __future__ import annotations
 
 import base64
+import copy
 import hashlib
+import ipaddress
 import json
 from collections import Counter
 from datetime import date
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import stacks
+from azurefacts.accounts import RESERVED_ADMIN_USERNAMES
 from azurefacts.images import DSVM_IMAGES
 from azurefacts.quotas import QUOTA_PROFILES
 from azurefacts.regions import REGIONS
@@ -30,7 +34,7 @@ from azurefacts.sizes import VM_SIZES
 from azurefacts.timezones import WINDOWS_TIME_ZONES
 from fakeazure import FakeAzure, run_program
 from fakeazure.backend import DEFAULT_SUBSCRIPTION_ID
-from stacks.config import LOCATION_KEY, PROJECT, ConfigError, StackConfig, load_config, parse_config
+from stacks.config import LOCATION_KEY, PROJECT, ConfigError, StackConfig, TeamStackConfig, load_config, parse_config
 from tests.helpers import ssh_key
 
 MISSING = object()  # a key left out of the stack file
@@ -365,3 +369,92 @@ def test_config_validates_and_builds_or_is_refused_with_stack_file_paths(
     vms = [r for r in run.records if r.type == "azure-native:compute:VirtualMachine"]
     assert len(vms) == len(config.members)
     assert set(run.outputs["members"]) == {m.username for m in config.members}
+
+
+# -- valid configs plan; each invalid variant is refused at its own path -------------------------------
+
+VALID_NETWORKS: list[Any] = [  # valid_network's choices
+    MISSING,
+    {},
+    {"address_space": "192.168.0.0/24", "workstation_subnet": "192.168.0.0/28", "bastion_subnet": "192.168.0.192/26"},
+    {"address_space": "192.168.0.0/24", "workstation_subnet": "192.168.0.0/29", "bastion_subnet": "192.168.0.192/26"},
+    {"address_space": "10.0.0.0/8", "workstation_subnet": "10.0.0.0/16", "bastion_subnet": "10.255.0.0/24"},
+    {"address_space": "172.16.0.0/20", "workstation_subnet": "172.16.1.0/24", "bastion_subnet": "172.16.15.0/26"},
+    {"workstation_subnet": "10.50.1.0/29"},
+]
+
+
+def room_of(network: Any) -> int:
+    """How many workstations the network's workstation subnet holds (Azure reserves 5 addresses)."""
+    from stacks.config import NetworkConfig
+
+    subnet = network.get("workstation_subnet") if isinstance(network, dict) else None
+    return ipaddress.IPv4Network(subnet or NetworkConfig().workstation_subnet).num_addresses - 5
+
+
+clean_usernames = usernames.filter(lambda n: n not in RESERVED_ADMIN_USERNAMES)
+
+
+@st.composite
+def valid_team_values(draw: st.DrawFn) -> dict[str, Any]:
+    """A team config every rule accepts: unique usernames, as many members as the subnet holds at most."""
+    network = draw(st.sampled_from(VALID_NETWORKS))
+    names = draw(st.lists(clean_usernames, min_size=1, max_size=min(4, room_of(network)), unique=True))
+    values: dict[str, Any] = {
+        "kind": "team", "location": "westeurope", "owner": "data-platform@contoso.com", "cost_center": "CC-1",
+        "image": {"os": "ubuntu-2204", "version": "25.05.20"},
+        "members": [{"username": n, "ssh_public_key": draw(valid_ssh_keys)} for n in names],
+        "access": draw(valid_access), "network": network, "auto_shutdown": draw(valid_auto_shutdown),
+        "storage": draw(valid_storage), "tags": draw(valid_tags),
+    }
+    return compact(values)
+
+
+def only_problem(values: dict[str, Any]) -> tuple[str, str]:
+    with pytest.raises(ConfigError) as error:
+        parse_config(values)
+    assert len(error.value.problems) == 1, error.value.problems
+    return error.value.problems[0]
+
+
+@settings(max_examples=3, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(values=valid_team_values())
+def test_a_valid_config_plans_without_refusal(values: dict[str, Any]) -> None:
+    config = parse_config(values)  # a ConfigError here is a false refusal of a valid config
+    assert isinstance(config, TeamStackConfig)
+    run = run_program(lambda: stacks.build(config, "prop"), seeded_backend(config), stack="prop")
+    assert not [r for r in run.records if r.refusals]
+    assert set(run.outputs["members"]) == {m["username"] for m in values["members"]}
+
+
+@settings(max_examples=30, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(values=valid_team_values(), data=st.data())
+def test_each_invalid_variant_is_refused_at_its_path(values: dict[str, Any], data: st.DataObject) -> None:
+    parse_config(values)  # the base is valid: any refusal below is the variant's
+    variant = data.draw(st.sampled_from(["uppercase username", "overlapping subnets", "subnet one too small"]))
+    broken = copy.deepcopy(values)
+    if variant == "uppercase username":
+        i = data.draw(st.integers(0, len(broken["members"]) - 1))
+        name = broken["members"][i]["username"]
+        at = data.draw(st.integers(0, len(name) - 1).filter(lambda k: name[k].isalpha()))
+        broken["members"][i]["username"] = name[:at] + name[at].upper() + name[at + 1:]
+        path, message = only_problem(broken)
+        assert path == f"dsvm:members[{i}].username" and "capital letters" in message, (path, message)
+    elif variant == "overlapping subnets":
+        x, offset = data.draw(st.integers(0, 254)), data.draw(st.sampled_from([0, 64, 128, 192]))
+        work, bastion = data.draw(st.sampled_from([
+            (f"10.50.{x}.0/24", f"10.50.{x}.{offset}/26"),  # the workstations' subnet holds the Bastion's
+            (f"10.50.{x}.{offset + 16}/28", f"10.50.{x}.{offset}/26"),  # the Bastion's holds the workstations'
+        ]))
+        broken["network"] = {"address_space": "10.50.0.0/16", "workstation_subnet": work, "bastion_subnet": bastion}
+        broken["members"] = broken["members"][:1]
+        path, message = only_problem(broken)
+        assert path == "dsvm:network" and "overlaps bastion_subnet" in message, (path, message)
+    else:
+        prefix = data.draw(st.sampled_from([29, 28, 27]))
+        room = 2 ** (32 - prefix) - 5
+        broken["network"] = {"workstation_subnet": f"10.50.1.0/{prefix}"}
+        members = [{"username": f"m{i:02d}", "ssh_public_key": ssh_key(f"m{i}")} for i in range(room + 1)]
+        path, message = only_problem(broken | {"members": members})
+        assert path == "dsvm:network.workstation_subnet" and f"has room for {room} workstations" in message
+        parse_config(broken | {"members": members[:room]})  # one fewer fits exactly

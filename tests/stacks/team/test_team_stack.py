@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,7 +16,6 @@ import yaml
 
 import stacks
 from fakeazure import ArmError, FakeAzure, FakeAzureError, ProgramRun, run_program
-from stacks.config import parse_config
 from tests.helpers import of_type, one, ssh_key, team_values
 
 VM = "azure-native:compute:VirtualMachine"
@@ -403,12 +403,47 @@ def test_duplicate_urn_is_refused() -> None:
         run_program(program, FakeAzure())
 
 
-def test_config_error_registers_nothing(fake_azure: FakeAzure) -> None:
+def namespaced(values: dict[str, Any]) -> dict[str, Any]:
+    """Plain field values as a stack file spells them (``dsvm:owner``, ``azure-native:location``)."""
+    from stacks.config import LOCATION_KEY, PROJECT
+
+    return {LOCATION_KEY if k == "location" else f"{PROJECT}:{k}": v for k, v in values.items()}
+
+
+def test_config_error_registers_nothing(fake_azure: FakeAzure, tmp_path: Path) -> None:
+    from dsvmctl.cli import app
+    from stacks.config import load_config
+    from tests.helpers import Project, runner
+
     values = team_values(access={"mode": "allowlist", "allowed_cidrs": ["0.0.0.0/0"]})
-    with pytest.raises(stacks.ConfigError):
-        config = parse_config(values)
-        run_program(lambda: stacks.build(config, "x"), fake_azure)
-    assert fake_azure.resources == {}
+    created: list[str] = []
+    create = fake_azure.create
+
+    def spy(token: str, name: str, *args: Any, **kwargs: Any) -> Any:
+        created.append(f"{token} {name}")
+        return create(token, name, *args, **kwargs)
+
+    fake_azure.create = spy  # type: ignore[method-assign]
+
+    # The program itself loads the config (as __main__.py does), so the refusal happens inside a run.
+    def program() -> dict[str, Any]:
+        return stacks.build(load_config(namespaced(values)), "x")
+
+    with pytest.raises(stacks.ConfigError) as error:
+        run_program(program, fake_azure, stack="x")
+    assert ("dsvm:access.allowed_cidrs" in [path for path, _ in error.value.problems]), error.value.problems
+    assert created == [] and fake_azure.resources == {} and not fake_azure.created_this_run()
+    # The spy does see registrations: the same program with a valid config creates resources.
+    valid = team_values()
+    run_program(lambda: stacks.build(load_config(namespaced(valid)), "x"), fake_azure, stack="x")
+    assert created and fake_azure.resources
+
+    # Through the CLI: exit 2, the key named, no traceback.
+    project = Project(tmp_path, config=namespaced(values))
+    result = runner.invoke(app, ["plan", "--stack", "dev", "--project-dir", str(project.dir)])
+    assert result.exit_code == 2, result.output
+    assert "dsvm:access.allowed_cidrs" in result.output and "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
 
 
 def test_unknown_component_package_raises() -> None:
@@ -428,7 +463,10 @@ def test_the_program_replaces_every_vm_property_azure_refuses_to_update(run_stac
     from components.vm_profile import VM_REPLACE_ON_CHANGES
     from fakeazure.providers.compute import VirtualMachine
 
-    # Azure's list (PropertyChangeNotAllowed on an existing VM), pinned: shrinking it must fail here.
+    # Azure's list as written today in azurefacts/resource_types.py, the VM row's update_refused (source:
+    # REFUSED_SOURCE, "ARM PropertyChangeNotAllowed on PUT; pulumi-azure-native #577, #1117", and Microsoft
+    # Learn 'Azure Spot Virtual Machines' for priority/evictionPolicy), pinned by exact equality:
+    # removing (or adding) a property there must fail here until this copy is changed on purpose.
     refused = {
         "osProfile.computerName", "osProfile.adminUsername", "osProfile.adminPassword", "osProfile.customData",
         "storageProfile.imageReference", "storageProfile.osDisk.createOption",
@@ -436,6 +474,10 @@ def test_the_program_replaces_every_vm_property_azure_refuses_to_update(run_stac
         "priority", "evictionPolicy",
     }
     assert set(RESOURCE_TYPES[VM].update_refused) == refused
+    assert len(RESOURCE_TYPES[VM].update_refused) == len(refused)  # no duplicates hiding a removal
+    # None of them may be "handled" by being a replace trigger instead: they are in-place updates Azure refuses.
+    assert not refused & RESOURCE_TYPES[VM].create_only
+    assert "PropertyChangeNotAllowed" in RESOURCE_TYPES[VM].source
     assert set(VirtualMachine.update_refused) == refused  # the emulator enforces the same facts
     assert set(VM_REPLACE_ON_CHANGES) == refused | {"securityProfile.securityType"}
     for run_vm in of_type(run_stack(team_values()), VM):
