@@ -102,7 +102,7 @@ def measure(members: int) -> dict[str, Any]:
 
 
 # The azure-native submodules a team plan uses (the SDK loads them lazily, on first use).
-AZURE_SUBMODULES = ("authorization", "compute", "devtestlab", "network", "resources", "storage")
+AZURE_SUBMODULES = ("authorization", "compute", "consumption", "devtestlab", "network", "resources", "storage")
 ENTRY_MODULES = ("dsvmctl.cli", "dsvmctl.plan", "stacks.team", "components", "costs.pricers")
 
 
