@@ -165,8 +165,9 @@ def disk_line(context: Context, resource: Resource, item: str, size_gib: object,
     return Line(resource, f"{size_gib:g} GiB {sku.name} {item}", monthly, monthly, _with(note, price, context))
 
 
-def _image(resource: Resource) -> DsvmImage:
-    ref = get_path(resource, "inputs.storageProfile.imageReference", {})
+def dsvm_image(resource: Resource, profile: str = "inputs") -> DsvmImage:
+    """The DSVM image of a VM (or, with ``profile`` ``inputs.virtualMachineProfile``, a scale set)."""
+    ref = get_path(resource, f"{profile}.storageProfile.imageReference", {})
     image = find_image(str(ref.get("publisher", "")), str(ref.get("offer", "")), str(ref.get("sku", "")))
     if image is None:
         raise ValueError(f"{_label(resource)}: image {ref} is not a DSVM image in azurefacts.images")
@@ -178,7 +179,7 @@ def price_vm(vm: Resource, context: Context) -> list[Line]:
 
     The OS disk is no resource of its own: its line carries the VM's urn, name and type.
     """
-    image = _image(vm)
+    image = dsvm_image(vm)
     hours = vm_billed_hours(vm, context.schedules)
     spot = get_path(vm, "inputs.priority") == "Spot"
     lines = [compute_line(context, vm, get_path(vm, "inputs.hardwareProfile.vmSize"), image, hours, spot=spot)]

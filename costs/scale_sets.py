@@ -33,7 +33,6 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from azurefacts.images import DsvmImage, find_image
 from azurefacts.paths import get_path
 from costs.estimate import Context, Line
 from costs.hours import HOURS_PER_MONTH, Hours, Schedules
@@ -96,21 +95,13 @@ def monthly_instance_hours(profiles: Sequence[Mapping[str, Any]]) -> float:
     return total
 
 
-def _image(resource: Resource) -> DsvmImage:
-    ref = get_path(resource, "inputs.virtualMachineProfile.storageProfile.imageReference", {})
-    image = find_image(str(ref.get("publisher", "")), str(ref.get("offer", "")), str(ref.get("sku", "")))
-    if image is None:
-        raise ValueError(f"{resource.get('name')} ({resource.get('type')}): image {ref} is not a DSVM image")
-    return image
-
-
 def _lines(context: Context, vmss: Resource, hours: float, peak: int, why: str) -> list[Line]:
     """Compute and per-instance disks of ``hours`` instance-hours a month, ``peak`` instances at most."""
-    from costs.pricers import compute_line, disk_line  # costs.pricers registers this module's pricers
+    from costs.pricers import compute_line, disk_line, dsvm_image  # costs.pricers registers this module's pricers
 
     if peak <= 0:
         return []
-    image = _image(vmss)
+    image = dsvm_image(vmss, "inputs.virtualMachineProfile")
     size = get_path(vmss, "inputs.sku.name")
     spot = get_path(vmss, "inputs.virtualMachineProfile.priority") == "Spot"
     note = f"{hours:,.0f} instance-hours/month {why}"

@@ -84,6 +84,14 @@ def subjects(resources: Sequence[PolicyResource]) -> list[Subject]:
     ]  # fmt: skip
 
 
+def _resource_validation(rule: ResourceRule | OptionsRule, validate: Any) -> ResourceValidationPolicy:
+    """The pack's policy of one per-resource rule: its name, description, enforcement and fix."""
+    return ResourceValidationPolicy(
+        name=rule.name, description=rule.description, validate=validate,
+        enforcement_level=level(rule.enforcement), remediation_steps=rule.fix,
+    )  # fmt: skip
+
+
 def resource_policy(rule: ResourceRule) -> ResourceValidationPolicy:
     """A rule over one resource's properties."""
 
@@ -91,10 +99,7 @@ def resource_policy(rule: ResourceRule) -> ResourceValidationPolicy:
         for text in rule.check(args.resource_type, args.props):
             report_violation(_message(text, rule.fix), None)
 
-    return ResourceValidationPolicy(
-        name=rule.name, description=rule.description, validate=validate,
-        enforcement_level=level(rule.enforcement), remediation_steps=rule.fix,
-    )  # fmt: skip
+    return _resource_validation(rule, validate)
 
 
 def options_policy(rule: OptionsRule) -> ResourceValidationPolicy:
@@ -104,10 +109,7 @@ def options_policy(rule: OptionsRule) -> ResourceValidationPolicy:
         for text in rule.check(args.resource_type, Options(protect=bool(args.opts.protect))):
             report_violation(_message(text, rule.fix), None)
 
-    return ResourceValidationPolicy(
-        name=rule.name, description=rule.description, validate=validate,
-        enforcement_level=level(rule.enforcement), remediation_steps=rule.fix,
-    )  # fmt: skip
+    return _resource_validation(rule, validate)
 
 
 def stack_policy(rule: StackRule) -> StackValidationPolicy:
