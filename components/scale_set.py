@@ -21,6 +21,13 @@ Virtual Machine Scale Sets'; shared/DESIGN.md section 10):
 
 ``sku.capacity`` is the capacity at creation; afterwards autoscale owns it, and the
 scale set ignores it (``ignore_changes``) so autoscale and Pulumi never fight.
+
+With ``idle_role_definition_id`` the identity also gets that role (the stack's idle
+scale-in role: read the scale set, delete its instances) on the scale set itself, so an
+idle instance can leave the pool (``components/scripts/dsvm_idle_watch.py``). A role on
+the scale set does not reach its Flexible instances' own VM resources (their ids are not
+below the scale set's), which is why an instance leaves through the scale set's batch
+delete rather than deallocating its VM.
 """
 
 from __future__ import annotations
@@ -69,6 +76,7 @@ class ScaleSetArgs:
     public_ip_per_instance: bool = False
     zonal: bool = True
     role: str = STORAGE_BLOB_DATA_CONTRIBUTOR
+    idle_role_definition_id: pulumi.Input[str] | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -124,6 +132,18 @@ class ScaleSet(pulumi.ComponentResource):
             role_definition_id=role_definition_id(args.subscription_id, args.role),
             scope=args.storage_scope_id,
             opts=child_opts(self),
+        )
+        self.idle_role = (
+            authorization.RoleAssignment(
+                f"{name}-idle-role",
+                principal_id=self.identity.principal_id,
+                principal_type="ServicePrincipal",
+                role_definition_id=args.idle_role_definition_id,
+                scope=self.scale_set.id,
+                opts=child_opts(self),
+            )
+            if args.idle_role_definition_id is not None
+            else None
         )
         self.id = self.scale_set.id
         self.name = self.scale_set.name

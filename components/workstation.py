@@ -231,6 +231,10 @@ class Workstation(pulumi.ComponentResource):
             type="AADSSHLoginForLinux",
             type_handler_version="1.0",
             auto_upgrade_minor_version=True,
+            # A replaced VM (new image, new computer name) has a new vmId: the extension is written again onto
+            # it. Without this the extension's inputs stay the same, Pulumi plans no change, and the new VM
+            # has no Entra ID login although the state says it does.
+            force_update_tag=self.vm.vm_id,
             tags=tags,
             opts=child_opts(self),
         )

@@ -17,8 +17,9 @@ The estimate walks that timetable at each profile's ``default`` capacity:
   bills its tier's monthly price (``disk_line``) x instance-hours / 730; always-on,
   the same peak all month.
 
-CPU rules may run more instances than ``default`` (up to ``maximum``): not modelled
-(it depends on the load), the note says so. Profiles are read in their own time
+CPU rules may run more instances than ``default`` (up to ``maximum``), and idle
+instances may leave (idle stop) or CPU scale in down to ``minimum``: neither is
+modelled (both depend on the class), the note says so. Profiles are read in their own time
 zones without conversion (a stack uses one). A scale set is priced by the autoscale
 setting that targets it, which a plan lists after it; the scale set's own line
 bills its declared ``sku.capacity`` always on (0 for a scale set that sleeps at
@@ -138,7 +139,9 @@ def price_autoscale(setting: Resource, context: Context) -> list[Line]:
     profiles = get_path(setting, "inputs.profiles", [])
     peak = max((_capacity(p, "maximum") for p in profiles), default=0)
     hours = monthly_instance_hours(profiles)
-    lines = _lines(context, vmss, hours, peak, "from the autoscale profiles (default capacities; CPU rules may add)")
+    fewer = any(_capacity(p, "minimum") < _capacity(p) for p in profiles)
+    why = "default capacities; CPU rules may add" + (", idle instances leave down to the minimum" if fewer else "")
+    lines = _lines(context, vmss, hours, peak, f"from the autoscale profiles ({why})")
     declared = int(get_path(vmss, "inputs.sku.capacity", 0) or 0)
     for line in _lines(context, vmss, declared * HOURS_PER_MONTH, declared, "declared"):
         lines.append(replace(line, item=f"{line.item}: autoscale owns the capacity", monthly=-line.monthly,

@@ -3,7 +3,10 @@
 - One custom role per stack (``authorization.RoleDefinition`` at the resource group, assignable
   there only) with exactly the two actions the idle watcher needs: read its VM, deallocate it.
   Each VM's system identity gets it on that VM alone (``components/workstation.py``), so a VM can
-  stop itself and nothing else. Created only when some VM of the stack has idle stop.
+  stop itself and nothing else. Created only when some VM of the stack has idle stop. A
+  ``scale_out`` stack's role instead reads a scale set and deletes its instances, assigned to
+  each pool's identity on its scale set (``components/scale_set.py``): an idle instance leaves
+  its pool rather than deallocating (a deallocated instance would keep its place in the pool).
 - One ``consumption.Budget`` per stack on the resource group when ``dsvm:budget`` is set: monthly,
   alerts at 80 % and 100 % actual and 110 % forecast to the owner and the contacts. Its start is the
   first of the month it is created in, kept afterwards (``ignore_changes``): Azure refuses a start in
@@ -20,7 +23,7 @@ import pulumi
 import pulumi_azure_native.authorization as authorization
 import pulumi_azure_native.consumption as consumption
 
-from components.idle_stop import DEALLOCATE_ACTIONS, IdleStop
+from components.idle_stop import DEALLOCATE_ACTIONS, SCALE_IN_ACTIONS, IdleStop
 from stacks.config.idle_stop import IdleStopConfig, IdleStopOverride, budget_contacts
 from stacks.config.stack import BaseStackConfig
 
@@ -38,19 +41,23 @@ def resource_group_id(base: Foundation) -> pulumi.Output[str]:
     return pulumi.Output.concat("/subscriptions/", base.subscription_id, "/resourceGroups/", base.rg_name)
 
 
-def idle_stop_role(base: Foundation, stack: str) -> authorization.RoleDefinition:
-    """The stack's custom role: read and deallocate a VM (assigned per VM, on the VM)."""
+def idle_stop_role(base: Foundation, stack: str, scale_in: bool = False) -> authorization.RoleDefinition:
+    """The stack's custom role: read and deallocate a VM (assigned per VM, on the VM), or with ``scale_in``
+    read a scale set and delete its instances (assigned per pool, on its scale set)."""
     group = resource_group_id(base)
+    actions, what = (SCALE_IN_ACTIONS, "an idle scale set instance of stack {} leave its pool (assigned to each "
+                     "scale set's identity, on that scale set only)") if scale_in else (
+                     DEALLOCATE_ACTIONS, "a DSVM of stack {} deallocate itself when idle (assigned to each VM's "
+                     "own identity, on that VM only)")  # fmt: skip
     return authorization.RoleDefinition(
         f"{base.prefix}-idle-stop-role",
         scope=group,
         # Role names are unique in the tenant: the group and (a digest of) the subscription make this one so.
         role_name=pulumi.Output.concat("dsvm idle stop: ", base.rg_plain, " (",
                                        pulumi.Output.from_input(base.subscription_id).apply(_digest), ")"),
-        description=f"Lets a DSVM of stack {stack} deallocate itself when idle (assigned to each VM's own "
-        "identity, on that VM only). Managed by Pulumi.",
+        description=f"Lets {what.format(stack)}. Managed by Pulumi.",
         role_type="CustomRole",
-        permissions=[authorization.PermissionArgs(actions=list(DEALLOCATE_ACTIONS), not_actions=[], data_actions=[],
+        permissions=[authorization.PermissionArgs(actions=list(actions), not_actions=[], data_actions=[],
                                                   not_data_actions=[])],
         assignable_scopes=[group],
     )  # fmt: skip

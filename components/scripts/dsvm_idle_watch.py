@@ -14,7 +14,9 @@ the VM; not secret); other top-level keys are ignored (the scale-out roster can 
                    "gpu_percent": 5,           # busy from this on any GPU (nvidia-smi)
                    "sample_seconds": 3,        # CPU sampling window (<= 60)
                    "client_id": "",            # a user-assigned identity's client id; "": system-assigned
-                   "jupyterhub_url": "https://127.0.0.1:8000"}}
+                   "jupyterhub_url": "https://127.0.0.1:8000",
+                   "leave_pool": false,        # a scale set instance: leave the pool instead (see below)
+                   "pool_minimum": 1}}         # ... only while the pool has more instances than this
 
 Missing keys take these defaults; unknown keys are logged and ignored. No userData or no idle_stop: off
 (exit 0). A document it cannot read (not base64 JSON, wrong types or ranges) is logged and nothing stops
@@ -23,6 +25,10 @@ Jupyter needs a hub API token (``--hub-token``; a jupyterhub_config.py service w
 read:users:activity, read:servers, access:servers). State (``--state``): when last busy and why, the
 warning, the stop request, failures and their backoff (10 min doubling to 2 h); a new boot restarts the
 idle clock. Stop: token and resource id from IMDS, ``POST {id}/deallocate`` on ARM; failures exit 1.
+
+``leave_pool`` (a Flexible scale set instance; docs/CLASSROOM.md): while its scale set's ``sku.capacity``
+is above ``pool_minimum`` it deletes itself (``POST {scale set}/delete``, ``instanceIds``: its VM name; not
+confirmed for Flexible), else stays. Learn REST 'Virtual Machine Scale Sets - Delete Instances'.
 """
 
 from __future__ import annotations
@@ -57,6 +63,8 @@ TOKEN = "/metadata/identity/oauth2/token?api-version=2018-02-01&resource=" + url
 COMPUTE_API_VERSION = "2025-04-01"
 DEALLOCATE_ACTION = "Microsoft.Compute/virtualMachines/deallocate/action"
 VMSS_DEALLOCATE_ACTION = DEALLOCATE_ACTION.replace("virtualMachines", "virtualMachineScaleSets/virtualMachines")
+SCALE_SET_READ_ACTION = "Microsoft.Compute/virtualMachineScaleSets/read"
+SCALE_SET_DELETE_INSTANCES_ACTION = "Microsoft.Compute/virtualMachineScaleSets/delete/action"
 WINDOWS = sys.platform == "win32"
 STATE_FILE = r"C:\ProgramData\dsvm-idle\state.json" if WINDOWS else "/var/lib/dsvm-idle/state.json"
 HUB_TOKEN_FILE = r"C:\ProgramData\dsvm-idle\jupyterhub.token" if WINDOWS else "/etc/dsvm-idle/jupyterhub.token"
@@ -65,6 +73,7 @@ BACKOFF_FIRST, BACKOFF_MAX = 600.0, 7200.0
 DEFAULTS: dict[str, Any] = {
     "enabled": True, "idle_minutes": 60, "warn_minutes": 10, "cpu_percent": 10, "gpu_percent": 5,
     "cpu_cores": 0.5, "sample_seconds": 3, "client_id": "", "jupyterhub_url": "https://127.0.0.1:8000",
+    "leave_pool": False, "pool_minimum": 1,
 }  # fmt: skip
 log = partial(print, flush=True)  # stdout: journald keeps it under the unit (the task: a log file)
 SESSION_KEYS = ("Name", "Class", "State", "TTY", "Display", "Remote", "Service")
@@ -78,13 +87,19 @@ def when(epoch: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%SZ", time.gmtime(epoch))
 
 
-def call(method: str, url: str, headers: dict[str, str], direct: bool = True) -> tuple[int, bytes]:
+def call(
+    method: str, url: str, headers: dict[str, str], direct: bool = True, body: Any = None
+) -> tuple[int, bytes]:
     """One request, no retry: (status, body). HTTP errors are answers; network errors raise ``WatchError``.
-    ``direct`` bypasses proxies (IMDS and the local hub must never go through one)."""
+    ``direct`` bypasses proxies (IMDS and the local hub must never go through one); ``body`` is sent as JSON
+    (a POST without one sends an empty body)."""
     handlers: list[urllib.request.BaseHandler] = [urllib.request.ProxyHandler({})] if direct else []
     if url.startswith(("https://127.0.0.1", "https://localhost")):  # the hub on loopback: self-signed (PEP 476)
         handlers.append(urllib.request.HTTPSHandler(context=ssl._create_unverified_context()))
-    request = urllib.request.Request(url, data=b"" if method == "POST" else None, headers=headers, method=method)
+    data = json.dumps(body).encode() if body is not None else (b"" if method == "POST" else None)
+    if body is not None:
+        headers = {**headers, "Content-Type": "application/json"}
+    request = urllib.request.Request(url, data=data, headers=headers, method=method)
     try:
         with urllib.request.build_opener(*handlers).open(request, timeout=TIMEOUT) as response:
             return int(response.status), bytes(response.read())
@@ -288,8 +303,8 @@ def save_state(path: str, state: dict[str, Any]) -> None:
     os.replace(path + ".tmp", path)
 
 
-def deallocate(settings: dict[str, Any], env: Env) -> str:
-    """Ask ARM to deallocate this VM as its managed identity; the VM's resource id. Raises ``WatchError``."""
+def _token_and_compute(settings: dict[str, Any], env: Env) -> tuple[str, dict[str, Any]]:
+    """An ARM token of the VM's managed identity and IMDS's ``compute`` metadata. Raises ``WatchError``."""
     imds = {"Metadata": "true"}
     client = "&client_id=" + urllib.parse.quote(settings["client_id"]) if settings["client_id"] else ""
     status, body = call("GET", env.imds + TOKEN + client, imds)
@@ -304,16 +319,46 @@ def deallocate(settings: dict[str, Any], env: Env) -> str:
     compute = (_json(body) or {}).get("compute") if status == 200 else None
     if not isinstance(compute, dict) or not compute.get("resourceId"):
         raise WatchError(f"IMDS instance metadata has no compute.resourceId: HTTP {status} {_detail(body)}")
-    vm_id = str(compute["resourceId"])
-    url = f"{env.arm}{vm_id}/deallocate?api-version={COMPUTE_API_VERSION}"
-    status, body = call("POST", url, {"Authorization": "Bearer " + str(token)}, direct=False)
+    return str(token), compute
+
+
+def _arm(env: Env, token: str, method: str, resource: str, verb: str, what: str, action: str,
+         body: Any = None) -> bytes:  # fmt: skip
+    """One ARM call as the identity; the answer's body. 403 names the action the identity lacks."""
+    url = f"{env.arm}{resource}{verb}?api-version={COMPUTE_API_VERSION}"
+    status, answer = call(method, url, {"Authorization": "Bearer " + token}, direct=False, body=body)
     if status == 403:
-        action = VMSS_DEALLOCATE_ACTION if "/virtualMachineScaleSets/" in vm_id else DEALLOCATE_ACTION
-        raise WatchError(f"ARM refused the deallocation (403 {_detail(body)}): the VM's identity needs {action}"
-                         f" on {vm_id} (e.g. the role Virtual Machine Contributor)")  # fmt: skip
+        raise WatchError(f"ARM refused {what} (403 {_detail(answer)}): the identity needs {action} on {resource}")
     if status not in (200, 202):
-        raise WatchError(f"ARM deallocate of {vm_id} failed: HTTP {status} {_detail(body)}")
-    return vm_id
+        raise WatchError(f"ARM answered HTTP {status} to {what} of {resource}: {_detail(answer)}")
+    return answer
+
+
+def deallocate(settings: dict[str, Any], env: Env) -> tuple[bool, str]:
+    """Ask ARM to deallocate this VM as its managed identity: (requested, what). Raises ``WatchError``."""
+    token, compute = _token_and_compute(settings, env)
+    vm_id = str(compute["resourceId"])
+    action = VMSS_DEALLOCATE_ACTION if "/virtualMachineScaleSets/" in vm_id else DEALLOCATE_ACTION
+    _arm(env, token, "POST", vm_id, "/deallocate", "the deallocation", action)
+    return True, f"deallocating {vm_id}"
+
+
+def leave_pool(settings: dict[str, Any], env: Env) -> tuple[bool, str]:
+    """Delete this instance from its scale set while the pool is above ``pool_minimum``: (requested, what)."""
+    token, compute = _token_and_compute(settings, env)
+    name, scale_set = str(compute.get("name") or ""), str(compute.get("vmScaleSetName") or "")
+    if not scale_set or not name:
+        raise WatchError("leave_pool is set but IMDS names no scale set (compute.vmScaleSetName) for this VM")
+    group = str(compute["resourceId"]).split("/providers/")[0]
+    set_id = f"{group}/providers/Microsoft.Compute/virtualMachineScaleSets/{scale_set}"
+    answer = _arm(env, token, "GET", set_id, "", "to read the scale set", SCALE_SET_READ_ACTION)
+    capacity, minimum = ((_json(answer) or {}).get("sku") or {}).get("capacity"), int(settings["pool_minimum"])
+    if not isinstance(capacity, int) or capacity <= minimum:
+        return False, (f"the pool {scale_set} is at its minimum ({capacity} of at least {minimum} instances): "
+                       "staying up (autoscale would only start another)")  # fmt: skip
+    body = {"instanceIds": [name]}
+    _arm(env, token, "POST", set_id, "/delete", "to delete the instance", SCALE_SET_DELETE_INSTANCES_ACTION, body)
+    return True, f"leaving the pool: deleting instance {name} of {scale_set} ({capacity} instances, minimum {minimum})"
 
 
 def decide(state: dict[str, Any], settings: dict[str, Any], reasons: list[str], env: Env) -> tuple[int, str]:
@@ -329,7 +374,9 @@ def decide(state: dict[str, Any], settings: dict[str, Any], reasons: list[str], 
     if idle < limit - warn:
         return 0, f"{quiet}; stop after {settings['idle_minutes']} min"
     if warn and not warned:
-        env.notify(f"This VM has been idle for {idle / 60:.0f} minutes and will be deallocated (stopped) in "
+        fate = ("leave the pool (be deleted; files outside ~/work are lost)" if settings["leave_pool"]
+                else "be deallocated (stopped)")  # fmt: skip
+        env.notify(f"This VM has been idle for {idle / 60:.0f} minutes and will {fate} in "
                    f"{warn / 60:.0f} minutes. Log in or start some work to keep it running.")  # fmt: skip
         state["warned_at"] = now
         return 0, f"{quiet}; warned the users: stop in {warn / 60:.0f} min"
@@ -340,16 +387,17 @@ def decide(state: dict[str, Any], settings: dict[str, Any], reasons: list[str], 
     if state.get("stop_requested_at") and now - state["stop_requested_at"] < STOP_GRACE:
         return 0, f"{quiet}; deallocation already requested at {when(state['stop_requested_at'])}"
     if env.dry_run:
-        return 0, f"{quiet}; dry run: would deallocate now"
+        return 0, f"{quiet}; dry run: would {'leave the pool' if settings['leave_pool'] else 'deallocate'} now"
     try:
-        vm_id = deallocate(settings, env)
+        requested, what = (leave_pool if settings["leave_pool"] else deallocate)(settings, env)
     except WatchError as error:
         failures = int(state.get("failures") or 0) + 1
         backoff = min(BACKOFF_FIRST * 2 ** (failures - 1), BACKOFF_MAX)
         state.update(failures=failures, backoff_until=now + backoff, last_error=str(error))
-        return 1, f"{quiet}; could not deallocate: {error}; next attempt after {when(now + backoff)}"
-    state.update(stop_requested_at=now, failures=0, backoff_until=None, last_error=None)
-    return 0, f"{quiet}; deallocating {vm_id}"
+        verb = "leave the pool" if settings["leave_pool"] else "deallocate"
+        return 1, f"{quiet}; could not {verb}: {error}; next attempt after {when(now + backoff)}"
+    state.update(stop_requested_at=now if requested else None, failures=0, backoff_until=None, last_error=None)
+    return 0, f"{quiet}; {what}"
 
 
 def run(env: Env) -> int:

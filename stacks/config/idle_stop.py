@@ -65,8 +65,10 @@ class IdleStopConfig(Model):
     Installed by a VM extension (Linux: CustomScript; Windows: CustomScriptExtension), so it needs
     `osProfile.allowExtensionOperations: true` on the VMs that have it (docs/SECURITY.md); the VM's
     own identity gets a custom role that may only read and deallocate that VM. A deallocated VM bills
-    its disks only; members start it again (`az vm start`, the portal). Applies to `team` members and
-    `gpu_rig` rigs; `scale_out` seats are not covered yet.
+    its disks only; members start it again (`az vm start`, the portal). Applies to `team` members,
+    `gpu_rig` rigs and `scale_out` pools; there an idle instance leaves its pool (is deleted, work in
+    `~/work` is kept) while the pool is above `min_capacity`, installed by the instances' cloud-config
+    (no extension), and the pool's identity may only read its scale set and delete its instances.
     """
 
     enabled: bool = Field(

@@ -24,6 +24,7 @@ from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_
 from azurefacts.quotas import Need
 from azurefacts.sizes import VM_SIZES
 from stacks.config.base import PROJECT, PROJECT_DIR, ConfigError, Model, PathError
+from stacks.config.idle_stop import IdleStopConfig, IdleStopOverride
 from stacks.config.image import check_vm_size
 from stacks.config.members import check_ssh_public_key, check_username
 from stacks.config.stack import BaseStackConfig
@@ -34,6 +35,9 @@ from stacks.scale_out.schedule import Capacity, Event, ScheduleError, Weekly, pr
 
 MAX_POOLS = 5
 USER_DATA_LIMIT = 65536  # base64 characters of a scale set's userData (Microsoft Learn, 'User data for Azure VMs')
+# What the idle watcher's settings may add to the roster's userData: ~150 bytes of JSON, gzipped and base64-encoded
+# (at most about 4/3 of it); kept free so a roster that fits still fits with them.
+IDLE_SETTINGS_ROOM = 256
 
 
 class AdminConfig(Model):
@@ -61,7 +65,10 @@ class PoolConfig(Model):
     capacity: int = Field(description="Required. Instances running from the start of each window (1-1000).")
     min_capacity: int | None = Field(
         default=None,
-        description="Optional. Fewest instances during a window (CPU scale-in stops here). Default: `capacity`.",
+        description=(
+            "Optional. Fewest instances during a window (idle instances leave, or CPU scale-in stops, here). "
+            "Default: 1 with idle stop, else `capacity`."
+        ),
     )
     max_capacity: int | None = Field(
         default=None,
@@ -70,6 +77,16 @@ class PoolConfig(Model):
     data_disk_gb: int | None = Field(
         default=None, ge=4, le=32767, description="Optional. An empty data disk per instance, GiB (deleted with it)."
     )
+    idle_stop: IdleStopOverride | None = Field(
+        default=None,
+        description=(
+            "Optional. This pool's idle stop: `false` opts out (CPU scale-in instead), a block overrides some keys "
+            "of the stack's `idle_stop` (e.g. `{idle_minutes: 30}`). An idle instance leaves the pool (is "
+            "deleted) while the pool is above `min_capacity`. Default: the stack's."
+        ),
+    )
+    # Set by the stack's validation: whether this pool's idle instances leave it (the stack's idle_stop merged).
+    _leaves_when_idle: bool = PrivateAttr(default=False)
 
     @field_validator("name")
     @classmethod
@@ -84,9 +101,14 @@ class PoolConfig(Model):
         return check_vm_size(value)
 
     @property
+    def leaves_when_idle(self) -> bool:
+        """Whether an idle instance deletes itself from the pool (idle stop on, for this pool)."""
+        return self._leaves_when_idle
+
+    @property
     def bounds(self) -> Capacity:
         """The pool's capacity during a window (minimum, default, maximum)."""
-        low = self.capacity if self.min_capacity is None else self.min_capacity
+        low = self.min_capacity if self.min_capacity is not None else (1 if self._leaves_when_idle else self.capacity)
         high = self.capacity if self.max_capacity is None else self.max_capacity
         return Capacity(low, self.capacity, high)
 
@@ -179,6 +201,13 @@ class ScaleOutStackConfig(BaseStackConfig):
     def vm_sizes(self) -> list[str]:
         return [pool.vm_size for pool in self.pools]
 
+    def idle_stop_overrides(self) -> list[tuple[str, object]]:
+        return [(f"pools[{i}]", pool.idle_stop) for i, pool in enumerate(self.pools)]
+
+    def pool_idle_stop(self, pool: PoolConfig) -> IdleStopConfig:
+        """A pool's idle stop settings: the stack's merged with the pool's own."""
+        return self.idle_stop.merged(pool.idle_stop)
+
     def quota_needs(self, mode: str = "current") -> list[Need]:
         """Each pool at its peak (``max_capacity`` instances): what a window may take of the quotas."""
         return [Need(p.vm_size, count=p.bounds.maximum) for p in self.pools if p.vm_size in VM_SIZES]
@@ -211,6 +240,7 @@ class ScaleOutStackConfig(BaseStackConfig):
             )
         names = [pool.name for pool in self.pools]
         for i, pool in enumerate(self.pools):
+            pool._leaves_when_idle = self.pool_idle_stop(pool).enabled
             if names.index(pool.name) != i:
                 raise PathError(f"pools[{i}].name", f"'{pool.name}' appears twice; pool names must be unique")
         weekly, events = self.schedule.windows()
@@ -249,7 +279,7 @@ class ScaleOutStackConfig(BaseStackConfig):
             participants = read_roster(path, self.roster.passwords, self.admin.username)
         except RosterError as error:
             raise ConfigError([(key, f"{self.roster.file} {problem}") for problem in error.problems]) from None
-        size = len(encode_roster([self.seat_record(p) for p in participants]))
+        size = len(encode_roster([self.seat_record(p) for p in participants])) + IDLE_SETTINGS_ROOM
         if size > USER_DATA_LIMIT:
             raise ConfigError([(
                 key,

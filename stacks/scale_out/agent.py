@@ -59,8 +59,11 @@ def derive_password(master: str, username: str) -> str:
     return base64.urlsafe_b64encode(digest).decode()[:PASSWORD_LENGTH]
 
 
-def encode_roster(seats: list[dict[str, Any]]) -> str:
+def encode_roster(seats: list[dict[str, Any]], extra: dict[str, Any] | None = None) -> str:
     """The roster as the scale set's ``userData``: base64 of gzip of compact JSON.
+
+    ``extra``: more top-level keys of the document (``idle_stop``: the idle watcher's settings), which
+    the agent ignores.
 
     ``seats``: ``{"username", "ssh_public_key" (or None), "password_ssh"}`` in roster order; uids
     follow that order from ``FIRST_UID``. Key comments are dropped (they are only labels).
@@ -69,7 +72,7 @@ def encode_roster(seats: list[dict[str, Any]]) -> str:
     for i, seat in enumerate(seats):
         key = " ".join((seat.get("ssh_public_key") or "").split()[:2])
         rows.append([seat["username"], FIRST_UID + i, key, 1 if seat.get("password_ssh") else 0])
-    text = json.dumps({"v": ROSTER_VERSION, "seats": rows}, separators=(",", ":"))
+    text = json.dumps({"v": ROSTER_VERSION, "seats": rows, **(extra or {})}, separators=(",", ":"))
     return base64.b64encode(gzip.compress(text.encode(), 9, mtime=0)).decode()
 
 

@@ -5,6 +5,11 @@ above its ``min_capacity`` two CPU rules move it between them (average CPU over 
 minutes above 75%: one more instance, cooldown 5 minutes; below 25%: one fewer,
 cooldown 10 minutes). Outside the windows every profile is 0, with no rules.
 Source: Microsoft Learn, 'Get started with autoscale in Azure' (Percentage CPU rules).
+
+A pool with idle stop has no CPU scale-in rule: autoscale would remove any instance, one a
+participant is working on included, while low CPU says nothing about sessions. Its idle
+instances leave by themselves (``components/scripts/dsvm_idle_watch.py``, ``leave_pool``)
+down to the minimum, and the CPU rule adds instances back up to the maximum.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ SCALE_OUT_ABOVE = 75
 SCALE_IN_BELOW = 25
 
 
-def _rules(target: pulumi.Input[str]) -> list[monitor.ScaleRuleArgs]:
+def _rules(target: pulumi.Input[str], scale_in: bool) -> list[monitor.ScaleRuleArgs]:
     def rule(operator: str, threshold: float, direction: str, cooldown: str) -> monitor.ScaleRuleArgs:
         return monitor.ScaleRuleArgs(
             metric_trigger=monitor.MetricTriggerArgs(
@@ -31,14 +36,12 @@ def _rules(target: pulumi.Input[str]) -> list[monitor.ScaleRuleArgs]:
             scale_action=monitor.ScaleActionArgs(direction=direction, type="ChangeCount", value="1", cooldown=cooldown),
         )  # fmt: skip
 
-    return [
-        rule("GreaterThan", SCALE_OUT_ABOVE, "Increase", "PT5M"),
-        rule("LessThan", SCALE_IN_BELOW, "Decrease", "PT10M"),
-    ]
+    rules = [rule("GreaterThan", SCALE_OUT_ABOVE, "Increase", "PT5M")]
+    return rules + ([rule("LessThan", SCALE_IN_BELOW, "Decrease", "PT10M")] if scale_in else [])
 
 
-def profile_args(profile: Profile, target: pulumi.Input[str]) -> monitor.AutoscaleProfileArgs:
-    """One schedule profile as ARM takes it (capacities are strings)."""
+def profile_args(profile: Profile, target: pulumi.Input[str], scale_in: bool = True) -> monitor.AutoscaleProfileArgs:
+    """One schedule profile as ARM takes it (capacities are strings); ``scale_in``: with the CPU scale-in rule."""
     recurrence = fixed = None
     if profile.kind == "recurrence":
         recurrence = monitor.RecurrenceArgs(
@@ -55,7 +58,7 @@ def profile_args(profile: Profile, target: pulumi.Input[str]) -> monitor.Autosca
         capacity=monitor.ScaleCapacityArgs(
             minimum=str(capacity.minimum), default=str(capacity.default), maximum=str(capacity.maximum)
         ),
-        rules=_rules(target) if profile.cpu_rules else [],
+        rules=_rules(target, scale_in) if profile.cpu_rules else [],
         recurrence=recurrence,
         fixed_date=fixed,
     )
@@ -69,8 +72,9 @@ def autoscale_setting(
     profiles: list[Profile],
     tags: Mapping[str, str],
     parent: pulumi.Resource,
+    scale_in: bool = True,
 ) -> monitor.AutoscaleSetting:
-    """The pool's autoscale setting, parented to its scale set."""
+    """The pool's autoscale setting, parented to its scale set (``scale_in``: False when idle instances leave)."""
     return monitor.AutoscaleSetting(
         name,
         autoscale_setting_name=name,
@@ -78,7 +82,7 @@ def autoscale_setting(
         location=location,
         enabled=True,
         target_resource_uri=target,
-        profiles=[profile_args(p, target) for p in profiles],
+        profiles=[profile_args(p, target, scale_in) for p in profiles],
         tags=dict(tags),
         opts=pulumi.ResourceOptions(parent=parent),
     )

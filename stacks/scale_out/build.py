@@ -1,9 +1,13 @@
 """The ``scale_out`` composition: foundation, one ScaleSet + AutoscaleSetting per pool, a seat per participant.
 
 Per stack: the shared foundation (resource group, network, Bastion if any, storage
-with the ``seats`` container) and one ``RandomPassword``, the secret every seat's
-password derives from. Per pool: a ``ScaleSet`` (scale set, identity, storage role)
-and its ``AutoscaleSetting``. Per participant: nothing in Azure, only outputs (see
+with the ``seats`` container), one ``RandomPassword``, the secret every seat's
+password derives from, and the idle scale-in role when a pool has idle stop. Per
+pool: a ``ScaleSet`` (scale set, identity, storage role, idle role) and its
+``AutoscaleSetting``. With idle stop every instance runs the idle watcher (installed
+by its cloud-config, settings in the pool's ``userData`` next to the roster) and
+leaves the pool when idle, down to ``min_capacity``; the CPU scale-in rule is left
+out (``stacks.scale_out.autoscale``). Per participant: nothing in Azure, only outputs (see
 ``stacks.scale_out.seats`` for why), so a plan's cost does not grow with the roster.
 """
 
@@ -12,11 +16,13 @@ from __future__ import annotations
 from typing import Any
 
 import pulumi
+import pulumi_azure_native.authorization as authorization
 import pulumi_random as random
 
 from components import ScaleSet, ScaleSetArgs
 from components.vm_profile import VmProfile
 from stacks.config.scale_out import PoolConfig, ScaleOutStackConfig
+from stacks.cost_controls import idle_stop_of, idle_stop_role, wants_idle_role
 from stacks.foundation import Foundation, build_foundation
 from stacks.scale_out.agent import derive_password, encode_roster
 from stacks.scale_out.autoscale import autoscale_setting
@@ -36,13 +42,25 @@ def _way(config: ScaleOutStackConfig, base: Foundation) -> Way:
 
 
 def _pool(
-    config: ScaleOutStackConfig, base: Foundation, pool: PoolConfig, master: random.RandomPassword, user_data: str
+    config: ScaleOutStackConfig,
+    base: Foundation,
+    pool: PoolConfig,
+    master: random.RandomPassword,
+    seats: list[dict[str, Any]],
+    role: authorization.RoleDefinition | None,
 ) -> dict[str, Any]:
     name = f"{base.prefix}-{pool.name}"
+    idle = idle_stop_of(config, pool.idle_stop, role)
+    leaves = idle is not None
+    bounds = pool.bounds
+    # The watcher's settings next to the roster: its identity is the scale set's one user-assigned identity
+    # (IMDS gives its token without a client_id), and it leaves the pool only above the window's minimum.
+    extra = {"idle_stop": {**idle.settings(), "leave_pool": True, "pool_minimum": bounds.minimum}} if idle else None
+    user_data = encode_roster(seats, extra)
 
     def profile(client_id: pulumi.Output[str]) -> VmProfile:
         values = pulumi.Output.all(base.store.account_name, client_id, master.result).apply(
-            lambda v: custom_data(settings(v[0], v[1], v[2], config.admin.username))
+            lambda v: custom_data(settings(v[0], v[1], v[2], config.admin.username), idle_watcher=leaves)
         )
         return VmProfile(
             admin_username=config.admin.username,
@@ -66,20 +84,24 @@ def _pool(
             data_disk_gb=pool.data_disk_gb,
             user_data=user_data,
             public_ip_per_instance=config.access.public_ip_enabled,
+            idle_role_definition_id=role.id if leaves and role is not None else None,
             tags=base.tags,
         ),
     )
     weekly, events = config.schedule.windows()
     found = profiles(weekly, events, config.schedule.time_zone, pool.bounds)
     setting = autoscale_setting(
-        f"{name}-autoscale", base.rg_name, config.location, scale_set.id, found, base.tags, scale_set
+        f"{name}-autoscale", base.rg_name, config.location, scale_set.id, found, base.tags, scale_set,
+        scale_in=not leaves,
     )
-    bounds = pool.bounds
+    how = (f"idle instances leave down to {bounds.minimum}, CPU adds up to {bounds.maximum}" if leaves
+           else f"{bounds.minimum}-{bounds.maximum} on CPU")  # fmt: skip
     return {
         "scale_set": scale_set.name,
         "autoscale_setting": setting.name,
         "vm_size": pool.vm_size,
-        "instances": f"{bounds.default} per window ({bounds.minimum}-{bounds.maximum} on CPU), 0 outside",
+        "instances": f"{bounds.default} per window ({how}), 0 outside",
+        "idle_stop": f"after {idle.idle_minutes} idle minutes an instance leaves the pool" if idle else "off",
         "profiles": [p.name for p in found],
     }
 
@@ -89,8 +111,9 @@ def build(config: ScaleOutStackConfig, stack: str) -> dict[str, Any]:
     base = build_foundation(config, stack, config.storage, [SEATS_CONTAINER])
     master = random.RandomPassword(f"{base.prefix}-seats-secret", length=32, special=False)
     participants = config.participants
-    user_data = encode_roster([config.seat_record(p) for p in participants])
-    pools = {pool.name: _pool(config, base, pool, master, user_data) for pool in config.pools}
+    role = idle_stop_role(base, stack, scale_in=True) if wants_idle_role(config) else None
+    records = [config.seat_record(p) for p in participants]
+    pools = {pool.name: _pool(config, base, pool, master, records, role) for pool in config.pools}
 
     names = [p.username for p in participants]
     passwords = master.result.apply(lambda secret: {n: derive_password(secret, n) for n in names})

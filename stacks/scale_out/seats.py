@@ -45,6 +45,8 @@ from typing import Any
 
 import yaml
 
+from components import idle_units
+
 SEATS_CONTAINER = "seats"
 AGENT_PATH = "/usr/local/sbin/dsvm-seats"
 SETTINGS_PATH = "/etc/dsvm/seats.json"
@@ -72,9 +74,10 @@ def settings(account: str, client_id: str, master: str, admin: str) -> dict[str,
             "admin": admin}  # fmt: skip
 
 
-def cloud_config(values: dict[str, str]) -> dict[str, Any]:
-    """The scale set's cloud-config (customData): blobfuse2, the agent, its settings, its boot service."""
-    return {
+def cloud_config(values: dict[str, str], idle_watcher: bool = False) -> dict[str, Any]:
+    """The scale set's cloud-config (customData): blobfuse2, the agent, its settings, its boot service; with
+    ``idle_watcher`` also the idle watcher and its timer (``components.idle_units``; settings in userData)."""
+    config: dict[str, Any] = {
         "ssh_pwauth": False,
         "package_update": True,
         "packages": ["blobfuse2", "fuse3"],
@@ -86,11 +89,15 @@ def cloud_config(values: dict[str, str]) -> dict[str, Any]:
         ],
         "runcmd": [["systemctl", "daemon-reload"], ["systemctl", "enable", "--now", "dsvm-seats.service"]],
     }  # fmt: skip
+    if idle_watcher:
+        config["write_files"] += idle_units.write_files()
+        config["runcmd"] += [command for command in idle_units.runcmd() if command not in config["runcmd"]]
+    return config
 
 
-def custom_data(values: dict[str, str]) -> str:
+def custom_data(values: dict[str, str], idle_watcher: bool = False) -> str:
     """Base64 ``#cloud-config`` of every instance."""
-    text = "#cloud-config\n" + yaml.safe_dump(cloud_config(values), sort_keys=False, width=1000)
+    text = "#cloud-config\n" + yaml.safe_dump(cloud_config(values, idle_watcher), sort_keys=False, width=1000)
     return base64.b64encode(text.encode()).decode()
 
 

@@ -58,11 +58,15 @@ class FakeServer:
     def __init__(self) -> None:
         self.routes: dict[str, tuple[int, str]] = {}
         self.requests: list[tuple[str, str, dict[str, str]]] = []
+        self.bodies: list[Any] = []  # the JSON body of each request that had one
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
             def answer(self) -> None:
                 fake.requests.append((self.command, self.path, {k.lower(): v for k, v in self.headers.items()}))
+                size = int(self.headers.get("Content-Length") or 0)
+                if size:
+                    fake.bodies.append(json.loads(self.rfile.read(size)))
                 status, body = fake.routes.get(urlsplit(self.path).path, (404, '{"error": "no such path"}'))
                 data = body.encode()
                 self.send_response(status)
@@ -508,7 +512,9 @@ def test_the_script_is_standalone_for_the_images_python() -> None:
     imported = {n.names[0].name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import)}
     imported |= {n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
     assert imported <= set(sys.stdlib_module_names) | {"__future__"}
-    assert len(source.splitlines()) < 400
+    # It travels base64-encoded in a 64 KB field (Windows: the VM's userData; scale sets: the customData
+    # next to the seats agent): keep it well under half of that.
+    assert len(source.encode()) < 30_000
 
 
 def unit(text: str) -> configparser.ConfigParser:
@@ -559,3 +565,93 @@ def test_the_windows_lines_write_the_script_and_register_a_system_task() -> None
     assert text.count("{") == text.count("}")
     assert os.path.dirname(watch.STATE_FILE.replace("\\", "/")) == "/var/lib/dsvm-idle"  # the Linux default here
     assert idle_units.WINDOWS_DIR == r"C:\ProgramData\dsvm-idle"
+
+
+# A scale set instance leaves its pool instead of deallocating
+
+SCALE_SET_ID = ("/subscriptions/00000000-0000-4000-8000-000000000000/resourceGroups/rg-class/providers/"
+                "Microsoft.Compute/virtualMachineScaleSets/dsvm-class-cpu")  # fmt: skip
+
+
+def pooled(box: Box, capacity: int, minimum: int = 2) -> None:
+    """Make the box an instance of a pool of ``capacity`` instances that leaves when idle (no warning)."""
+    box.imds.routes["/metadata/instance/compute/userData"] = (
+        200, user_data(warn_minutes=0, client_id="uai-1", leave_pool=True, pool_minimum=minimum))  # fmt: skip
+    compute = {"resourceId": VM_ID.replace("rg-dsvm", "rg-class").replace("alice-vm", "cpu_a1b2c3d4"),
+               "name": "cpu_a1b2c3d4", "vmScaleSetName": "dsvm-class-cpu", "resourceGroupName": "rg-class",
+               "subscriptionId": "00000000-0000-4000-8000-000000000000"}  # fmt: skip
+    box.imds.routes["/metadata/instance"] = (200, json.dumps({"compute": compute}))
+    box.arm.routes[SCALE_SET_ID] = (200, json.dumps({"name": "dsvm-class-cpu", "sku": {"capacity": capacity}}))
+    box.arm.routes[SCALE_SET_ID + "/delete"] = (202, "")
+
+
+def test_an_idle_instance_above_the_minimum_deletes_itself_from_its_scale_set(
+    box: Box, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pooled(box, capacity=3)
+    box.run()
+    assert box.run(minutes=59) == 0 and box.arm.requests == []
+    assert box.run(minutes=1) == 0
+    (_, read_path, read_headers), = box.arm.calls(SCALE_SET_ID)  # fmt: skip
+    assert read_headers["authorization"] == "Bearer tok-123"
+    assert parse_qs(urlsplit(read_path).query) == {"api-version": [watch.COMPUTE_API_VERSION]}
+    (method, path, headers), = box.arm.calls(SCALE_SET_ID + "/delete")  # fmt: skip
+    assert method == "POST" and headers["content-type"] == "application/json"
+    assert parse_qs(urlsplit(path).query) == {"api-version": [watch.COMPUTE_API_VERSION]}
+    assert box.arm.bodies[-1] == {"instanceIds": ["cpu_a1b2c3d4"]}
+    assert box.deallocations() == [] and not [r for r in box.arm.requests if r[1].endswith("/deallocate")]
+    assert parse_qs(urlsplit(box.token_requests()[0][1]).query)["client_id"] == ["uai-1"]
+    assert "leaving the pool: deleting instance cpu_a1b2c3d4 of dsvm-class-cpu (3 instances, minimum 2)" in (
+        capsys.readouterr().out)
+    assert box.state()["stop_requested_at"] == box.now
+
+
+@pytest.mark.parametrize("capacity", [1, 2])
+def test_an_idle_instance_at_the_minimum_stays_and_asks_again_later(
+    box: Box, capacity: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pooled(box, capacity=capacity, minimum=2)
+    box.run()
+    assert box.run(minutes=60) == 0
+    assert box.arm.calls(SCALE_SET_ID + "/delete") == []
+    out = capsys.readouterr().out
+    assert f"at its minimum ({capacity} of at least 2 instances): staying up" in out
+    assert box.state()["stop_requested_at"] is None and box.state()["failures"] == 0
+    box.arm.routes[SCALE_SET_ID] = (200, json.dumps({"sku": {"capacity": 4}}))  # the class grew meanwhile
+    assert box.run(minutes=5) == 0
+    assert len(box.arm.calls(SCALE_SET_ID + "/delete")) == 1
+
+
+@pytest.mark.parametrize(("route", "action"), [
+    (SCALE_SET_ID, watch.SCALE_SET_READ_ACTION),
+    (SCALE_SET_ID + "/delete", watch.SCALE_SET_DELETE_INSTANCES_ACTION),
+])  # fmt: skip
+def test_a_pool_instance_without_the_right_names_the_missing_action(
+    box: Box, route: str, action: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pooled(box, capacity=5)
+    box.arm.routes[route] = (403, json.dumps({"error": {"code": "AuthorizationFailed", "message": "no"}}))
+    box.run()
+    assert box.run(minutes=60) == 1
+    out = capsys.readouterr().out
+    assert "could not leave the pool: ARM refused" in out and f"needs {action} on {SCALE_SET_ID}" in out
+    assert box.run(minutes=5) == 1 and len(box.arm.calls(SCALE_SET_ID)) == 1  # backing off: no new call
+
+
+def test_leave_pool_on_a_vm_outside_a_scale_set_is_a_logged_failure(
+    box: Box, capsys: pytest.CaptureFixture[str]
+) -> None:
+    box.imds.routes["/metadata/instance/compute/userData"] = (200, user_data(warn_minutes=0, leave_pool=True))
+    box.run()
+    assert box.run(minutes=60) == 1
+    assert "IMDS names no scale set" in capsys.readouterr().out and box.arm.requests == []
+
+
+def test_a_pool_instance_warns_that_it_will_be_deleted(box: Box) -> None:
+    pooled(box, capacity=3)
+    box.imds.routes["/metadata/instance/compute/userData"] = (
+        200, user_data(warn_minutes=10, leave_pool=True, pool_minimum=1))  # fmt: skip
+    box.run()
+    box.run(minutes=50)
+    (note,) = box.notes
+    assert "leave the pool (be deleted; files outside ~/work are lost) in 10 minutes" in note

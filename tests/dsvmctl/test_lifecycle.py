@@ -62,6 +62,23 @@ def test_image_offer_change_replaces_the_vm_and_leaves_its_data_disk(project: Pr
     assert "attached data disks are detached and kept" in vm["effects"][0]
 
 
+def test_a_replaced_vm_gets_its_entra_login_extension_again(tmp_path: Path) -> None:
+    config = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())["config"]
+    config["dsvm:members"][0].update(entra_login_enabled=True, entra_object_id="0f8fad5b-d9cb-469f-a165-70867728950e")
+    project = Project(tmp_path, config)
+    project.up()
+    project.config["dsvm:image"] = {"os": "ubuntu-2004", "version": "25.01.14"}
+    project.write()
+    code, document = project.diff()
+    assert code == 0, document["errors"]
+    assert by_name(document, "alice-vm")["change"] == "replace"
+    # The extension went with the old VM: its forceUpdateTag (the new vmId) writes it onto the new one.
+    extension = by_name(document, "alice-aad-ssh")
+    assert (extension["change"], extension["changedProperties"]) == ("update", ["forceUpdateTag"])
+    # The user's login role is on the VM's id, which the new VM keeps (same name): nothing to redo.
+    assert by_name(document, "alice-login-role")["change"] == "same"
+
+
 def test_member_leaving_deletes_the_workstation_and_keeps_the_data(project: Project) -> None:
     project.config["dsvm:members"][1]["leaving"] = True
     project.write()

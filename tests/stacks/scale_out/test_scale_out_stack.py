@@ -19,6 +19,7 @@ VMSS = "azure-native:compute:VirtualMachineScaleSet"
 AUTOSCALE = "azure-native:monitor:AutoscaleSetting"
 IDENTITY = "azure-native:managedidentity:UserAssignedIdentity"
 ROLE = "azure-native:authorization:RoleAssignment"
+ROLE_DEFINITION = "azure-native:authorization:RoleDefinition"
 VM = "azure-native:compute:VirtualMachine"
 
 
@@ -53,7 +54,10 @@ def test_one_scale_set_and_one_autoscale_setting_per_pool_and_no_vm(
     assert not of_type(run, VM)
     assert [r.name for r in of_type(run, VMSS)] == ["dsvm-lab-cpu", "dsvm-lab-gpu"]
     assert [r.name for r in of_type(run, AUTOSCALE)] == ["dsvm-lab-cpu-autoscale", "dsvm-lab-gpu-autoscale"]
-    assert len(of_type(run, IDENTITY)) == 2 and len(of_type(run, ROLE)) == 2
+    assert len(of_type(run, IDENTITY)) == 2
+    assert sorted(r.name for r in of_type(run, ROLE)) == [
+        "dsvm-lab-cpu-idle-role", "dsvm-lab-cpu-storage-role", "dsvm-lab-gpu-idle-role", "dsvm-lab-gpu-storage-role"]
+    assert [r.name for r in of_type(run, ROLE_DEFINITION)] == ["dsvm-lab-idle-stop-role"]  # one per stack
     assert set(run.outputs["pools"]) == {"cpu", "gpu"}
 
 
@@ -78,7 +82,7 @@ def test_the_scale_set_is_flexible_zonal_keys_only_and_ignores_its_capacity(
     seats = agent.decode_roster(profile["userData"])
     assert [s["username"] for s in seats] == [f"p{i:04d}" for i in range(6)]
     assert inputs["identity"]["type"] == "UserAssigned"
-    role = of_type(run, ROLE)[0]
+    role = one(run, ROLE, "dsvm-lab-cpu-storage-role")
     assert role.inputs["principalType"] == "ServicePrincipal" and role.inputs["scope"].endswith("/containers/seats")
 
 
@@ -88,7 +92,9 @@ def test_the_autoscale_setting_carries_the_profiles(tmp_path: Path, run_stack: C
     profiles = {p["name"]: p for p in setting.inputs["profiles"]}
     assert list(profiles) == ["outside-windows", "class-start-0900", "class-end-1200"]
     start = profiles["class-start-0900"]
-    assert start["capacity"] == {"minimum": "3", "default": "3", "maximum": "4"} and len(start["rules"]) == 2
+    # Idle stop (on by default): idle instances leave down to 1, the CPU rule only adds instances.
+    assert start["capacity"] == {"minimum": "1", "default": "3", "maximum": "4"}
+    assert [r["scaleAction"]["direction"] for r in start["rules"]] == ["Increase"]
     assert start["recurrence"]["schedule"] == {
         "days": ["Monday", "Wednesday"], "hours": [9], "minutes": [0], "timeZone": "W. Europe Standard Time"
     }
@@ -277,7 +283,7 @@ def test_an_autoscale_capacity_change_is_no_diff(tmp_path: Path) -> None:
             resource["inputs"]["sku"]["capacity"] = resource["outputs"]["sku"]["capacity"] = 7
     state.write_text(json.dumps(saved))
     code, document = project.diff()
-    assert code == 0 and document["changes"] == {"create": 0, "update": 0, "replace": 0, "delete": 0, "same": 16}
+    assert code == 0 and document["changes"] == {"create": 0, "update": 0, "replace": 0, "delete": 0, "same": 18}
     (vmss,) = [r for r in document["resources"] if r["type"] == VMSS]
     assert vmss["ignoreChanges"] == ["sku.capacity"] and vmss["inputs"]["sku"]["capacity"] == 7
     assert document["cost"]["delta"] == {"monthly": 0.0, "alwaysOnMonthly": 0.0}
@@ -311,3 +317,119 @@ def test_connect_prints_a_seats_commands(tmp_path: Path) -> None:
     assert "pulumi stack output seats --show-secrets" in output  # the password stays a secret
     code, output = project.run("connect", "nobody")
     assert code == 2 and "no seat 'nobody'" in output and "p0000, p0001" in output
+
+
+# -- idle stop: an idle instance leaves its pool ---------------------------------------------------------
+def _watcher() -> Any:
+    import importlib.util
+    import sys
+
+    from components import idle_units
+
+    spec = importlib.util.spec_from_file_location("dsvm_idle_watch_seats", idle_units.SCRIPT_SOURCE)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_an_idle_instance_leaves_its_pool_by_default(tmp_path: Path, run_stack: Callable[..., ProgramRun]) -> None:
+    from components.idle_stop import SCALE_IN_ACTIONS
+
+    changes = {"idle_stop": {"idle_minutes": 30, "warn_minutes": 5}}
+    run = run_stack(values(tmp_path, **changes), stack="lab")
+    vmss = one(run, VMSS, "dsvm-lab-cpu")
+    user_data = vmss.inputs["virtualMachineProfile"]["userData"]
+    # One userData for the agent (the roster) and the watcher (its settings), as the watcher reads it.
+    assert [s["username"] for s in agent.decode_roster(user_data)] == [f"p{i:04d}" for i in range(6)]
+    settings = _watcher().parse_settings(user_data)
+    assert settings["leave_pool"] is True and settings["pool_minimum"] == 1
+    assert (settings["idle_minutes"], settings["warn_minutes"], settings["client_id"]) == (30, 5, "")
+    # The role: read the scale set and delete its instances, nothing else, on this scale set only.
+    (definition,) = of_type(run, ROLE_DEFINITION)
+    (permissions,) = definition.inputs["permissions"]
+    assert sorted(permissions["actions"]) == sorted(SCALE_IN_ACTIONS)
+    assert "Microsoft.Compute/virtualMachineScaleSets/delete" not in permissions["actions"]
+    (scope,) = definition.inputs["assignableScopes"]
+    assert scope.endswith("/resourceGroups/rg-dsvm-lab")
+    role = one(run, ROLE, "dsvm-lab-cpu-idle-role")
+    assert role.inputs["scope"] == vmss.id and role.inputs["roleDefinitionId"] == definition.id
+    assert role.inputs["principalId"] == one(run, IDENTITY, "dsvm-lab-cpu-id").outputs["principalId"]
+    assert run.outputs["pools"]["cpu"]["idle_stop"] == "after 30 idle minutes an instance leaves the pool"
+    assert run.outputs["pools"]["cpu"]["instances"].startswith("3 per window (idle instances leave down to 1")
+
+
+def test_the_cloud_config_installs_the_watcher_only_with_idle_stop() -> None:
+    import yaml
+
+    from components import idle_units
+    from stacks.scale_out import seats
+
+    values_ = seats.settings("acct", "cid", "secret", "teacher")
+    with_watcher = seats.cloud_config(values_, idle_watcher=True)
+    paths = [f["path"] for f in with_watcher["write_files"]]
+    assert {idle_units.SCRIPT_PATH, idle_units.SERVICE_PATH, idle_units.TIMER_PATH} <= set(paths)
+    assert ["systemctl", "enable", "--now", idle_units.TIMER_NAME] in with_watcher["runcmd"]
+    assert with_watcher["runcmd"].count(["systemctl", "daemon-reload"]) == 1
+    without = seats.cloud_config(values_)
+    assert idle_units.SCRIPT_PATH not in [f["path"] for f in without["write_files"]]
+    # It fits the customData limit (64 KB of base64) with room to spare.
+    encoded = seats.custom_data(values_, idle_watcher=True)
+    assert len(encoded) < 60_000
+    assert yaml.safe_load(__import__("base64").b64decode(encoded).decode())["write_files"][3]["path"] == (
+        idle_units.SCRIPT_PATH)
+
+
+def test_a_pool_may_opt_out_of_idle_stop_and_keeps_cpu_scale_in(
+    tmp_path: Path, run_stack: Callable[..., ProgramRun]
+) -> None:
+    pools = [{"name": "cpu", "capacity": 3, "max_capacity": 4, "idle_stop": False},
+             {"name": "big", "vm_size": "Standard_D8s_v5", "capacity": 2, "min_capacity": 2, "max_capacity": 3}]
+    run = run_stack(values(tmp_path, pools=pools), stack="lab")
+    cpu = one(run, AUTOSCALE, "dsvm-lab-cpu-autoscale").inputs["profiles"][1]
+    assert cpu["capacity"] == {"minimum": "3", "default": "3", "maximum": "4"}
+    assert [r["scaleAction"]["direction"] for r in cpu["rules"]] == ["Increase", "Decrease"]
+    assert _watcher().parse_settings(one(run, VMSS, "dsvm-lab-cpu").inputs["virtualMachineProfile"]["userData"]) is None
+    assert [r.name for r in of_type(run, ROLE) if r.name.endswith("-idle-role")] == ["dsvm-lab-big-idle-role"]
+    # An explicit min_capacity is the watcher's minimum too.
+    big_data = one(run, VMSS, "dsvm-lab-big").inputs["virtualMachineProfile"]["userData"]
+    assert _watcher().parse_settings(big_data)["pool_minimum"] == 2
+    assert run.outputs["pools"]["cpu"]["idle_stop"] == "off"
+
+
+def test_idle_stop_off_for_the_stack_leaves_no_role(tmp_path: Path, run_stack: Callable[..., ProgramRun]) -> None:
+    run = run_stack(values(tmp_path, idle_stop={"enabled": False}), stack="lab")
+    assert not of_type(run, ROLE_DEFINITION)
+    assert [r.name for r in of_type(run, ROLE)] == ["dsvm-lab-cpu-storage-role"]
+
+
+def test_a_pool_override_is_checked_at_its_path(tmp_path: Path) -> None:
+    pools = [{"name": "cpu", "capacity": 3, "idle_stop": {"warn_minutes": 90}}]
+    ((path, message),) = problems(values(tmp_path, pools=pools))
+    assert path == "dsvm:pools[0].idle_stop.warn_minutes" and "before the stop" in message
+
+
+def test_turning_idle_stop_on_for_a_deployed_pool_changes_nothing_that_runs(tmp_path: Path) -> None:
+    project = Project(tmp_path, stack_file(tmp_path, idle_stop={"enabled": False}))
+    project.up()
+    project.config["dsvm:idle_stop"] = {"enabled": True}
+    project.write()
+    code, document = project.diff()
+    assert code == 0, document["errors"]
+    changed = {r["name"]: r for r in document["resources"] if r["change"] != "same"}
+    assert {n: r["change"] for n, r in changed.items()} == {
+        "dsvm-dev-cpu": "update", "dsvm-dev-cpu-autoscale": "update", "dsvm-dev-idle-stop-role": "create",
+        "dsvm-dev-cpu-idle-role": "create",
+    }
+    # The scale set's model changes in place (new instances get the watcher); none is replaced.
+    assert set(changed["dsvm-dev-cpu"]["changedProperties"]) == {
+        "virtualMachineProfile.osProfile.customData", "virtualMachineProfile.userData"}
+
+
+@pytest.mark.parametrize(("idle", "says"), [(True, True), (False, False)])
+def test_the_estimate_says_when_idle_instances_may_leave(tmp_path: Path, idle: bool, says: bool) -> None:
+    code, output = plan(tmp_path, "--json", idle_stop={"enabled": idle})
+    assert code == 0, output
+    notes = [line["note"] for line in json.loads(output)["cost"]["lines"] if "autoscale profiles" in line["note"]]
+    assert notes and all(("idle instances leave down to the minimum" in n) is says for n in notes)
