@@ -3,7 +3,9 @@
 import pulumi
 
 import stacks
+from stacks.process import tune_gc
 
+tune_gc()  # the collector's thresholds for a program run (stacks/process.py)
 try:
     config = stacks.load_from_pulumi()  # validated before any resource is registered
 except stacks.ConfigError as error:

@@ -220,4 +220,7 @@ def arm(
 
 def main() -> None:
     """Entry point of `python -m dsvmctl`."""
+    from stacks.process import tune_gc
+
+    tune_gc()  # a plan is one program run: the collector's thresholds for it (stacks/process.py)
     app()
