@@ -1,4 +1,4 @@
-"""The subscription's resources by lower-cased id, with cached queries by type."""
+"""The subscription's resources by lower-cased id, with an index and cached queries by type."""
 
 from __future__ import annotations
 
@@ -8,51 +8,79 @@ from fakeazure.resource import ArmResource
 
 
 class ResourceStore(dict[str, ArmResource]):
-    """A dict of resources that counts its changes, so ``of_type`` can be cached.
+    """A dict of resources that keeps them indexed by ARM type, so ``of_type`` costs what one type holds.
 
     The providers ask for all NICs or VMs of the subscription for every VM and NIC
-    they create, which made big plans quadratic; the answer is cached until the
-    next change. Every mutating dict method bumps ``version``.
+    they create. Scanning every resource for each question made big plans quadratic,
+    and so did a cache every change threw away; the index is kept up to date by every
+    mutating dict method, and each type's sorted answer is cached until a resource of
+    that type changes (``version`` still counts every change).
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.version = 0
-        self._by_type: dict[str, tuple[int, list[ArmResource]]] = {}
+        self._types: dict[str, dict[str, ArmResource]] = {}
+        self._sorted: dict[str, list[ArmResource]] = {}
+        for key, value in self.items():
+            self._index(key, value)
+
+    def _index(self, key: str, value: ArmResource) -> None:
+        kind = value.arm_type.lower()
+        self._types.setdefault(kind, {})[key] = value
+        self._sorted.pop(kind, None)
+
+    def _unindex(self, key: str) -> None:
+        old = dict.get(self, key)
+        if old is not None:
+            kind = old.arm_type.lower()
+            self._types.get(kind, {}).pop(key, None)
+            self._sorted.pop(kind, None)
 
     def __setitem__(self, key: str, value: ArmResource) -> None:
         self.version += 1
+        self._unindex(key)
         super().__setitem__(key, value)
+        self._index(key, value)
 
     def __delitem__(self, key: str) -> None:
         self.version += 1
+        self._unindex(key)
         super().__delitem__(key)
 
     def pop(self, key: str, *default: Any) -> Any:
         self.version += 1
+        self._unindex(key)
         return super().pop(key, *default)
 
     def popitem(self) -> tuple[str, ArmResource]:
         self.version += 1
-        return super().popitem()
+        key, value = super().popitem()
+        kind = value.arm_type.lower()
+        self._types.get(kind, {}).pop(key, None)
+        self._sorted.pop(kind, None)
+        return key, value
 
     def setdefault(self, key: str, default: ArmResource) -> ArmResource:
-        self.version += 1
-        return super().setdefault(key, default)
+        if key in self:
+            return self[key]
+        self[key] = default
+        return default
 
     def update(self, *args: Any, **kwargs: Any) -> None:
-        self.version += 1
-        super().update(*args, **kwargs)
+        for key, value in dict(*args, **kwargs).items():
+            self[key] = value
 
     def clear(self) -> None:
         self.version += 1
         super().clear()
+        self._types.clear()
+        self._sorted.clear()
 
     def of_type(self, arm_type: str) -> list[ArmResource]:
         """All resources of an ARM type (case-insensitive), in id order."""
-        key = arm_type.lower()
-        cached = self._by_type.get(key)
-        if cached is None or cached[0] != self.version:
-            found = sorted((r for r in self.values() if r.arm_type.lower() == key), key=lambda r: r.id.lower())
-            cached = self._by_type[key] = (self.version, found)
-        return list(cached[1])
+        kind = arm_type.lower()
+        found = self._sorted.get(kind)
+        if found is None:
+            found = self._sorted[kind] = sorted(self._types.get(kind, {}).values(), key=lambda r: r.id.lower())
+        return list(found)

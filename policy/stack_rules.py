@@ -110,13 +110,19 @@ def check_compute_stops(resources: Sequence[Subject], stack: StackInfo) -> list[
     `targetResourceId` is the VM; `status` defaults to Disabled) and 'Autoscale with multiple profiles'
     (an autoscale setting whose `targetResourceUri` is the scale set; `enabled` defaults to false)."""
     problems: list[tuple[str | None, str]] = []
+    # What each schedule or autoscale setting points at, once: (kind, name) -> the stoppers pointing there.
+    pointing: dict[tuple[str, str], list[Subject]] = {}
+    for kind, key, _ in set(STOPPERS.values()):
+        for r in resources:
+            if r.resource_type == kind:
+                for name in targets(r, key):
+                    pointing.setdefault((kind, name), []).append(r)
     for resource in resources:
         stopper = STOPPERS.get(resource.resource_type)
         if stopper is None:
             continue
         kind, key, what = stopper
-        mine = names_of(resource)
-        found = [r for r in resources if r.resource_type == kind and targets(r, key) & mine]
+        found = list({id(r): r for name in names_of(resource) for r in pointing.get((kind, name), [])}.values())
         if not any(_is_on(r) for r in found):
             state = "only a disabled one" if found else "none"
             problems.append((resource.urn, f"nothing stops this machine when unused: it needs {what}, and has {state}"))
