@@ -14,6 +14,8 @@ _BASTION_ID = r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.
 
 # Sources no allowlist may contain: they mean "the whole internet".
 OPEN_SOURCES = {"*", "0.0.0.0/0", "::/0", "internet", "any", "0.0.0.0"}
+# The prefix lengths an existing Bastion's subnet may have (see AccessConfig._bastion_subnet).
+MIN_BASTION_SUBNET_PREFIX, MAX_BASTION_SUBNET_PREFIX = 16, 26
 
 
 class AccessConfig(Model):
@@ -60,7 +62,8 @@ class AccessConfig(Model):
         default=None,
         description=(
             "Conditional (required with `existing_bastion_resource_id`). The address prefix of that "
-            "Bastion's `AzureBastionSubnet` (e.g. `10.0.255.0/26`): the only source the NSG admits."
+            "Bastion's `AzureBastionSubnet` (e.g. `10.0.255.0/26`): the only source the NSG admits; a /16 to "
+            "/26 (Azure makes it /26 or larger)."
         ),
     )
 
@@ -78,9 +81,19 @@ class AccessConfig(Model):
     def _bastion_subnet(cls, value: str | None) -> str | None:
         if value is not None:
             try:
-                ipaddress.IPv4Network(value, strict=True)
+                network = ipaddress.IPv4Network(value, strict=True)
             except ValueError as exc:
                 raise ValueError(f"'{value}' is not an IPv4 CIDR ({exc}); e.g. 10.0.255.0/26") from exc
+            # Microsoft Learn, 'About Azure Bastion configuration settings': AzureBastionSubnet is /26 or larger.
+            # Broader than /16 is no Bastion subnet: the NSG would admit far more than the Bastion.
+            if not MIN_BASTION_SUBNET_PREFIX <= network.prefixlen <= MAX_BASTION_SUBNET_PREFIX:
+                whole = " (the whole internet)" if network.prefixlen == 0 else ""
+                raise ValueError(
+                    f"'{value}' is not an AzureBastionSubnet prefix{whole}: Azure makes that subnet /26 or larger, "
+                    f"and the NSG admits only it, so give a /{MIN_BASTION_SUBNET_PREFIX} to "
+                    f"/{MAX_BASTION_SUBNET_PREFIX}: the hub's AzureBastionSubnet (`az network vnet subnet show -n "
+                    "AzureBastionSubnet -g GROUP --vnet-name VNET --query addressPrefix`), e.g. 10.0.255.0/26"
+                )
         return value
 
     @field_validator("allowed_cidrs")

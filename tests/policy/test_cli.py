@@ -14,6 +14,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from components import network
 from dsvmctl import plan as plan_module
 from dsvmctl.cli import app
 from dsvmctl.options import EXIT_BAD_INPUT, EXIT_EMULATOR, EXIT_POLICY, EXIT_REFUSED
@@ -36,10 +37,18 @@ def project_with(tmp_path: Path, **config: Any) -> Path:
     return tmp_path
 
 
+@pytest.fixture
+def open_nsg(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A program bug that opens the workstation ports to everyone (the config refuses every way a user could:
+    an allowlist of `*`, 0.0.0.0/0 or Internet, a Bastion subnet broader than /16): the policy pack is the
+    second line of defence."""
+    monkeypatch.setattr(network, "allowed_sources", lambda args: ("0.0.0.0/0",))
+
+
 def ssh_open_to_the_internet(tmp_path: Path) -> Path:
-    """The way the config lets a user open 22 to everyone: an existing Bastion whose subnet is given as
-    0.0.0.0/0 (an allowlist of `*`, 0.0.0.0/0 or Internet is refused by the config itself)."""
-    access = {"mode": "bastion", "existing_bastion_resource_id": HUB_BASTION, "existing_bastion_subnet": "0.0.0.0/0"}
+    """The dev stack with an existing Bastion (the NSG admits its subnet: opened by ``open_nsg``)."""
+    access = {"mode": "bastion", "existing_bastion_resource_id": HUB_BASTION,
+              "existing_bastion_subnet": "10.0.255.0/26"}  # fmt: skip
     return project_with(tmp_path, access=access)
 
 
@@ -54,7 +63,17 @@ def test_the_config_refuses_an_allowlist_open_to_the_internet(tmp_path: Path) ->
     assert result.exit_code == EXIT_BAD_INPUT and "would open the workstations to the whole internet" in result.output
 
 
-def test_ssh_opened_to_the_internet_makes_plan_exit_1_naming_rule_and_resource(tmp_path: Path) -> None:
+@pytest.mark.parametrize("subnet", ["0.0.0.0/0", "10.0.0.0/8", "10.0.255.0/27"])
+def test_the_config_refuses_a_bastion_subnet_that_is_no_bastion_subnet(tmp_path: Path, subnet: str) -> None:
+    access = {"mode": "bastion", "existing_bastion_resource_id": HUB_BASTION, "existing_bastion_subnet": subnet}
+    result = runner.invoke(app, ["plan", "--stack", "dev", "--project-dir", str(project_with(tmp_path, access=access))])
+    assert result.exit_code == EXIT_BAD_INPUT, result.output
+    assert "dsvm:access.existing_bastion_subnet" in result.output and "is not an AzureBastionSubnet prefix" in (
+        result.output)
+    assert ("(the whole internet)" in result.output) is (subnet == "0.0.0.0/0")
+
+
+def test_ssh_opened_to_the_internet_makes_plan_exit_1_naming_rule_and_resource(tmp_path: Path, open_nsg: None) -> None:
     result = runner.invoke(app, ["plan", "--stack", "dev", "--project-dir", str(ssh_open_to_the_internet(tmp_path))])
     assert result.exit_code == EXIT_POLICY == 1, result.output
     assert "Traceback" not in result.output
@@ -67,7 +86,7 @@ def test_ssh_opened_to_the_internet_makes_plan_exit_1_naming_rule_and_resource(t
     ]
 
 
-def test_plan_json_keeps_stdout_a_document_and_still_fails(tmp_path: Path) -> None:
+def test_plan_json_keeps_stdout_a_document_and_still_fails(tmp_path: Path, open_nsg: None) -> None:
     project = ssh_open_to_the_internet(tmp_path)
     result = runner.invoke(app, ["plan", "--stack", "dev", "--project-dir", str(project), "--json"])
     assert result.exit_code == EXIT_POLICY
@@ -111,7 +130,7 @@ def test_a_plan_document_with_an_open_rule_fails_the_same_path(monkeypatch: pyte
     )
 
 
-def test_diff_markdown_shows_the_findings_and_fails(tmp_path: Path) -> None:
+def test_diff_markdown_shows_the_findings_and_fails(tmp_path: Path, open_nsg: None) -> None:
     project = ssh_open_to_the_internet(tmp_path)
     result = runner.invoke(app, ["diff", "--stack", "dev", "--project-dir", str(project), "--markdown",
                                  "--state-dir", str(tmp_path / "state")])  # fmt: skip
