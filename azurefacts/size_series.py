@@ -8,8 +8,9 @@ usage APIs report (``az vm list-usage``: ``name.value``, compared ignoring case)
 A row says ``confirmed=False`` when one of its facts was not confirmed against its
 source; the comment above it says which.
 
-GPU counts are per size and may be fractions (a partition of one GPU: NVadsA10 v5,
-NVv4), as the series pages list them.
+This module holds the ``Series`` row type and the CPU series (``CPU_SERIES``);
+``azurefacts/gpu_series.py`` the GPU ones, whose GPU counts are per size and may be
+fractions (a partition of one GPU: NVadsA10 v5, NVv4), as the series pages list them.
 """
 
 from __future__ import annotations
@@ -50,19 +51,20 @@ def _d(prefix: str, suffix: str, vcpus: tuple[int, ...], gib_per_vcpu: float) ->
 
 _D = (2, 4, 8, 16, 32, 48, 64)  # the D-series sizes used here (the series go on to 96 and more)
 _E = (2, 4, 8, 16, 20, 32, 48, 64)
+_E6 = (2, 4, 8, 16, 32, 48, 64)  # the E v6 sizes used here (not confirmed: whether the v6 series have an E20)
 
-_GPU_T4 = frozenset(
-    {"eastus", "eastus2", "westus2", "southcentralus", "westeurope", "northeurope", "uksouth", "japaneast",
-     "australiaeast"}
-)  # fmt: skip
-_GPU_V100 = frozenset({"eastus", "westus2", "southcentralus", "westeurope", "northeurope", "uksouth"})
-_GPU_A100 = frozenset({"eastus", "eastus2", "westus3", "southcentralus", "westeurope", "swedencentral"})
-_GPU_H100 = frozenset({"eastus", "eastus2", "westus3", "southcentralus", "swedencentral"})
-_GPU_A10 = frozenset({"eastus", "southcentralus", "westus3", "westeurope", "northeurope", "swedencentral"})
-# NVv3 and NVv4 retire on 2026-09-30 (Azure update 516070, 'NVv3 and NVv4-series retirement').
-_NV_RETIREMENT = date(2026, 9, 30)
 
-SERIES: tuple[Series, ...] = (
+def _b(prefix: str) -> tuple[tuple[str, int, float], ...]:
+    """A B v2 series (``prefix`` ``B`` Intel, ``Ba`` AMD): per vCPU count a ``t`` (2 vCPUs only: 1 GiB),
+    ``l`` (2 GiB per vCPU) and plain (4 GiB per vCPU) size."""
+    found: list[tuple[str, int, float]] = [(f"Standard_B2{prefix[1:]}ts_v2", 2, 1)]
+    for n in (2, 4, 8, 16, 32):
+        found += [(f"Standard_B{n}{prefix[1:]}ls_v2", n, 2 * n), (f"Standard_B{n}{prefix[1:]}s_v2", n, 4 * n)]
+    return tuple(found)
+
+
+# The CPU series; the GPU ones are in azurefacts/gpu_series.py (``azurefacts.sizes.SERIES`` holds both).
+CPU_SERIES: tuple[Series, ...] = (
     # -- general purpose --------------------------------------------------------------------------
     Series(
         name="Bsv1",
@@ -70,6 +72,38 @@ SERIES: tuple[Series, ...] = (
         sizes=(("Standard_B2s", 2, 4), ("Standard_B4ms", 4, 16)),
         local_temp_disk=True,
         source=SIZES_PAGE + "general-purpose/bv1-series",
+    ),
+    # B v2 (burstable, CPU credits): no temp disk. Not confirmed: the quota family names' spelling (compared
+    # ignoring case), Trusted Launch and encryption at host (taken as the Bsv1's).
+    Series(
+        name="Bsv2",
+        quota_family="standardBSv2Family",
+        sizes=_b("B"),
+        source=SIZES_PAGE + "general-purpose/bsv2-series",
+        confirmed=False,
+    ),
+    Series(
+        name="Basv2",
+        quota_family="standardBASv2Family",
+        sizes=_b("Ba"),
+        source=SIZES_PAGE + "general-purpose/basv2-series",
+        confirmed=False,
+    ),
+    # Dv5 and Ddv5: like Dsv5 and Ddsv5 without premium storage (Standard HDD/SSD disks only).
+    Series(
+        name="Dv5",
+        quota_family="standardDv5Family",
+        sizes=_d("D", "_v5", _D, 4),
+        premium_storage=False,
+        source=SIZES_PAGE + "general-purpose/dv5-series",
+    ),
+    Series(
+        name="Ddv5",
+        quota_family="standardDDv5Family",
+        sizes=_d("D", "d_v5", _D, 4),
+        premium_storage=False,
+        local_temp_disk=True,
+        source=SIZES_PAGE + "general-purpose/ddv5-series",
     ),
     Series(
         name="Dsv5",
@@ -107,6 +141,37 @@ SERIES: tuple[Series, ...] = (
         generations=(2,),
         disk_controllers=(NVME,),
         source=SIZES_PAGE + "general-purpose/dsv6-series",
+        confirmed=False,
+    ),
+    # Ddsv6, Dasv6, Dadsv6: as Dsv6 (Generation 2 only, NVMe only); Ddsv6 and Dadsv6 have a local NVMe temp
+    # disk. Not confirmed: quota family names, Trusted Launch, NVMe only.
+    Series(
+        name="Ddsv6",
+        quota_family="StandardDdsv6Family",
+        sizes=_d("D", "ds_v6", _D, 4),
+        generations=(2,),
+        disk_controllers=(NVME,),
+        local_temp_disk=True,
+        source=SIZES_PAGE + "general-purpose/ddsv6-series",
+        confirmed=False,
+    ),
+    Series(
+        name="Dasv6",
+        quota_family="StandardDasv6Family",
+        sizes=_d("D", "as_v6", _D, 4),
+        generations=(2,),
+        disk_controllers=(NVME,),
+        source=SIZES_PAGE + "general-purpose/dasv6-series",
+        confirmed=False,
+    ),
+    Series(
+        name="Dadsv6",
+        quota_family="StandardDadsv6Family",
+        sizes=_d("D", "ads_v6", _D, 4),
+        generations=(2,),
+        disk_controllers=(NVME,),
+        local_temp_disk=True,
+        source=SIZES_PAGE + "general-purpose/dadsv6-series",
         confirmed=False,
     ),
     # DSv2 (previous generation). Not confirmed: its 'sizes/' page says Generation 1 and no premium
@@ -147,100 +212,80 @@ SERIES: tuple[Series, ...] = (
         local_temp_disk=True,
         source=SIZES_PAGE + "memory-optimized/edsv5-series",
     ),
-    # -- GPU (regions: a simplification, not confirmed against the Resource SKUs API) ---------------
     Series(
-        name="NCasT4_v3",
-        quota_family="standardNCASv3_T4Family",
-        sizes=(("Standard_NC4as_T4_v3", 4, 28), ("Standard_NC8as_T4_v3", 8, 56),
-               ("Standard_NC16as_T4_v3", 16, 110), ("Standard_NC64as_T4_v3", 64, 440)),
-        gpus_per_size=(1, 1, 1, 4),
-        gpu_model="NVIDIA T4",
-        local_temp_disk=True,
-        regions=_GPU_T4,
-        source=SIZES_PAGE + "gpu-accelerated/ncast4v3-series",
-        confirmed=False,
+        name="Ev5",
+        quota_family="standardEv5Family",
+        sizes=_d("E", "_v5", _E, 8),
+        premium_storage=False,
+        source=SIZES_PAGE + "memory-optimized/ev5-series",
     ),
-    # NCv3 (V100) retired on 2025-09-30.
     Series(
-        name="NCv3",
-        quota_family="standardNCSv3Family",
-        sizes=(("Standard_NC6s_v3", 6, 112),),
-        gpus_per_size=(1,),
-        gpu_model="NVIDIA V100",
-        trusted_launch=False,
-        encryption_at_host=False,
+        name="Edv5",
+        quota_family="standardEDv5Family",
+        sizes=_d("E", "d_v5", _E, 8),
+        premium_storage=False,
         local_temp_disk=True,
-        retired_on=date(2025, 9, 30),
-        regions=_GPU_V100,
-        source=SIZES_PAGE + "gpu-accelerated/ncv3-series (retired 2025-09-30)",
-        confirmed=False,
+        source=SIZES_PAGE + "memory-optimized/edv5-series",
     ),
-    # NC A100 v4: Generation 2 only.
     Series(
-        name="NCadsA100_v4",
-        quota_family="StandardNCADSA100v4Family",
-        sizes=(("Standard_NC24ads_A100_v4", 24, 220), ("Standard_NC48ads_A100_v4", 48, 440),
-               ("Standard_NC96ads_A100_v4", 96, 880)),
-        gpus_per_size=(1, 2, 4),
-        gpu_model="NVIDIA A100 80GB",
+        name="Easv5",
+        quota_family="standardEASv5Family",
+        sizes=_d("E", "as_v5", _E, 8),
+        source=SIZES_PAGE + "memory-optimized/easv5-series",
+    ),
+    Series(
+        name="Eadsv5",
+        quota_family="standardEADSv5Family",
+        sizes=_d("E", "ads_v5", _E, 8),
+        local_temp_disk=True,
+        source=SIZES_PAGE + "memory-optimized/eadsv5-series",
+    ),
+    # E v6: Generation 2 only, NVMe only, as Dsv6. Not confirmed: quota family names, Trusted Launch, NVMe only,
+    # the size list (an E20 in some).
+    Series(
+        name="Esv6",
+        quota_family="StandardEsv6Family",
+        sizes=_d("E", "s_v6", _E6, 8),
         generations=(2,),
-        trusted_launch=False,
-        local_temp_disk=True,
-        regions=_GPU_A100,
-        source=SIZES_PAGE + "gpu-accelerated/nca100v4-series",
+        disk_controllers=(NVME,),
+        source=SIZES_PAGE + "memory-optimized/esv6-series",
         confirmed=False,
     ),
-    # NCads H100 v5: Generation 2 only, H100 NVL (94 GB). Not confirmed: Trusted Launch (not in the
-    # stored supported-sizes list; taken as the NC A100 v4's), regions.
     Series(
-        name="NCadsH100_v5",
-        quota_family="StandardNCadsH100v5Family",
-        sizes=(("Standard_NC40ads_H100_v5", 40, 320), ("Standard_NC80adis_H100_v5", 80, 640)),
-        gpus_per_size=(1, 2),
-        gpu_model="NVIDIA H100 NVL",
+        name="Edsv6",
+        quota_family="StandardEdsv6Family",
+        sizes=_d("E", "ds_v6", _E6, 8),
         generations=(2,),
-        trusted_launch=False,
+        disk_controllers=(NVME,),
         local_temp_disk=True,
-        regions=_GPU_H100,
-        source=SIZES_PAGE + "gpu-accelerated/ncadsh100v5-series",
+        source=SIZES_PAGE + "memory-optimized/edsv6-series",
         confirmed=False,
     ),
     Series(
-        name="NVadsA10_v5",
-        quota_family="StandardNVADSA10v5Family",
-        sizes=(("Standard_NV6ads_A10_v5", 6, 55), ("Standard_NV12ads_A10_v5", 12, 110),
-               ("Standard_NV18ads_A10_v5", 18, 220), ("Standard_NV36ads_A10_v5", 36, 440),
-               ("Standard_NV72ads_A10_v5", 72, 880)),
-        gpus_per_size=(Fraction(1, 6), Fraction(1, 3), Fraction(1, 2), 1, 2),
-        gpu_model="NVIDIA A10",
-        local_temp_disk=True,
-        regions=_GPU_A10,
-        source=SIZES_PAGE + "gpu-accelerated/nvadsa10v5-series",
-        confirmed=False,
-    ),
-    # NVv3 (Tesla M60) and NVv4 (AMD Radeon Instinct MI25, partitioned): retired 2026-09-30.
-    # Not confirmed: encryption at host (on neither series page).
-    Series(
-        name="NVv3",
-        quota_family="standardNVSv3Family",
-        sizes=(("Standard_NV12s_v3", 12, 112), ("Standard_NV24s_v3", 24, 224), ("Standard_NV48s_v3", 48, 448)),
-        gpus_per_size=(1, 2, 4),
-        gpu_model="NVIDIA Tesla M60",
-        local_temp_disk=True,
-        retired_on=_NV_RETIREMENT,
-        source=SIZES_PAGE + "gpu-accelerated/nvv3-series (retired 2026-09-30)",
+        name="Easv6",
+        quota_family="StandardEasv6Family",
+        sizes=_d("E", "as_v6", _E6, 8),
+        generations=(2,),
+        disk_controllers=(NVME,),
+        source=SIZES_PAGE + "memory-optimized/easv6-series",
         confirmed=False,
     ),
     Series(
-        name="NVv4",
-        quota_family="standardNVSv4Family",
-        sizes=(("Standard_NV4as_v4", 4, 14), ("Standard_NV8as_v4", 8, 28), ("Standard_NV16as_v4", 16, 56),
-               ("Standard_NV32as_v4", 32, 112)),
-        gpus_per_size=(Fraction(1, 8), Fraction(1, 4), Fraction(1, 2), 1),
-        gpu_model="AMD Radeon Instinct MI25",
+        name="Eadsv6",
+        quota_family="StandardEadsv6Family",
+        sizes=_d("E", "ads_v6", _E6, 8),
+        generations=(2,),
+        disk_controllers=(NVME,),
         local_temp_disk=True,
-        retired_on=_NV_RETIREMENT,
-        source=SIZES_PAGE + "gpu-accelerated/nvv4-series (retired 2026-09-30)",
+        source=SIZES_PAGE + "memory-optimized/eadsv6-series",
         confirmed=False,
+    ),
+    # -- compute optimised --------------------------------------------------------------------------
+    Series(
+        name="Fsv2",
+        quota_family="standardFSv2Family",
+        sizes=_d("F", "s_v2", (2, 4, 8, 16, 32, 48, 64, 72), 2),
+        local_temp_disk=True,
+        source=SIZES_PAGE + "compute-optimized/fsv2-series",
     ),
 )  # fmt: skip

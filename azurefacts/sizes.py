@@ -23,7 +23,10 @@ from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 
-from azurefacts.size_series import SERIES, Series
+from azurefacts.gpu_series import GPU_SERIES
+from azurefacts.size_series import CPU_SERIES, Series
+
+SERIES: tuple[Series, ...] = CPU_SERIES + GPU_SERIES
 
 TRUSTED_LAUNCH_SOURCE = "Microsoft Learn, 'Trusted launch for Azure VMs' (virtual machines sizes)"
 RESIZE_SOURCE = (

@@ -175,4 +175,7 @@ budget_invalid = ErrorCode("BadRequest", confirmed=False)
 # osProfile.allowExtensionOperations ('may only be set to False when no extensions are present on the
 # virtual machine', OSProfile reference): the codes are not confirmed.
 user_data_invalid = ErrorCode("InvalidParameter", confirmed=False)
+# A Premium SSD on a size without premium storage (Microsoft Learn, 'Azure managed disk types': Premium SSDs
+# need a premium-storage-capable size, the series pages' "Premium Storage: Not Supported"); code not confirmed.
+premium_storage_not_supported = ErrorCode("OperationNotAllowed", confirmed=False)
 extensions_present = ErrorCode("OperationNotAllowed", confirmed=False)

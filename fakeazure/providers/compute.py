@@ -140,6 +140,7 @@ class VirtualMachine(ResourceType):
         size = self._size(resource)
         image = self._image(resource)
         self._check_generation_and_security(inputs, size, image)
+        self._check_premium_storage(az, resource, size)
         self._check_os_profile(resource, image)
         check_user_data(inputs.get("userData"))
         self._check_nics(az, resource)
@@ -162,6 +163,28 @@ class VirtualMachine(ResourceType):
                 "hardwareProfile.vmSize",
             )
         return size
+
+    @staticmethod
+    def _check_premium_storage(az: FakeAzure, resource: ArmResource, size: VmSize) -> None:
+        """Premium SSDs (OS disk or attached disks) only on sizes with premium storage."""
+        if size.premium_storage:
+            return
+        storage = dig(resource.inputs, "storageProfile") or {}
+        disks = [("storageProfile.osDisk", dig(storage, "osDisk.managedDisk.storageAccountType"))]
+        for i, disk in enumerate(storage.get("dataDisks") or []):
+            sku = dig(disk, "managedDisk.storageAccountType")
+            if sku is None and disk.get("createOption") == "Attach":
+                found = az.resources.get(str(dig(disk, "managedDisk.id", "")).lower())
+                sku = dig(found.inputs, "sku.name") if found is not None else None
+            disks.append((f"storageProfile.dataDisks[{i}]", sku))
+        for target, sku in disks:
+            if str(sku or "").lower().startswith("premium"):
+                raise errors.premium_storage_not_supported(
+                    f"Requested operation cannot be performed because storage account type '{sku}' is not "
+                    f"supported for VM size '{size.name}'. Use a size with premium storage (an 's' in its "
+                    "name, e.g. Standard_D4s_v5) or a Standard SSD.",
+                    target,
+                )
 
     def _image(self, resource: ArmResource) -> DsvmImage:
         ref = dig(resource.inputs, "storageProfile.imageReference") or {}

@@ -40,6 +40,31 @@ EXPECTED: dict[str, list[tuple[str, int, float]]] = {
     "NVv3": [("Standard_NV12s_v3", 12, 112), ("Standard_NV24s_v3", 24, 224), ("Standard_NV48s_v3", 48, 448)],
     "NVv4": [("Standard_NV4as_v4", 4, 14), ("Standard_NV8as_v4", 8, 28), ("Standard_NV16as_v4", 16, 56),
              ("Standard_NV32as_v4", 32, 112)],
+    "Bsv2": [("Standard_B2ts_v2", 2, 1), ("Standard_B2ls_v2", 2, 4), ("Standard_B2s_v2", 2, 8),
+             ("Standard_B4ls_v2", 4, 8), ("Standard_B4s_v2", 4, 16), ("Standard_B8ls_v2", 8, 16),
+             ("Standard_B8s_v2", 8, 32), ("Standard_B16ls_v2", 16, 32), ("Standard_B16s_v2", 16, 64),
+             ("Standard_B32ls_v2", 32, 64), ("Standard_B32s_v2", 32, 128)],
+    "Basv2": [("Standard_B2ats_v2", 2, 1), ("Standard_B2als_v2", 2, 4), ("Standard_B2as_v2", 2, 8),
+              ("Standard_B4als_v2", 4, 8), ("Standard_B4as_v2", 4, 16), ("Standard_B8als_v2", 8, 16),
+              ("Standard_B8as_v2", 8, 32), ("Standard_B16als_v2", 16, 32), ("Standard_B16as_v2", 16, 64),
+              ("Standard_B32als_v2", 32, 64), ("Standard_B32as_v2", 32, 128)],
+    "Fsv2": [(f"Standard_F{n}s_v2", n, 2 * n) for n in (2, 4, 8, 16, 32, 48, 64, 72)],
+    "Dv5": [(f"Standard_D{n}_v5", n, 4 * n) for n in (2, 4, 8, 16, 32, 48, 64)],
+    "Ddv5": [(f"Standard_D{n}d_v5", n, 4 * n) for n in (2, 4, 8, 16, 32, 48, 64)],
+    "Ddsv6": [(f"Standard_D{n}ds_v6", n, 4 * n) for n in (2, 4, 8, 16, 32, 48, 64)],
+    "Dasv6": [(f"Standard_D{n}as_v6", n, 4 * n) for n in (2, 4, 8, 16, 32, 48, 64)],
+    "Dadsv6": [(f"Standard_D{n}ads_v6", n, 4 * n) for n in (2, 4, 8, 16, 32, 48, 64)],
+    "Ev5": [(f"Standard_E{n}_v5", n, 8 * n) for n in (2, 4, 8, 16, 20, 32, 48, 64)],
+    "Edv5": [(f"Standard_E{n}d_v5", n, 8 * n) for n in (2, 4, 8, 16, 20, 32, 48, 64)],
+    "Easv5": [(f"Standard_E{n}as_v5", n, 8 * n) for n in (2, 4, 8, 16, 20, 32, 48, 64)],
+    "Eadsv5": [(f"Standard_E{n}ads_v5", n, 8 * n) for n in (2, 4, 8, 16, 20, 32, 48, 64)],
+    "Esv6": [(f"Standard_E{n}s_v6", n, 8 * n) for n in (2, 4, 8, 16, 32, 48, 64)],
+    "Edsv6": [(f"Standard_E{n}ds_v6", n, 8 * n) for n in (2, 4, 8, 16, 32, 48, 64)],
+    "Easv6": [(f"Standard_E{n}as_v6", n, 8 * n) for n in (2, 4, 8, 16, 32, 48, 64)],
+    "Eadsv6": [(f"Standard_E{n}ads_v6", n, 8 * n) for n in (2, 4, 8, 16, 32, 48, 64)],
+    "NDasrA100_v4": [("Standard_ND96asr_v4", 96, 900)],
+    "NDamsrA100_v4": [("Standard_ND96amsr_A100_v4", 96, 1900)],
+    "NDisrH100_v5": [("Standard_ND96isr_H100_v5", 96, 1900)],
 }  # fmt: skip
 
 GPUS = {
@@ -51,6 +76,7 @@ GPUS = {
     "Standard_NV12s_v3": 1, "Standard_NV24s_v3": 2, "Standard_NV48s_v3": 4,
     "Standard_NV4as_v4": Fraction(1, 8), "Standard_NV8as_v4": Fraction(1, 4), "Standard_NV16as_v4": Fraction(1, 2),
     "Standard_NV32as_v4": 1,
+    "Standard_ND96asr_v4": 8, "Standard_ND96amsr_A100_v4": 8, "Standard_ND96isr_H100_v5": 8,
 }  # fmt: skip
 
 
@@ -123,8 +149,28 @@ def test_ncv3_stays_retired() -> None:
 
 
 def test_current_sizes_pass_the_config_check() -> None:
-    for name in ("Standard_E4s_v5", "Standard_E16s_v5", "Standard_D4s_v6", "Standard_DS4_v2", "Standard_D4ads_v5"):
+    for name in ("Standard_E4s_v5", "Standard_E16s_v5", "Standard_D4s_v6", "Standard_DS4_v2", "Standard_D4ads_v5",
+                 "Standard_B4s_v2", "Standard_F8s_v2", "Standard_E4as_v5", "Standard_E8s_v6", "Standard_ND96asr_v4"):
         assert vm_size_problem(name, today=TODAY) is None, name
+
+
+def test_the_series_data_scientists_pick_are_all_known() -> None:
+    """Issue 10: B v2, D/Ds/Dds/Das/Dads v5 and v6, E/Es/Eds/Eas v5 and v6, F v2, current NC/ND/NV."""
+    series = {s.series for s in VM_SIZES.values()}
+    assert {"Bsv2", "Basv2", "Fsv2", "Dv5", "Dsv5", "Ddsv5", "Dasv5", "Dadsv5", "Dsv6", "Ddsv6", "Dasv6", "Dadsv6",
+            "Ev5", "Esv5", "Edsv5", "Easv5", "Eadsv5", "Esv6", "Edsv6", "Easv6", "Eadsv6", "NCasT4_v3", "NCadsA100_v4",
+            "NCadsH100_v5", "NDasrA100_v4", "NDamsrA100_v4", "NDisrH100_v5", "NVadsA10_v5"} <= series
+    for row in SERIES:
+        assert row.source.startswith(SIZES_PAGE), row.name
+
+
+def test_v6_sizes_are_generation_2_and_nvme_and_premium_follows_the_s() -> None:
+    for name in ("Standard_D4ds_v6", "Standard_D4as_v6", "Standard_E8s_v6", "Standard_E8ads_v6"):
+        assert VM_SIZES[name].generations == (2,) and VM_SIZES[name].disk_controllers == (NVME,), name
+    assert not VM_SIZES["Standard_D4_v5"].premium_storage and not VM_SIZES["Standard_E4d_v5"].premium_storage
+    assert VM_SIZES["Standard_E4as_v5"].premium_storage and VM_SIZES["Standard_B4s_v2"].premium_storage
+    assert VM_SIZES["Standard_F8s_v2"].local_temp_disk and not VM_SIZES["Standard_B4s_v2"].local_temp_disk
+    assert VM_SIZES["Standard_ND96isr_H100_v5"].gpu_summary == "8 x NVIDIA H100 80GB"
 
 
 def test_typos_get_the_known_size() -> None:
@@ -150,4 +196,5 @@ def test_every_size_has_a_linux_and_a_windows_price() -> None:
         linux = book.price(REFERENCE_REGION, "vm", name, "linux").amount
         windows = book.price(REFERENCE_REGION, "vm", name, "windows").amount
         assert 0 < linux <= windows, name
-        assert linux < 0.6 * size.vcpus, name  # a sanity bound: under $0.60 per vCPU-hour, GPUs included
+        # A sanity bound: under $0.60 per vCPU-hour and $13 per GPU-hour (an H100 of the ND H100 v5: about $12.3).
+        assert linux < 0.6 * size.vcpus + 13 * float(size.gpus), name

@@ -7,11 +7,14 @@ and nothing is applied.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
-from tests.helpers import Project, by_name, ssh_key
+from tests.helpers import ROOT, Project, by_name, ssh_key
 
 
 def refused(project: Project) -> tuple[dict[str, Any], str]:
@@ -92,7 +95,7 @@ def test_a_new_ssh_key_replaces_the_vm_and_keeps_its_data(project: Project) -> N
     assert code == 0 and after["changes"]["replace"] == after["changes"]["update"] == 0
 
 
-@pytest.mark.parametrize("size", ["Standard_E4s_v5", "Standard_E16s_v5"])
+@pytest.mark.parametrize("size", ["Standard_E4s_v5", "Standard_E16s_v5", "Standard_E4as_v5", "Standard_B4s_v2"])
 def test_a_real_size_plans_in_place(project: Project, size: str) -> None:
     from azurefacts.sizes import VM_SIZES
 
@@ -102,3 +105,20 @@ def test_a_real_size_plans_in_place(project: Project, size: str) -> None:
     code, document = project.diff()
     assert code == 0 and by_name(document, "alice-vm")["change"] == "update"
     assert "restarts the VM" in by_name(document, "alice-vm")["effects"][0]
+
+
+@pytest.mark.parametrize("size", ["Standard_F8s_v2", "Standard_E8ads_v5", "Standard_B8s_v2"])
+def test_a_new_member_on_a_newly_known_size(tmp_path: Path, size: str) -> None:
+    config = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())["config"]
+    config["dsvm:members"][0]["vm_size"] = size
+    code, document = Project(tmp_path, config).diff()
+    assert code == 0 and "not in the emulator's facts" not in json.dumps(document["errors"])
+    assert by_name(document, "alice-vm")["inputs"]["hardwareProfile"]["vmSize"] == size
+
+
+def test_a_size_without_premium_storage_is_a_config_error_naming_its_sibling(tmp_path: Path) -> None:
+    config = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())["config"]
+    config["dsvm:members"][0]["vm_size"] = "Standard_D4_v5"
+    code, output = Project(tmp_path, config).run("diff")
+    assert code == 2 and "dsvm:members[0].vm_size" in output and "Traceback" not in output
+    assert "has no premium storage" in output and "Standard_D4s_v5" in output

@@ -330,8 +330,9 @@ def test_gen2_image_on_gen1_only_size_is_refused(az: FakeAzure) -> None:
     assert err.code == "BadRequest"
     assert err.target == "hardwareProfile.vmSize" and "Hypervisor Generation '2'" in err.message
     az.create(VM, "vm1", inputs)
-    # The size itself is fine for a Gen1 image.
-    az.create(VM, "vm-win", windows_vm("vm-win", make_nic(az, "nic-2"), "windows-2019", False, "Standard_A4_v2"))
+    # The size itself is fine for a Gen1 image (with a Standard SSD: Av2 has no premium storage).
+    windows = windows_vm("vm-win", make_nic(az, "nic-2"), "windows-2019", False, "Standard_A4_v2")
+    az.create(VM, "vm-win", changed(windows, "storageProfile.osDisk.managedDisk.storageAccountType", "StandardSSD_LRS"))
 
 
 def test_trusted_launch_on_size_without_it_is_refused(az: FakeAzure) -> None:
@@ -365,6 +366,18 @@ def test_encryption_at_host_on_size_without_it_is_refused(az: FakeAzure) -> None
     az.create(VM, "vm1", changed(inputs, "securityProfile.encryptionAtHost", False))
     supported = changed(linux_vm("vm2", make_nic(az, "nic-2")), "securityProfile.encryptionAtHost", True)
     az.create(VM, "vm2", supported)
+
+
+def test_premium_disks_on_a_size_without_premium_storage_are_refused(az: FakeAzure) -> None:
+    inputs = linux_vm("vm1", make_nic(az, "nic-1"), size="Standard_D4_v5")
+    err = rejected(az, VM, "vm1", inputs)  # its OS disk is Premium_LRS
+    assert err.code == "OperationNotAllowed" and err.target == "storageProfile.osDisk"
+    assert "'Premium_LRS' is not supported for VM size 'Standard_D4_v5'" in err.message
+    standard = changed(inputs, "storageProfile.osDisk.managedDisk.storageAccountType", "StandardSSD_LRS")
+    attached = {"lun": 0, "createOption": "Attach", "caching": "None", "managedDisk": {"id": make_disk(az, "d1")}}
+    err = rejected(az, VM, "vm1", changed(standard, "storageProfile.dataDisks", [attached]))
+    assert err.target == "storageProfile.dataDisks[0]"  # the attached disk's own SKU: Premium_LRS
+    az.create(VM, "vm1", standard)
 
 
 # -- OS profile ------------------------------------------------------------------------------------
