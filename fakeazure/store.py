@@ -14,12 +14,11 @@ class ResourceStore(dict[str, ArmResource]):
     they create. Scanning every resource for each question made big plans quadratic,
     and so did a cache every change threw away; the index is kept up to date by every
     mutating dict method, and each type's sorted answer is cached until a resource of
-    that type changes (``version`` still counts every change).
+    that type changes.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.version = 0
         self._types: dict[str, dict[str, ArmResource]] = {}
         self._sorted: dict[str, list[ArmResource]] = {}
         for key, value in self.items():
@@ -30,35 +29,32 @@ class ResourceStore(dict[str, ArmResource]):
         self._types.setdefault(kind, {})[key] = value
         self._sorted.pop(kind, None)
 
+    def _forget(self, key: str, value: ArmResource) -> None:
+        kind = value.arm_type.lower()
+        self._types.get(kind, {}).pop(key, None)
+        self._sorted.pop(kind, None)
+
     def _unindex(self, key: str) -> None:
         old = dict.get(self, key)
         if old is not None:
-            kind = old.arm_type.lower()
-            self._types.get(kind, {}).pop(key, None)
-            self._sorted.pop(kind, None)
+            self._forget(key, old)
 
     def __setitem__(self, key: str, value: ArmResource) -> None:
-        self.version += 1
         self._unindex(key)
         super().__setitem__(key, value)
         self._index(key, value)
 
     def __delitem__(self, key: str) -> None:
-        self.version += 1
         self._unindex(key)
         super().__delitem__(key)
 
     def pop(self, key: str, *default: Any) -> Any:
-        self.version += 1
         self._unindex(key)
         return super().pop(key, *default)
 
     def popitem(self) -> tuple[str, ArmResource]:
-        self.version += 1
         key, value = super().popitem()
-        kind = value.arm_type.lower()
-        self._types.get(kind, {}).pop(key, None)
-        self._sorted.pop(kind, None)
+        self._forget(key, value)
         return key, value
 
     def setdefault(self, key: str, default: ArmResource) -> ArmResource:
@@ -72,7 +68,6 @@ class ResourceStore(dict[str, ArmResource]):
             self[key] = value
 
     def clear(self) -> None:
-        self.version += 1
         super().clear()
         self._types.clear()
         self._sorted.clear()

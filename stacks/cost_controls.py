@@ -45,17 +45,21 @@ def idle_stop_role(base: Foundation, stack: str, scale_in: bool = False) -> auth
     """The stack's custom role: read and deallocate a VM (assigned per VM, on the VM), or with ``scale_in``
     read a scale set and delete its instances (assigned per pool, on its scale set)."""
     group = resource_group_id(base)
-    actions, what = (SCALE_IN_ACTIONS, "an idle scale set instance of stack {} leave its pool (assigned to each "
-                     "scale set's identity, on that scale set only)") if scale_in else (
-                     DEALLOCATE_ACTIONS, "a DSVM of stack {} deallocate itself when idle (assigned to each VM's "
-                     "own identity, on that VM only)")  # fmt: skip
+    if scale_in:
+        actions = SCALE_IN_ACTIONS
+        what = (f"an idle scale set instance of stack {stack} leave its pool (assigned to each scale set's "
+                "identity, on that scale set only)")  # fmt: skip
+    else:
+        actions = DEALLOCATE_ACTIONS
+        what = (f"a DSVM of stack {stack} deallocate itself when idle (assigned to each VM's own identity, on "
+                "that VM only)")  # fmt: skip
     return authorization.RoleDefinition(
         f"{base.prefix}-idle-stop-role",
         scope=group,
         # Role names are unique in the tenant: the group and (a digest of) the subscription make this one so.
         role_name=pulumi.Output.concat("dsvm idle stop: ", base.rg_plain, " (",
                                        pulumi.Output.from_input(base.subscription_id).apply(_digest), ")"),
-        description=f"Lets {what.format(stack)}. Managed by Pulumi.",
+        description=f"Lets {what}. Managed by Pulumi.",
         role_type="CustomRole",
         permissions=[authorization.PermissionArgs(actions=list(actions), not_actions=[], data_actions=[],
                                                   not_data_actions=[])],

@@ -5,10 +5,13 @@ from __future__ import annotations
 import base64
 import copy
 import hashlib
+import importlib.util
 import json
 import shutil
+import sys
 from dataclasses import replace
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import yaml
@@ -103,3 +106,15 @@ def by_name(document: dict[str, Any], name: str) -> dict[str, Any]:
     """The one resource of a plan or diff document named ``name``."""
     (match,) = [r for r in document["resources"] if r["name"] == name]
     return match
+
+
+def load_idle_watcher() -> ModuleType:
+    """The idle watcher script, loaded by path as the VM runs it (it ships as one file, not a module)."""
+    from components import idle_units
+
+    spec = importlib.util.spec_from_file_location("dsvm_idle_watch", idle_units.SCRIPT_SOURCE)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look the module up while the class is built
+    spec.loader.exec_module(module)
+    return module

@@ -132,6 +132,17 @@ def _generation(az: FakeAzure, resource: ArmResource) -> list[str]:
     return [str(generation)] if generation else []
 
 
+def _refuse_premium(size: VmSize, target: str, sku: object) -> None:
+    """A Premium SSD (``sku``) at ``target`` on a size without premium storage is refused."""
+    if not size.premium_storage and str(sku or "").lower().startswith("premium"):
+        raise errors.premium_storage_not_supported(
+            f"Requested operation cannot be performed because storage account type '{sku}' is not supported "
+            f"for VM size '{size.name}'. Use a size with premium storage (an 's' in its name, e.g. "
+            "Standard_D4s_v5) or a Standard SSD.",
+            target,
+        )
+
+
 class VirtualMachine(ResourceType):
     token = "azure-native:compute:VirtualMachine"
 
@@ -140,11 +151,11 @@ class VirtualMachine(ResourceType):
         size = self._size(resource)
         image = self._image(resource)
         self._check_generation_and_security(inputs, size, image)
-        self._check_premium_storage(az, resource, size)
+        self._check_premium_storage(resource, size)
         self._check_os_profile(resource, image)
         check_user_data(inputs.get("userData"))
         self._check_nics(az, resource)
-        self._check_data_disks(az, resource)
+        self._check_data_disks(az, resource, size)
         self._check_quota(az, resource, size)
 
     def _size(self, resource: ArmResource) -> VmSize:
@@ -165,26 +176,13 @@ class VirtualMachine(ResourceType):
         return size
 
     @staticmethod
-    def _check_premium_storage(az: FakeAzure, resource: ArmResource, size: VmSize) -> None:
-        """Premium SSDs (OS disk or attached disks) only on sizes with premium storage."""
-        if size.premium_storage:
-            return
+    def _check_premium_storage(resource: ArmResource, size: VmSize) -> None:
+        """Premium SSDs only on sizes with premium storage: the OS disk and disks the VM creates (an attached
+        disk's own SKU is checked where ``_check_data_disks`` finds it)."""
         storage = dig(resource.inputs, "storageProfile") or {}
-        disks = [("storageProfile.osDisk", dig(storage, "osDisk.managedDisk.storageAccountType"))]
+        _refuse_premium(size, "storageProfile.osDisk", dig(storage, "osDisk.managedDisk.storageAccountType"))
         for i, disk in enumerate(storage.get("dataDisks") or []):
-            sku = dig(disk, "managedDisk.storageAccountType")
-            if sku is None and disk.get("createOption") == "Attach":
-                found = az.resources.get(str(dig(disk, "managedDisk.id", "")).lower())
-                sku = dig(found.inputs, "sku.name") if found is not None else None
-            disks.append((f"storageProfile.dataDisks[{i}]", sku))
-        for target, sku in disks:
-            if str(sku or "").lower().startswith("premium"):
-                raise errors.premium_storage_not_supported(
-                    f"Requested operation cannot be performed because storage account type '{sku}' is not "
-                    f"supported for VM size '{size.name}'. Use a size with premium storage (an 's' in its "
-                    "name, e.g. Standard_D4s_v5) or a Standard SSD.",
-                    target,
-                )
+            _refuse_premium(size, f"storageProfile.dataDisks[{i}]", dig(disk, "managedDisk.storageAccountType"))
 
     def _image(self, resource: ArmResource) -> DsvmImage:
         ref = dig(resource.inputs, "storageProfile.imageReference") or {}
@@ -321,7 +319,7 @@ class VirtualMachine(ResourceType):
                     )
 
     @staticmethod
-    def _check_data_disks(az: FakeAzure, resource: ArmResource) -> None:
+    def _check_data_disks(az: FakeAzure, resource: ArmResource, vm_size: VmSize) -> None:
         luns: set[int] = set()
         for i, disk in enumerate(dig(resource.inputs, "storageProfile.dataDisks") or []):
             lun = int(disk.get("lun", -1))
@@ -334,6 +332,8 @@ class VirtualMachine(ResourceType):
             if disk.get("createOption") != "Attach":
                 continue
             found = az.require(dig(disk, "managedDisk.id"), f"{target}.managedDisk.id", Disk.arm_type)
+            if dig(disk, "managedDisk.storageAccountType") is None:  # else checked with the disks the VM creates
+                _refuse_premium(vm_size, target, dig(found.inputs, "sku.name"))
             owner = found.outputs.get("managedBy")
             if owner and str(owner).lower() != resource.id.lower():
                 raise errors.operation_not_allowed(

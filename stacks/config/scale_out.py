@@ -85,8 +85,6 @@ class PoolConfig(Model):
             "deleted) while the pool is above `min_capacity`. Default: the stack's."
         ),
     )
-    # Set by the stack's validation: whether this pool's idle instances leave it (the stack's idle_stop merged).
-    _leaves_when_idle: bool = PrivateAttr(default=False)
 
     @field_validator("name")
     @classmethod
@@ -100,15 +98,10 @@ class PoolConfig(Model):
     def _size(cls, value: str) -> str:
         return check_vm_size(value)
 
-    @property
-    def leaves_when_idle(self) -> bool:
-        """Whether an idle instance deletes itself from the pool (idle stop on, for this pool)."""
-        return self._leaves_when_idle
-
-    @property
-    def bounds(self) -> Capacity:
-        """The pool's capacity during a window (minimum, default, maximum)."""
-        low = self.min_capacity if self.min_capacity is not None else (1 if self._leaves_when_idle else self.capacity)
+    def bounds(self, leaves_when_idle: bool) -> Capacity:
+        """The pool's capacity during a window (minimum, default, maximum); without a ``min_capacity`` the
+        minimum is 1 when idle instances leave the pool, else ``capacity``."""
+        low = self.min_capacity if self.min_capacity is not None else (1 if leaves_when_idle else self.capacity)
         high = self.capacity if self.max_capacity is None else self.max_capacity
         return Capacity(low, self.capacity, high)
 
@@ -208,9 +201,13 @@ class ScaleOutStackConfig(BaseStackConfig):
         """A pool's idle stop settings: the stack's merged with the pool's own."""
         return self.idle_stop.merged(pool.idle_stop)
 
+    def pool_bounds(self, pool: PoolConfig) -> Capacity:
+        """A pool's capacity during a window, with its idle stop settled (``PoolConfig.bounds``)."""
+        return pool.bounds(self.pool_idle_stop(pool).enabled)
+
     def quota_needs(self, mode: str = "current") -> list[Need]:
         """Each pool at its peak (``max_capacity`` instances): what a window may take of the quotas."""
-        return [Need(p.vm_size, count=p.bounds.maximum) for p in self.pools if p.vm_size in VM_SIZES]
+        return [Need(p.vm_size, count=self.pool_bounds(p).maximum) for p in self.pools if p.vm_size in VM_SIZES]
 
     def quota_keys(self, quotas: set[str]) -> list[str]:
         """Each pool whose peak counts against one of ``quotas``: its ``max_capacity`` (or ``capacity``)."""
@@ -240,13 +237,12 @@ class ScaleOutStackConfig(BaseStackConfig):
             )
         names = [pool.name for pool in self.pools]
         for i, pool in enumerate(self.pools):
-            pool._leaves_when_idle = self.pool_idle_stop(pool).enabled
             if names.index(pool.name) != i:
                 raise PathError(f"pools[{i}].name", f"'{pool.name}' appears twice; pool names must be unique")
         weekly, events = self.schedule.windows()
         try:
             for i, pool in enumerate(self.pools):
-                profiles(weekly, events, self.schedule.time_zone, pool.bounds, f"pools[{i}]")
+                profiles(weekly, events, self.schedule.time_zone, self.pool_bounds(pool), f"pools[{i}]")
         except ScheduleError as error:
             raise PathError(error.path, str(error)) from None
         self._check_subnet()
@@ -256,7 +252,7 @@ class ScaleOutStackConfig(BaseStackConfig):
     def _check_subnet(self) -> None:
         subnet = ipaddress.IPv4Network(self.network.workstation_subnet)
         room = subnet.num_addresses - 5  # Azure reserves 5 addresses of every subnet
-        peak = sum(pool.bounds.maximum for pool in self.pools)
+        peak = sum(self.pool_bounds(pool).maximum for pool in self.pools)
         if peak > room:
             prefix = 32 - (peak + 5 - 1).bit_length()
             raise PathError(

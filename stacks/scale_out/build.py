@@ -52,7 +52,7 @@ def _pool(
     name = f"{base.prefix}-{pool.name}"
     idle = idle_stop_of(config, pool.idle_stop, role)
     leaves = idle is not None
-    bounds = pool.bounds
+    bounds = config.pool_bounds(pool)
     # The watcher's settings next to the roster: its identity is the scale set's one user-assigned identity
     # (IMDS gives its token without a client_id), and it leaves the pool only above the window's minimum.
     extra = {"idle_stop": {**idle.settings(), "leave_pool": True, "pool_minimum": bounds.minimum}} if idle else None
@@ -89,7 +89,7 @@ def _pool(
         ),
     )
     weekly, events = config.schedule.windows()
-    found = profiles(weekly, events, config.schedule.time_zone, pool.bounds)
+    found = profiles(weekly, events, config.schedule.time_zone, bounds)
     setting = autoscale_setting(
         f"{name}-autoscale", base.rg_name, config.location, scale_set.id, found, base.tags, scale_set,
         scale_in=not leaves,

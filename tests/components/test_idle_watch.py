@@ -9,7 +9,6 @@ import ast
 import base64
 import configparser
 import gzip
-import importlib.util
 import json
 import os
 import socket
@@ -18,7 +17,6 @@ import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -26,20 +24,12 @@ import pytest
 import yaml
 
 from components import idle_units
+from tests.helpers import load_idle_watcher
 
 SCRIPT = idle_units.SCRIPT_SOURCE
 
 
-def _load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("dsvm_idle_watch", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look the module up while the class is built
-    spec.loader.exec_module(module)
-    return module
-
-
-watch: Any = _load()
+watch: Any = load_idle_watcher()
 VM_ID = "/subscriptions/00000000-0000-4000-8000-000000000000/resourceGroups/rg-dsvm/providers/Microsoft.Compute/virtualMachines/alice-vm"  # noqa: E501
 BOOT = 1_700_000_000.0
 MINUTE = 60.0
@@ -655,3 +645,11 @@ def test_a_pool_instance_warns_that_it_will_be_deleted(box: Box) -> None:
     box.run(minutes=50)
     (note,) = box.notes
     assert "leave the pool (be deleted; files outside ~/work are lost) in 10 minutes" in note
+
+
+def test_the_roles_grant_exactly_the_actions_the_watcher_calls() -> None:
+    """The watcher runs standalone on the VM and cannot import components/idle_stop.py: the two lists are twins."""
+    from components.idle_stop import DEALLOCATE_ACTIONS, SCALE_IN_ACTIONS
+
+    assert watch.DEALLOCATE_ACTION in DEALLOCATE_ACTIONS
+    assert set(SCALE_IN_ACTIONS) == {watch.SCALE_SET_READ_ACTION, watch.SCALE_SET_DELETE_INSTANCES_ACTION}

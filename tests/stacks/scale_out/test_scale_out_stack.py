@@ -13,7 +13,7 @@ import pytest
 from fakeazure import FakeAzure, ProgramRun
 from stacks.config import ConfigError, parse_config
 from stacks.scale_out import agent
-from tests.helpers import ROOT, Project, of_type, one, runner, ssh_key
+from tests.helpers import ROOT, Project, load_idle_watcher, of_type, one, runner, ssh_key
 
 VMSS = "azure-native:compute:VirtualMachineScaleSet"
 AUTOSCALE = "azure-native:monitor:AutoscaleSetting"
@@ -320,20 +320,6 @@ def test_connect_prints_a_seats_commands(tmp_path: Path) -> None:
 
 
 # -- idle stop: an idle instance leaves its pool ---------------------------------------------------------
-def _watcher() -> Any:
-    import importlib.util
-    import sys
-
-    from components import idle_units
-
-    spec = importlib.util.spec_from_file_location("dsvm_idle_watch_seats", idle_units.SCRIPT_SOURCE)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_an_idle_instance_leaves_its_pool_by_default(tmp_path: Path, run_stack: Callable[..., ProgramRun]) -> None:
     from components.idle_stop import SCALE_IN_ACTIONS
 
@@ -343,7 +329,7 @@ def test_an_idle_instance_leaves_its_pool_by_default(tmp_path: Path, run_stack: 
     user_data = vmss.inputs["virtualMachineProfile"]["userData"]
     # One userData for the agent (the roster) and the watcher (its settings), as the watcher reads it.
     assert [s["username"] for s in agent.decode_roster(user_data)] == [f"p{i:04d}" for i in range(6)]
-    settings = _watcher().parse_settings(user_data)
+    settings = load_idle_watcher().parse_settings(user_data)
     assert settings["leave_pool"] is True and settings["pool_minimum"] == 1
     assert (settings["idle_minutes"], settings["warn_minutes"], settings["client_id"]) == (30, 5, "")
     # The role: read the scale set and delete its instances, nothing else, on this scale set only.
@@ -390,11 +376,12 @@ def test_a_pool_may_opt_out_of_idle_stop_and_keeps_cpu_scale_in(
     cpu = one(run, AUTOSCALE, "dsvm-lab-cpu-autoscale").inputs["profiles"][1]
     assert cpu["capacity"] == {"minimum": "3", "default": "3", "maximum": "4"}
     assert [r["scaleAction"]["direction"] for r in cpu["rules"]] == ["Increase", "Decrease"]
-    assert _watcher().parse_settings(one(run, VMSS, "dsvm-lab-cpu").inputs["virtualMachineProfile"]["userData"]) is None
+    watch = load_idle_watcher()
+    assert watch.parse_settings(one(run, VMSS, "dsvm-lab-cpu").inputs["virtualMachineProfile"]["userData"]) is None
     assert [r.name for r in of_type(run, ROLE) if r.name.endswith("-idle-role")] == ["dsvm-lab-big-idle-role"]
     # An explicit min_capacity is the watcher's minimum too.
     big_data = one(run, VMSS, "dsvm-lab-big").inputs["virtualMachineProfile"]["userData"]
-    assert _watcher().parse_settings(big_data)["pool_minimum"] == 2
+    assert watch.parse_settings(big_data)["pool_minimum"] == 2
     assert run.outputs["pools"]["cpu"]["idle_stop"] == "off"
 
 
