@@ -3,9 +3,10 @@
 import pulumi
 
 import stacks
-from stacks.process import tune_gc
+from stacks.process import skip_unused_alias_urns, tune_gc
 
 tune_gc()  # the collector's thresholds for a program run (stacks/process.py)
+skip_unused_alias_urns()  # alias URNs the engine does not read are not computed (stacks/process.py)
 try:
     config = stacks.load_from_pulumi()  # validated before any resource is registered
 except stacks.ConfigError as error:

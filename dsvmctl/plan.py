@@ -108,6 +108,7 @@ def make_plan(
     """
     import stacks
     from dsvmctl.shard import canonical_order, default_jobs, plan_parts
+    from stacks.process import skip_unused_alias_urns
 
     stack_file = stack_file or read_stack(project_dir, stack)
     config = stacks.load_config(stack_file.config, project_dir=project_dir)  # before any resource is registered
@@ -115,6 +116,7 @@ def make_plan(
     check_quota(config, backend)  # before any resource is registered
     listed = seed(backend, config.external_resources(), config.location, existing)
     units = config.units()
+    skip_unused_alias_urns()  # URNs nothing reads (stacks/process.py); before worker processes fork
     jobs = default_jobs(len(units)) if jobs is None else min(jobs, len(units))
     if jobs > 1:
         records, outputs, merged = plan_parts(
