@@ -21,7 +21,7 @@ which changes what the program registers:
   do (every Pulumi CLI since alias specs landed, pulumi/pulumi#10819 and #11983; the
   SDK's own mock monitor too) get the aliases as specs built from the resource options,
   not from these URNs. So, where the engine supports alias specs, the URNs are not
-  computed: about 70% of a plan's time and half its peak memory at 100 members. The
+  computed: about 60% of a plan's time and half its peak memory at 100 members. The
   RegisterResource requests, alias specs included, are the same
   (``tests/stacks/test_process.py`` compares them and the plan JSON, and checks the
   SDK's source for the one reader). Applied only to the SDK versions in
