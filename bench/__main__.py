@@ -157,7 +157,8 @@ def main() -> None:
         return
     columns = ("members", "resources_per_member", "plan_seconds", "sharded_seconds", "flat_seconds",
                "flat_tuned_seconds", "plan_over_flat", "sharded_over_flat", "plan_over_flat_tuned", "bare_seconds",
-               "plan_peak_mib", "sharded_peak_mib", "flat_peak_mib", "longest_chain")  # fmt: skip
+               "plan_peak_mib", "sharded_peak_mib", "flat_peak_mib", "flat_tuned_peak_mib",
+               "longest_chain")  # fmt: skip
     print(" ".join(f"{c:>17}" for c in columns))
     for row in rows:
         print(" ".join(f"{row[c]!s:>17}" for c in columns))
