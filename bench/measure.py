@@ -57,7 +57,7 @@ def longest_chain(records: list[Any]) -> list[str]:
     graph = nx.DiGraph()
     nodes = [urn for urn in by_urn if azure(urn)]
     graph.add_nodes_from(nodes)
-    graph.add_edges_from((dep, urn) for urn in nodes for dep in azure_deps(urn, set()))
+    graph.add_edges_from((dep, urn) for urn in nodes for dep in sorted(azure_deps(urn, set())))  # one order, one path
     vms = [urn for urn in nodes if by_urn[urn].type == "azure-native:compute:VirtualMachine"]
     best: list[str] = []
     for vm in vms:
