@@ -47,6 +47,7 @@ VERIFIED_PULUMI_SDK = ("3.272.0",)
 # What ``Resource._aliases`` holds for each alias when the engine computes alias URNs
 # itself: never read (see the module doc); a URN no engine would match if it ever were.
 UNUSED_ALIAS_URN = "urn:pulumi:unused::alias-urns-are-computed-by-the-engine::from-alias-specs"
+MARK = "_dsvm_skips_unused_alias_urns"  # on the wrapper, so a second call does not wrap it again
 
 
 def tune_gc() -> None:
@@ -70,7 +71,7 @@ def skip_unused_alias_urns() -> bool:
     """
     import pulumi.resource as sdk_resource
 
-    if hasattr(sdk_resource.collapse_alias_to_urn, "__wrapped__"):
+    if getattr(sdk_resource.collapse_alias_to_urn, MARK, False):
         return True
     if pulumi_sdk_version() not in VERIFIED_PULUMI_SDK:
         return False
@@ -86,5 +87,6 @@ def skip_unused_alias_urns() -> bool:
             return UNUSED_ALIAS_URN
         return collapse(alias, name, type_, parent)
 
+    setattr(collapse_where_read, MARK, True)
     sdk_resource.collapse_alias_to_urn = collapse_where_read
     return True

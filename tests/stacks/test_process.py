@@ -100,7 +100,8 @@ def test_a_plan_sends_the_engine_the_same_requests_without_the_unused_alias_urns
     assert sdk_resource.collapse_alias_to_urn is sdk_collapse
     after = recorded(monkeypatch)
     skipped = make_plan(ROOT, stack, FakeAzure(), jobs=1).to_json()
-    assert hasattr(sdk_resource.collapse_alias_to_urn, "__wrapped__")  # make_plan put it in place
+    assert getattr(sdk_resource.collapse_alias_to_urn, stacks.process.MARK)  # make_plan put it in place
+    assert sdk_resource.collapse_alias_to_urn.__wrapped__ is sdk_collapse  # type: ignore[attr-defined]
     assert after == before and len(after) > 20
     assert json.dumps(skipped, sort_keys=True) == json.dumps(shipped, sort_keys=True)
     vm_type = b"azure-native:compute:VirtualMachine"
@@ -126,6 +127,8 @@ def disk_aliases() -> list[Any]:
 
 def test_resources_hold_no_alias_urns_where_the_engine_reads_alias_specs(sdk_collapse: Callable[..., Any]) -> None:
     assert skip_unused_alias_urns()
+    wrapper = sdk_resource.collapse_alias_to_urn
+    assert skip_unused_alias_urns() and sdk_resource.collapse_alias_to_urn is wrapper  # wrapped once
     aliases = disk_aliases()
     assert len(aliases) > 5 and set(aliases) == {UNUSED_ALIAS_URN}
 
