@@ -25,7 +25,6 @@ started = time.perf_counter()
 def flat_program(values: dict[str, Any], stack: str) -> dict[str, Any]:
     """Register the team stack's resources for ``values`` (the team config's plain values)."""
     import hashlib
-    from datetime import UTC, datetime
 
     import pulumi
     import pulumi_azure_native.authorization as authorization
@@ -37,6 +36,7 @@ def flat_program(values: dict[str, Any], stack: str) -> dict[str, Any]:
     import pulumi_azure_native.storage as storage
     import pulumi_random as random
 
+    from azurefacts import clock
     from components.cloud_init import linux_custom_data
     from components.idle_stop import IdleStop, linux_protected_settings, user_data
     from stacks.foundation import default_storage_account_name
@@ -136,7 +136,7 @@ def flat_program(values: dict[str, Any], stack: str) -> dict[str, Any]:
             f"{prefix}-budget", budget_name=f"{prefix}-budget", scope=group_id, amount=values["budget"]["amount"],
             category="Cost", time_grain="Monthly",
             time_period=consumption.BudgetTimePeriodArgs(
-                start_date=f"{datetime.now(UTC).date().replace(day=1).isoformat()}T00:00:00Z"),
+                start_date=f"{clock.today().replace(day=1).isoformat()}T00:00:00Z"),
             notifications={
                 name: consumption.NotificationArgs(enabled=True, operator="GreaterThanOrEqualTo", threshold=pct,
                                                    threshold_type=kind, contact_emails=[values["owner"]])

@@ -35,6 +35,7 @@ from dsvmctl.options import (
     fail,
     handled,
     store_at,
+    today_option,
 )
 from dsvmctl.policy_check import finding_text, mandatory, print_findings
 from dsvmctl.project import find_project_dir
@@ -55,7 +56,19 @@ app.command()(quota)
 app.command()(promote)
 
 @app.callback()
-def _root() -> None:
+def _root(
+    today: Annotated[
+        str | None,
+        typer.Option(
+            "--today",
+            envvar="DSVMCTL_TODAY",
+            metavar="YYYY-MM-DD",
+            help="Plan as if it were this day (image pin ages, expiries, events, budget months); default: "
+            "today's UTC date.",
+            callback=today_option,
+        ),
+    ] = None,
+) -> None:
     """Offline plans of the DSVM stacks on the built-in fake Azure."""
 
 

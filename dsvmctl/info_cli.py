@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date
 from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
+from azurefacts import clock
 from dsvmctl.options import (
     EXIT_BAD_INPUT,
     JsonOption,
@@ -70,7 +70,7 @@ def images(as_json: JsonOption = False) -> None:
     """The DSVM images the facts know: OS keys, offers, skus, generations, versions newest first."""
     from azurefacts.images import DSVM_IMAGES, PIN_WARNING_MONTHS
 
-    today = date.today()
+    today = clock.today()
     rows: list[dict[str, Any]] = []
     for image in DSVM_IMAGES.values():
         for version in sorted(image.versions, key=lambda v: v.released, reverse=True):

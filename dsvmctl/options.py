@@ -41,6 +41,20 @@ def quota_profile(value: str) -> str:
     return value if value in QUOTA_PROFILES else str(Path(value).resolve())
 
 
+def today_option(value: str | None) -> str | None:
+    """A usage error (exit 2) for a day that is not ``YYYY-MM-DD``; a good one becomes the product's today
+    (``azurefacts.clock``) for this command and every process it starts."""
+    from azurefacts import clock
+
+    if value is None or not value.strip():
+        return None
+    try:
+        clock.set_today(clock.parse_day(value))
+    except clock.ClockError as error:
+        raise typer.BadParameter(str(error)) from None
+    return value
+
+
 def jobs(value: int | None) -> int | None:
     """Plan in this many processes (``dsvmctl.shard``); 0 or 1: one process."""
     from dsvmctl.shard import request_jobs

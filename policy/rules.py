@@ -29,9 +29,9 @@ import inspect
 import ipaddress
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
+from azurefacts import clock
 from azurefacts.images import PIN_WARNING_MONTHS, find_image
 from azurefacts.resource_types import BLOB_CONTAINER, DISK, NSG, STORAGE_ACCOUNT, VM, VMSS
 
@@ -291,11 +291,6 @@ def check_https_only(resource_type: str, props: Props) -> list[str]:
 
 
 # -- image pins ------------------------------------------------------------------------------------------------------
-def today() -> date:
-    """The day the pin age is measured on (a function, so tests can set the day)."""
-    return date.today()
-
-
 def check_image_pin_age(resource_type: str, props: Props) -> list[str]:
     """Sources: DESIGN.md section 6 (pin a version per stack, promote it, warn when a pin nears its end);
     Microsoft Learn, 'Data Science Virtual Machine release notes' (release dates: `azurefacts/images.py`;
@@ -315,7 +310,7 @@ def check_image_pin_age(resource_type: str, props: Props) -> list[str]:
     pinned = image.find_version(version)
     if pinned is None:
         return []
-    months = pinned.months_old(today())
+    months = pinned.months_old(clock.today())
     if months <= PIN_WARNING_MONTHS:
         return []
     newest = max(image.versions, key=lambda v: v.released).version

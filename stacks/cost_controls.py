@@ -16,13 +16,14 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import TYPE_CHECKING
 
 import pulumi
 import pulumi_azure_native.authorization as authorization
 import pulumi_azure_native.consumption as consumption
 
+from azurefacts import clock
 from components.idle_stop import DEALLOCATE_ACTIONS, SCALE_IN_ACTIONS, IdleStop
 from stacks.config.idle_stop import IdleStopConfig, IdleStopOverride, budget_contacts
 from stacks.config.stack import BaseStackConfig
@@ -94,7 +95,7 @@ def stack_budget(config: BaseStackConfig, base: Foundation) -> consumption.Budge
     budget = config.budget
     if budget is None:
         return None
-    start = budget.start_date or datetime.now(UTC).date().replace(day=1)
+    start = budget.start_date or clock.today().replace(day=1)
     contacts = budget_contacts(config.owner, budget)
     return consumption.Budget(
         f"{base.prefix}-budget",

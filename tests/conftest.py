@@ -11,8 +11,20 @@ from typing import Any
 
 import pytest
 
+from azurefacts import clock
 from fakeazure import FakeAzure, ProgramRun, run_program
-from tests.helpers import GPU_QUOTA, Project
+from tests.helpers import GPU_QUOTA, TODAY, Project
+
+# The product's one clock (azurefacts/clock.py) reads this day in every test, in this process and in
+# every process a test starts (dsvmctl subprocesses, plan workers): no test depends on the wall clock.
+# Set at import, before any fixture runs, and whatever the caller's environment says.
+clock.set_today(TODAY)
+
+
+@pytest.fixture(autouse=True)
+def pinned_today(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test starts on ``TODAY``, even after an earlier test moved the day."""
+    monkeypatch.setenv(clock.ENV, TODAY.isoformat())
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,7 @@ import json
 import shutil
 import sys
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -22,6 +23,8 @@ from dsvmctl.cli import app
 from fakeazure import ProgramRun, Registration
 
 ROOT = Path(__file__).resolve().parent.parent
+# The day every test runs on (tests/conftest.py sets the product's clock to it; azurefacts/clock.py).
+TODAY = date(2026, 12, 5)
 runner = CliRunner()
 # A pay-as-you-go subscription whose GPU families were raised (payg itself has none, as a new one).
 GPU_QUOTA = replace(

@@ -24,6 +24,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from azurefacts import clock
 from azurefacts.prices import REFERENCE_REGION, SNAPSHOT_DIR
 from azurefacts.prices.refresh import API_URL, Getter, Refresh, RefreshError, http_get_json, refresh, write_snapshot
 from azurefacts.prices.review import diff_lines, show_lines
@@ -129,7 +130,7 @@ def run_refresh(args: argparse.Namespace, today: date, get: Getter) -> int:
 def main(argv: Sequence[str] | None = None, *, today: date | None = None, get: Getter | None = None) -> int:
     """The command line; ``today`` and ``get`` (one GET of a JSON page) are for tests."""
     args = _parser().parse_args(argv)
-    today = today or date.today()
+    today = today or clock.today()
     try:
         if args.command == "show":
             print("\n".join(show_lines(args.dir, today)))

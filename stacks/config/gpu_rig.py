@@ -17,6 +17,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from azurefacts import clock
 from azurefacts.quotas import Need
 from azurefacts.sizes import VM_SIZES, resize_problem
 from stacks.config.base import Model, PathError
@@ -153,7 +154,7 @@ class RigConfig(Model):
                 f"{gpu.name} {'does' if gpu.trusted_launch else 'does not'}: switching would change the security "
                 "type, which replaces the VM and deletes its OS disk; pick two sizes alike",
             )
-        if self.expires_on is not None and self.expires_on < date.today():
+        if self.expires_on is not None and self.expires_on < clock.today():
             raise PathError(
                 "expires_on",
                 f"{self.expires_on} is past: extend it, or destroy the rig when the experiment is over",
@@ -245,7 +246,7 @@ class GpuRigStackConfig(BaseStackConfig):
         return found
 
     def warnings(self, today: date | None = None) -> list[str]:
-        today = today or date.today()
+        today = today or clock.today()
         found = super().warnings(today)
         for rig in self.rigs:
             if rig.expires_on is not None and 0 <= (rig.expires_on - today).days <= 7:

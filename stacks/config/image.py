@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from azurefacts import clock
 from azurefacts.images import DSVM_IMAGES, DsvmImage
 from azurefacts.sizes import SIZE_NAME, VM_SIZES, suggest_size
 from stacks.config.base import PROMOTED, Model, PathError
@@ -76,7 +77,7 @@ def vm_size_problem(value: str, today: date | None = None) -> str | None:
         if not SIZE_NAME.match(value):
             return f"'{value}' is not an Azure VM size name; use e.g. Standard_D4s_v5"
         return None
-    if size.retired(today or date.today()):
+    if size.retired(today or clock.today()):
         return (
             f"{value} ({size.series}) was retired on {size.retired_on}; pick a current size such as "
             "Standard_D4s_v5 (CPU) or Standard_NC4as_T4_v3 (GPU)"

@@ -21,6 +21,7 @@ from typing import Literal
 
 from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
+from azurefacts import clock
 from azurefacts.quotas import Need
 from azurefacts.sizes import VM_SIZES
 from stacks.config.base import PROJECT, PROJECT_DIR, ConfigError, Model, PathError
@@ -218,7 +219,7 @@ class ScaleOutStackConfig(BaseStackConfig):
         ]
 
     def warnings(self, today: date | None = None) -> list[str]:
-        today = today or date.today()
+        today = today or clock.today()
         found = super().warnings(today)
         for event in self.schedule.events:
             if datetime.fromisoformat(event.end.replace(" ", "T")).date() < today:

@@ -8,6 +8,7 @@ from datetime import date
 
 from pydantic import Field, field_validator, model_validator
 
+from azurefacts import clock
 from azurefacts.images import PIN_WARNING_MONTHS
 from azurefacts.quotas import Need
 from azurefacts.sizes import VM_SIZES
@@ -149,7 +150,7 @@ class BaseStackConfig(Model):
     def warnings(self, today: date | None = None) -> list[str]:
         """What deserves attention though the stack is valid: an old image pin, a size retiring soon,
         a Bastion without the native client."""
-        today = today or date.today()
+        today = today or clock.today()
         found = []
         pinned = self.image.facts.find_version(self.image.version)
         if pinned is not None:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from pulumi.runtime import config as pulumi_config
 
-from policy import rules
+from azurefacts import clock
 
 
 @pytest.fixture(scope="session")
@@ -36,5 +36,5 @@ def stack_config() -> Iterator[dict[str, Any]]:
 def pin_day(monkeypatch: pytest.MonkeyPatch) -> date:
     """Image pins are measured on 2025-10-01 unless a test moves the day (25.05.20 is then 5 months old)."""
     day = date(2025, 10, 1)
-    monkeypatch.setattr(rules, "today", lambda: day)
+    monkeypatch.setenv(clock.ENV, day.isoformat())
     return day

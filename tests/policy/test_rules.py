@@ -28,7 +28,7 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
-from policy import rules
+from azurefacts import clock
 from policy.catalog import ALL_RULES
 from policy.pack import policies
 from policy.rules import ADVISORY, MANDATORY, SECURITY_RULE
@@ -242,9 +242,9 @@ def test_a_pin_older_than_ten_months_is_reported(dev_plan: dict[str, Any], monke
     """The pin age counts calendar months from the release date (azurefacts.images): 25.05.20 is 10 months
     old in March 2026 (still fine) and 11 in April."""
     vm = first(dev_plan, VM)["inputs"]
-    monkeypatch.setattr(rules, "today", lambda: date(2026, 3, 31))
+    clock.set_today(date(2026, 3, 31))
     assert resource_violations("image-pin-age", VM, vm) == []
-    monkeypatch.setattr(rules, "today", lambda: date(2026, 4, 1))
+    clock.set_today(date(2026, 4, 1))
     (message,) = resource_violations("image-pin-age", VM, vm)
     assert "25.05.20 was released 11 months ago (2025-05-20)" in message and "newest known: 25.09.15" in message
 

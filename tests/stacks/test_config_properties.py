@@ -18,7 +18,6 @@ import hashlib
 import ipaddress
 import json
 from collections import Counter
-from datetime import date
 from typing import Any
 
 import pytest
@@ -35,7 +34,7 @@ from azurefacts.timezones import WINDOWS_TIME_ZONES
 from fakeazure import FakeAzure, run_program
 from fakeazure.backend import DEFAULT_SUBSCRIPTION_ID
 from stacks.config import LOCATION_KEY, PROJECT, ConfigError, StackConfig, TeamStackConfig, load_config, parse_config
-from tests.helpers import ssh_key
+from tests.helpers import TODAY, ssh_key
 
 MISSING = object()  # a key left out of the stack file
 DATA_RG = "rg-data"
@@ -231,7 +230,7 @@ def offered_sizes(location: str | None, generation: int | None) -> list[str]:
     return [
         s.name for s in VM_SIZES.values()
         if (location is None or s.offered_in(location)) and (generation is None or generation in s.generations)
-        and s.encryption_at_host and not s.retired(date.today())
+        and s.encryption_at_host and not s.retired(TODAY)
     ]
 
 

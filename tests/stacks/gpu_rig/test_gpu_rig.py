@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import shutil
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from stacks.config import ConfigError, parse_config
-from tests.helpers import ROOT, by_name, runner, ssh_key
+from tests.helpers import ROOT, TODAY, by_name, runner, ssh_key
 
 USAGE = str(ROOT / "quotas" / "example-gpu-usage.json")
 
@@ -83,11 +83,12 @@ def test_retired_and_unknown_sizes_are_refused() -> None:
 
 
 def test_expiry_past_is_refused_and_near_is_warned() -> None:
-    past = (date.today() - timedelta(days=1)).isoformat()
+    past = (TODAY - timedelta(days=1)).isoformat()
     assert "is past" in problem_at(rig_values(rig(expires_on=past)), "dsvm:rigs[0].expires_on")
-    soon = parse_config(rig_values(rig(expires_on=(date.today() + timedelta(days=3)).isoformat())))
+    assert parse_config(rig_values(rig(expires_on=TODAY.isoformat())))  # the last day is not past
+    soon = parse_config(rig_values(rig(expires_on=(TODAY + timedelta(days=3)).isoformat())))
     assert any("expires on" in w for w in soon.warnings())
-    later = parse_config(rig_values(rig(expires_on=(date.today() + timedelta(days=30)).isoformat())))
+    later = parse_config(rig_values(rig(expires_on=(TODAY + timedelta(days=30)).isoformat())))
     assert not any("expires on" in w for w in later.warnings())
 
 
@@ -202,7 +203,7 @@ def test_spot_changes_replace_the_vm_and_keep_the_data_disk(gpu_project: Path) -
 
 
 def test_expires_on_is_tagged(run_stack: Any) -> None:
-    values = rig_values(rig(expires_on=(date.today() + timedelta(days=30)).isoformat()))
+    values = rig_values(rig(expires_on=(TODAY + timedelta(days=30)).isoformat()))
     run = run_stack(copy.deepcopy(values))
     (vm,) = [r for r in run.records if r.type == "azure-native:compute:VirtualMachine"]
     assert vm.inputs["tags"]["expires-on"] == values["rigs"][0]["expires_on"]
