@@ -85,14 +85,16 @@ def _stop_on_policy(document: dict[str, Any], on_stderr: bool) -> None:
     raise typer.Exit(EXIT_POLICY)
 
 
-def _fresh_plan(directory: Path, stack: str, quota_profile: str, existing: Path | None = None) -> dict[str, Any]:
+def _fresh_plan(
+    directory: Path, stack: str, quota_profile: str | None, existing: Path | None = None
+) -> dict[str, Any]:
     """The plan document of ``stack`` on an empty fake Azure, errors handled."""
     from dsvmctl.plan import make_plan
     from fakeazure import FakeAzure
 
     with handled(stack):
         return make_plan(
-            directory, stack, FakeAzure(quota_profile=quota_profile), existing=existing_file(existing)
+            directory, stack, FakeAzure(quota_profile=quota_profile or "payg"), existing=existing_file(existing)
         ).to_json()
 
 
@@ -100,7 +102,7 @@ def _fresh_plan(directory: Path, stack: str, quota_profile: str, existing: Path 
 def plan(
     stack: StackOption,
     as_json: JsonOption = False,
-    quota_profile: QuotaOption = "payg",
+    quota_profile: QuotaOption = None,
     existing: ExistingOption = None,
     jobs: JobsOption = None,
     project_dir: ProjectOption = None,
@@ -121,7 +123,7 @@ def plan(
     print_findings(console, document)
     console.print(
         f"[bold]{document['changes']['create']} resources to create[/] "
-        f"(offline plan on fakeazure, quota profile {quota_profile}); {cost_text(document['cost'])}"
+        f"(offline plan on fakeazure, quota profile {quota_profile or 'payg'}); {cost_text(document['cost'])}"
     )
     _stop_on_policy(document, on_stderr=False)
 
@@ -130,7 +132,7 @@ def plan(
 def up(
     stack: StackOption,
     as_json: JsonOption = False,
-    quota_profile: QuotaOption = "payg",
+    quota_profile: QuotaOption = None,
     existing: ExistingOption = None,
     jobs: JobsOption = None,
     project_dir: ProjectOption = None,
@@ -163,7 +165,7 @@ def diff(
         str | None, typer.Option("--base-ref", help="Compare with the plan at this git ref instead of saved state.")
     ] = None,
     full: Annotated[bool, typer.Option("--full", help="Show every resource, not only what changes.")] = False,
-    quota_profile: QuotaOption = "payg",
+    quota_profile: QuotaOption = None,
     existing: ExistingOption = None,
     jobs: JobsOption = None,
     project_dir: ProjectOption = None,
@@ -215,7 +217,7 @@ def destroy(
 def arm(
     stack: StackOption,
     output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the ARM template (JSON).")],
-    quota_profile: QuotaOption = "payg",
+    quota_profile: QuotaOption = None,
     existing: ExistingOption = None,
     project_dir: ProjectOption = None,
 ) -> None:

@@ -18,6 +18,7 @@ from dsvmctl.existing import ExistingFile
 from dsvmctl.plan import diff_document, make_plan, state_at_ref
 from dsvmctl.project import StackFile
 from dsvmctl.state import SavedState, StateStore
+from azurefacts.quotas import load_profile
 from fakeazure import FakeAzure
 
 
@@ -38,7 +39,7 @@ def backend_key(resource: dict[str, Any]) -> str:
 
 
 def _plan_against_state(
-    project_dir: Path, stack: str, store: StateStore, quota_profile: str, existing: ExistingFile | None = None
+    project_dir: Path, stack: str, store: StateStore, quota_profile: str | None, existing: ExistingFile | None = None
 ) -> tuple[FakeAzure, dict[str, Any], dict[str, Any]]:
     """The emulator as ``up`` left it, the stack's plan on it, and the diff between them."""
     return plan_against(project_dir, stack, store.load(stack), quota_profile, existing=existing)
@@ -48,12 +49,21 @@ def plan_against(
     project_dir: Path,
     stack: str,
     saved: SavedState | None,
-    quota_profile: str = "payg",
+    quota_profile: str | None = None,
     stack_file: StackFile | None = None,
     existing: ExistingFile | None = None,
 ) -> tuple[FakeAzure, dict[str, Any], dict[str, Any]]:
-    """The stack planned on the emulator of ``saved`` (or a fresh one), and the diff from it."""
-    backend = saved.backend() if saved else FakeAzure(quota_profile=quota_profile)
+    """The stack planned on the emulator of ``saved`` (or a fresh one), and the diff from it.
+
+    The quota profile: ``quota_profile`` when given, always (a stack moving from CPU to GPU sizes is
+    planned against the quotas it will have); else the one the saved state's last ``up`` used; else
+    payg. The state ``up`` saves records the profile it used."""
+    if saved is None:
+        backend = FakeAzure(quota_profile=quota_profile or "payg")
+    else:
+        backend = saved.backend()
+        if quota_profile is not None:
+            backend.quota = load_profile(quota_profile)
     head = make_plan(project_dir, stack, backend, stack_file, existing).to_json()
     return backend, head, diff_document(head, saved.plan if saved else None)
 
@@ -69,14 +79,14 @@ def apply(backend: FakeAzure, document: dict[str, Any]) -> None:
 
 
 def preview(
-    project_dir: Path, stack: str, store: StateStore, quota_profile: str = "payg", existing: ExistingFile | None = None
+    project_dir: Path, stack: str, store: StateStore, quota_profile: str | None = None, existing: ExistingFile | None = None
 ) -> dict[str, Any]:
     """The diff document of the stack against its saved state (or against nothing)."""
     return _plan_against_state(project_dir, stack, store, quota_profile, existing)[2]
 
 
 def preview_against_ref(
-    project_dir: Path, stack: str, ref: str, quota_profile: str = "payg", existing: ExistingFile | None = None
+    project_dir: Path, stack: str, ref: str, quota_profile: str | None = None, existing: ExistingFile | None = None
 ) -> dict[str, Any]:
     """The diff document of the stack against what git ``ref`` would have deployed (see ``state_at_ref``)."""
     data = state_at_ref(project_dir, stack, ref, quota_profile)
@@ -88,7 +98,7 @@ def up(
     project_dir: Path,
     stack: str,
     store: StateStore,
-    quota_profile: str = "payg",
+    quota_profile: str | None = None,
     existing: ExistingFile | None = None,
     lock_wait: float = 0.0,
 ) -> dict[str, Any]:

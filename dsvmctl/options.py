@@ -27,13 +27,15 @@ def stack_name(value: str) -> str:
         raise typer.BadParameter(str(error)) from None
 
 
-def quota_profile(value: str) -> str:
+def quota_profile(value: str | None) -> str | None:
     """A usage error (exit 2) for a profile that is neither known nor a readable usage file; a file
-    becomes an absolute path (a base ref's plan runs in another directory)."""
+    becomes an absolute path (a base ref's plan runs in another directory). None: not given."""
     from pathlib import Path
 
     from azurefacts.quotas import QUOTA_PROFILES, UsageError, load_profile
 
+    if value is None:
+        return None
     try:
         load_profile(value)
     except UsageError as error:
@@ -68,10 +70,11 @@ StackOption = Annotated[
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the document (DESIGN.md section 5).")]
 QuotaOption = Annotated[
-    str,
+    str | None,
     typer.Option(
         "--quota-profile",
-        help="Subscription quota profile of the fake: payg, free, or an `az vm list-usage -o json` file.",
+        help="Subscription quota profile of the fake: payg, free, or an `az vm list-usage -o json` file. "
+        "Default: what the stack's last `up` used (its saved state), else payg. Given, it always wins.",
         callback=quota_profile,
     ),
 ]

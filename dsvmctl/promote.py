@@ -322,7 +322,7 @@ def promote(
     check: Annotated[
         bool, typer.Option("--check", help="Write nothing; exit 1 when TARGET is behind SOURCE, 0 when level.")
     ] = False,
-    quota_profile: QuotaOption = "payg",
+    quota_profile: QuotaOption = None,
     project_dir: ProjectOption = None,
     state_dir: StateOption = None,
 ) -> None:

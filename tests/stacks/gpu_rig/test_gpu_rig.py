@@ -305,3 +305,66 @@ def test_the_emulator_refuses_an_attach_azureml_could_not_log_in_with(fake_azure
         fake_azure.create("azure-native:machinelearningservices:Compute", "attach", inputs)
     inputs["properties"]["properties"]["administratorAccount"]["publicKeyData"] = ssh_key("alice")
     fake_azure.create("azure-native:machinelearningservices:Compute", "attach", inputs)
+
+
+# -- quotas as Azure counts them, and which profile a plan uses ---------------------------------------------------
+def _usage_file(tmp_path: Path, t4_limit: int, t4_used: int, spot_limit: int = 100) -> str:
+    items = json.loads(Path(USAGE).read_text())
+    for item in items:
+        if item["name"]["value"] == "standardNCASv3_T4Family":
+            item["limit"], item["currentValue"] = t4_limit, t4_used
+        if item["name"]["value"] == "lowPriorityCores":
+            item["limit"] = spot_limit
+    path = tmp_path / "usage.json"
+    path.write_text(json.dumps(items))
+    return str(path)
+
+
+def test_a_shortfall_reports_the_real_limit_and_usage(gpu_project: Path, tmp_path: Path) -> None:
+    """With limit 6 and 4 vCPUs in use, the rig's 4 more need a limit of 8 = limit + required - headroom."""
+    set_mode(gpu_project, "gpu")
+    code, output = cli(gpu_project, "plan", "--quota-profile", _usage_file(tmp_path, 6, 4))
+    text = " ".join(output.split())
+    assert code == 2 and "standardNCASv3_T4Family Cores quota" in text
+    assert "Current Limit: 6, Current Usage: 4, Additional Required: 4, (Minimum) New Limit Required: 8" in text
+    code, output = cli(gpu_project, "quota", "--json", "--quota-profile", _usage_file(tmp_path, 6, 4))
+    t4 = next(r for r in json.loads(output)["quotas"] if r["quota"] == "standardNCASv3_T4Family")
+    assert (t4["limit"], t4["inUse"], t4["free"], t4["gpu"]) == (6, 4, 2, 4)
+    assert json.loads(output)["fits"] == {"cpu": True, "gpu": False}
+
+
+def test_a_spot_rig_counts_against_the_low_priority_quota_only(gpu_project: Path, tmp_path: Path) -> None:
+    stack = yaml.safe_load((gpu_project / "Pulumi.gpu.yaml").read_text())
+    stack["config"]["dsvm:rigs"][0].update(mode="gpu", spot={"max_price": -1})
+    (gpu_project / "Pulumi.gpu.yaml").write_text(yaml.safe_dump(stack))
+    assert cli(gpu_project, "plan", "--quota-profile", _usage_file(tmp_path, 0, 0))[0] == 0  # no T4 quota needed
+    code, output = cli(gpu_project, "plan", "--quota-profile", _usage_file(tmp_path, 0, 0, spot_limit=2))
+    assert code == 2 and "Low-priority Cores quota" in " ".join(output.split())
+
+
+def test_the_quota_profile_option_wins_over_the_saved_state(gpu_project: Path, tmp_path: Path) -> None:
+    """The documented CPU -> GPU switch: up on payg (no GPU quota), then diff and up with the raised quota."""
+    state = ["--state-dir", str(gpu_project / "state")]
+    assert cli(gpu_project, "up", *state)[0] == 0  # payg, cpu mode
+    set_mode(gpu_project, "gpu")
+    code, output = cli(gpu_project, "diff", *state)
+    assert code == 2 and "QuotaExceeded" in output  # no option: the saved profile (payg)
+    code, output = cli(gpu_project, "diff", *state, "--quota-profile", USAGE)
+    assert code == 0, output
+    assert cli(gpu_project, "up", *state, "--quota-profile", USAGE)[0] == 0
+    saved = json.loads((gpu_project / "state" / "gpu.json").read_text())
+    assert saved["emulator"]["quotaProfile"]["name"] == USAGE  # the state records what the last up used
+    assert cli(gpu_project, "diff", *state)[0] == 0  # ... and a diff without the option uses it
+    code, output = cli(gpu_project, "diff", *state, "--quota-profile", "payg")
+    assert code == 2 and "QuotaExceeded" in output  # given, the option wins
+
+
+def test_the_quota_hint_names_modes_only_where_a_stack_has_them(tmp_path: Path) -> None:
+    from dsvmctl.cli import app
+
+    shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
+    shutil.copy(ROOT / "Pulumi.dev.yaml", tmp_path / "Pulumi.dev.yaml")
+    result = runner.invoke(app, ["plan", "--stack", "dev", "--project-dir", str(tmp_path), "--quota-profile", "free"])
+    text = " ".join(result.output.split())
+    assert result.exit_code == 2 and "`dsvmctl quota` shows what the stack needs against free" in text
+    assert "each mode" not in text
