@@ -26,6 +26,7 @@ from dsvmctl.options import (
     ExistingOption,
     JobsOption,
     JsonOption,
+    LockWaitOption,
     ProjectOption,
     QuotaOption,
     StackOption,
@@ -134,6 +135,7 @@ def up(
     jobs: JobsOption = None,
     project_dir: ProjectOption = None,
     state_dir: StateOption = None,
+    lock_wait: LockWaitOption = 0.0,
 ) -> None:
     """Apply STACK to the emulator's saved state (refused if Pulumi would refuse it)."""
     from dsvmctl import lifecycle
@@ -141,7 +143,7 @@ def up(
     directory = project_dir or find_project_dir()
     store = store_at(directory, state_dir)
     with handled(stack):
-        document = lifecycle.up(directory, stack, store, quota_profile, existing_file(existing))
+        document = lifecycle.up(directory, stack, store, quota_profile, existing_file(existing), lock_wait)
     if as_json:
         sys.stdout.write(json.dumps(document, indent=2) + "\n")
         return
@@ -191,13 +193,18 @@ def diff(
 
 
 @app.command()
-def destroy(stack: StackOption, project_dir: ProjectOption = None, state_dir: StateOption = None) -> None:
+def destroy(
+    stack: StackOption,
+    project_dir: ProjectOption = None,
+    state_dir: StateOption = None,
+    lock_wait: LockWaitOption = 0.0,
+) -> None:
     """Delete STACK's resources (refused while any is protected); retained ones stay in Azure."""
     from dsvmctl import lifecycle
 
     directory = project_dir or find_project_dir()
     with handled(stack):
-        report = lifecycle.destroy(stack, store_at(directory, state_dir))
+        report = lifecycle.destroy(stack, store_at(directory, state_dir), lock_wait)
     console = console_out()
     console.print(f"deleted {len(report.deleted)} resource(s)")
     for label in report.kept_in_azure:

@@ -85,12 +85,19 @@ def preview_against_ref(
 
 
 def up(
-    project_dir: Path, stack: str, store: StateStore, quota_profile: str = "payg", existing: ExistingFile | None = None
+    project_dir: Path,
+    stack: str,
+    store: StateStore,
+    quota_profile: str = "payg",
+    existing: ExistingFile | None = None,
+    lock_wait: float = 0.0,
 ) -> dict[str, Any]:
-    """Apply the stack to the saved emulator state; returns the diff document it applied."""
-    backend, head, document = _plan_against_state(project_dir, stack, store, quota_profile, existing)
-    apply(backend, document)
-    store.save(stack, head, backend)
+    """Apply the stack to the saved emulator state; returns the diff document it applied. The state is
+    locked from before it is read until it is written (``dsvmctl.state_lock``)."""
+    with store.lock(stack, f"dsvmctl up --stack {stack}", lock_wait):
+        backend, head, document = _plan_against_state(project_dir, stack, store, quota_profile, existing)
+        apply(backend, document)
+        store.save(stack, head, backend)
     return document
 
 
@@ -110,7 +117,13 @@ def _label(resource: dict[str, Any]) -> str:
     return f"{resource['type'].split(':')[-1]} {resource['name']}"
 
 
-def destroy(stack: str, store: StateStore) -> DestroyReport:
+def destroy(stack: str, store: StateStore, lock_wait: float = 0.0) -> DestroyReport:
+    """``pulumi destroy`` on the saved state, holding the stack's state lock (see ``_destroy``)."""
+    with store.lock(stack, f"dsvmctl destroy --stack {stack}", lock_wait):
+        return _destroy(stack, store)
+
+
+def _destroy(stack: str, store: StateStore) -> DestroyReport:
     """Delete the stack's resources as ``pulumi destroy`` would: refused while any is protected.
 
     Pulumi refuses to destroy a stack that holds protected resources and names them; the
@@ -160,6 +173,11 @@ def unprotect(stack: str, store: StateStore, urns: list[str] | None = None) -> l
     """Clear ``protect`` on resources of the saved stack (all of them when ``urns`` is None), as
     ``pulumi state unprotect`` does; returns the URNs unprotected. The next ``up`` protects again
     whatever the program still protects."""
+    with store.lock(stack, f"dsvmctl state unprotect --stack {stack}"):
+        return _unprotect(stack, store, urns)
+
+
+def _unprotect(stack: str, store: StateStore, urns: list[str] | None) -> list[str]:
     saved = store.load(stack)
     if saved is None:
         raise FileNotFoundError(f"no saved state for stack {stack} in {store.directory}; run `up` first")

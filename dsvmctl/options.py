@@ -103,6 +103,15 @@ JobsOption = Annotated[
         callback=jobs,
     ),
 ]
+LockWaitOption = Annotated[
+    float,
+    typer.Option(
+        "--lock-wait",
+        min=0,
+        metavar="SECONDS",
+        help="When another dsvmctl holds the stack's state lock, wait this long for it before giving up (exit 2).",
+    ),
+]
 StateOption = Annotated[
     Path | None,
     typer.Option("--state-dir", help="Saved states (default: $DSVMCTL_STATE_DIR or <project>/.dsvmctl/state)."),
@@ -127,12 +136,13 @@ def handled(stack: str) -> Iterator[None]:
     from dsvmctl.lifecycle import RefusedChange, RefusedDestroy
     from dsvmctl.plan import BaseRefError
     from dsvmctl.state import StateError
+    from dsvmctl.state_lock import StateLocked
     from fakeazure import ArmError, FakeAzureError
     from stacks.config import ConfigError
 
     try:
         yield
-    except (ProjectError, StateError, BaseRefError, RefusedChange, RefusedDestroy, ExistingError) as error:
+    except (ProjectError, StateError, StateLocked, BaseRefError, RefusedChange, RefusedDestroy, ExistingError) as error:
         raise fail(EXIT_BAD_INPUT, escape(str(error))) from None
     except OSError as error:  # a missing state (lifecycle's FileNotFoundError), or a path the OS refuses
         text = f"{error.filename}: {error.strerror}" if error.filename and error.strerror else str(error)
