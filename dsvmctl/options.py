@@ -136,13 +136,15 @@ def handled(stack: str) -> Iterator[None]:
     from dsvmctl.lifecycle import RefusedChange, RefusedDestroy
     from dsvmctl.plan import BaseRefError
     from dsvmctl.state import StateError
-    from dsvmctl.state_lock import StateLocked
+    from dsvmctl.state_lock import StateLockError
     from fakeazure import ArmError, FakeAzureError
     from stacks.config import ConfigError
 
     try:
         yield
-    except (ProjectError, StateError, StateLocked, BaseRefError, RefusedChange, RefusedDestroy, ExistingError) as error:
+    except (
+        ProjectError, StateError, StateLockError, BaseRefError, RefusedChange, RefusedDestroy, ExistingError
+    ) as error:
         raise fail(EXIT_BAD_INPUT, escape(str(error))) from None
     except OSError as error:  # a missing state (lifecycle's FileNotFoundError), or a path the OS refuses
         text = f"{error.filename}: {error.strerror}" if error.filename and error.strerror else str(error)

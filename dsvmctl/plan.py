@@ -43,8 +43,9 @@ class Plan:
         if rigs:  # a GPU rig stack: what it costs in each mode
             from costs.modes import mode_costs
 
-            sizes = {
-                mode: {str(rig["vm_id"]): str(rig[f"{mode}_size"]) for rig in rigs.values()} for mode in ("cpu", "gpu")
+            sizes = {  # a rig without a CPU size runs on its GPU size in both
+                mode: {str(rig["vm_id"]): str(rig[f"{mode}_size"] or rig["gpu_size"]) for rig in rigs.values()}
+                for mode in ("cpu", "gpu")
             }
             cost["modes"] = mode_costs(resources, sizes)
         return {

@@ -34,7 +34,11 @@ from azurefacts import clock
 POLL_SECONDS = 0.1
 
 
-class StateLocked(Exception):  # noqa: N818 - reads as what happened
+class StateLockError(Exception):
+    """The stack's state cannot be locked; the message names the path and the way out."""
+
+
+class StateLocked(StateLockError):  # noqa: N818 - reads as what happened
     """Another writer holds the stack's state lock; the message names it and the way out."""
 
 
@@ -111,15 +115,25 @@ def _try_create(path: Path, owner: LockOwner) -> bool:
     return True
 
 
+def _create_or_fail(path: Path, owner: LockOwner, stack: str) -> bool:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return _try_create(path, owner)
+    except OSError as error:
+        raise StateLockError(
+            f"cannot lock the state of {stack} in {path.parent} (lock file {path.name}): "
+            f"{error.strerror or error}; choose a writable --state-dir"
+        ) from None
+
+
 @contextmanager
 def hold(state_path: Path, stack: str, command: str, wait: float = 0.0) -> Iterator[LockOwner]:
     """Hold the lock of ``state_path`` for the block; ``StateLocked`` when another writer keeps it
     longer than ``wait`` seconds. The directory is made if needed (a first ``up``)."""
     path = lock_path(state_path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     owner = LockOwner.me(command)
     deadline = time.monotonic() + max(wait, 0.0)
-    while not _try_create(path, owner):
+    while not _create_or_fail(path, owner, stack):
         holder = read_owner(path)
         if holder is None:  # released between our attempt and the read: try again at once
             continue

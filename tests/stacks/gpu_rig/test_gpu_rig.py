@@ -65,10 +65,49 @@ def test_the_gpu_size_needs_gpus_and_the_cpu_size_none() -> None:
     )
 
 
-def test_both_sizes_take_the_same_security_type() -> None:
-    # B4ms supports Trusted Launch, NC A100 v4 does not: a switch would change securityType (a replace).
-    message = problem_at(rig_values(rig(gpu_size="Standard_NC24ads_A100_v4")), "dsvm:rigs[0].cpu_size")
-    assert "Trusted Launch" in message and "replaces the VM" in message
+def test_a_gpu_size_without_trusted_launch_says_what_works(run_stack: Any) -> None:
+    # B4ms supports Trusted Launch, NC A100 v4 does not; so does every CPU size with encryption at host.
+    a100 = "Standard_NC24ads_A100_v4"
+    message = problem_at(rig_values(rig(gpu_size=a100)), "dsvm:rigs[0].gpu_size")
+    assert "has no Trusted Launch, and every CPU size with encryption at host has it" in message
+    assert "leave out cpu_size (the rig runs on the GPU size only)" in message and "standard_security: true" in message
+    gpu_only = parse_config(rig_values(rig(gpu_size=a100, cpu_size=None)))
+    assert gpu_only.rigs[0].running_mode == "gpu"  # type: ignore[attr-defined]
+    assert [n.size for n in gpu_only.quota_needs("cpu")] == [a100]  # it has no other mode
+    assert "runs on its gpu_size only" in problem_at(rig_values(rig(gpu_size=a100, cpu_size=None, mode="cpu")),
+                                                     "dsvm:rigs[0].mode")  # fmt: skip
+    standard = run_stack(rig_values(rig(gpu_size=a100, standard_security=True)))
+    (vm,) = [r for r in standard.records if r.type == "azure-native:compute:VirtualMachine"]
+    assert vm.inputs["securityProfile"] == {"encryptionAtHost": True}  # Standard: no securityType, no UEFI
+    assert "remove standard_security" in problem_at(rig_values(rig(standard_security=True)),
+                                                    "dsvm:rigs[0].standard_security")  # fmt: skip
+
+
+def test_a_cpu_size_without_trusted_launch_cannot_pair_with_one_that_has_it() -> None:
+    """No CPU size in the facts lacks Trusted Launch and has encryption at host today; the rule stays for one."""
+    from dataclasses import replace
+
+    from azurefacts.sizes import VM_SIZES
+    from stacks.config.base import PathError
+    from stacks.config.gpu_rig import RigConfig
+
+    config = RigConfig.model_validate(rig())
+    without = replace(VM_SIZES["Standard_B4ms"], trusted_launch=False)
+    with pytest.raises(PathError, match="does not support it: switching would change the security type") as error:
+        config._security(without, VM_SIZES["Standard_NC4as_T4_v3"])
+    assert error.value.path == "cpu_size"
+
+
+def test_both_modes_must_be_able_to_run_whatever_the_mode_now() -> None:
+    """A cpu-mode rig whose GPU size is not offered in the region never runs in gpu mode: refused now."""
+    a100 = {"gpu_size": "Standard_NC24ads_A100_v4", "standard_security": True}
+    message = problem_at(rig_values(rig(**a100), location="northeurope"), "dsvm:rigs[0].gpu_size")
+    assert "is not offered in northeurope, so the rig could never run in gpu mode" in message
+    # a Spot cap between the two sizes' Spot prices: fine in cpu mode today, gpu mode would never start
+    between = {"max_price": 0.10}  # B4ms ~0.050, NC4as_T4_v3 ~0.158 USD/h (assumed Spot prices)
+    for mode in ("cpu", "gpu"):
+        message = problem_at(rig_values(rig(mode=mode, spot=between)), "dsvm:rigs[0].spot.max_price")
+        assert "below Standard_NC4as_T4_v3's" in message and "would not start in gpu mode" in message
 
 
 def test_a_gen1_image_is_refused() -> None:
