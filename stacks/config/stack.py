@@ -144,6 +144,10 @@ class BaseStackConfig(Model):
         """(config path, own ``idle_stop``) of each VM that may override the stack's (kinds override)."""
         return []
 
+    def ssh_service_tags(self) -> tuple[str, ...]:
+        """Azure service tags the NSG must admit over SSH (kinds override: AzureML's attach)."""
+        return ()
+
     @property
     def is_windows(self) -> bool:
         return self.image.is_windows
