@@ -71,6 +71,29 @@ class DsvmImage:
     def find_version(self, version: str) -> ImageVersion | None:
         return next((v for v in self.versions if v.version == version), None)
 
+    def pin_advice(self, version: str, today: date) -> str | None:
+        """Why the pin ``version`` is too old, and the one thing to do about it; None while it is young
+        enough (or unknown). The advice never names a version that would be too old itself: when every
+        known version is, it says to find a newer one and add it to this module."""
+        pinned = self.find_version(version)
+        if pinned is None or pinned.months_old(today) <= PIN_WARNING_MONTHS:
+            return None
+        fresh = [v for v in self.versions if v.months_old(today) <= PIN_WARNING_MONTHS]
+        if fresh:
+            newest = max(fresh, key=lambda v: v.released)
+            advice = (f"pin {newest.version} ({newest.months_old(today)} months old) on dev, then promote it "
+                      "(`dsvmctl images` lists the versions)")  # fmt: skip
+        else:
+            newest = max(self.versions, key=lambda v: v.released)
+            known = "it is" if newest is pinned else f"{newest.version} ({newest.months_old(today)} months) is"
+            advice = (
+                f"{known} the newest version azurefacts/images.py knows, and too old as well: find a newer one "
+                f"(`az vm image list --publisher {self.publisher} --offer {self.offer} --sku {self.sku} --all`), "
+                "add it to azurefacts/images.py, pin it on dev, then promote it"
+            )
+        return (f"{version} was released {pinned.months_old(today)} months ago ({pinned.released}); DSVM image "
+                f"versions stay deployable for about 12 months: {advice}")  # fmt: skip
+
     def nearest_versions(self, version: str, count: int = 3) -> list[str]:
         """The known versions closest to ``version`` (by date where it parses), newest first."""
         try:

@@ -7,9 +7,11 @@ holds from its start (day, hour, minute) until the next one starts, every week; 
 profiles meanwhile; the *default* profile holds when no recurrence profile exists.
 The estimate walks that timetable at each profile's ``default`` capacity:
 
-- instance-hours a month = the week's instance-hours x 730/168, plus each fixed date
-  window's instance-hours once (the month it runs in) minus the weekly ones it
-  replaces;
+- instance-hours a month = the week's instance-hours x 730/168, plus what the fixed date
+  windows add in the busiest calendar month from today on (``azurefacts.clock``): each
+  window's instance-hours in that month minus the weekly ones it replaces. An event that
+  has ended adds nothing, the past part of one under way nothing, and one longer than a
+  month only its busiest month's share (not all of it in one month);
 - compute bills those instance-hours at the size's price (``compute_line``); always-on
   is the highest ``maximum`` of any profile, all month;
 - each instance's OS disk (and data disk) exists only with its instance: a Flexible
@@ -31,9 +33,11 @@ from __future__ import annotations
 import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from itertools import pairwise
 from typing import Any
 
+from azurefacts import clock
 from azurefacts.paths import get_path
 from costs.estimate import Context, Line
 from costs.hours import HOURS_PER_MONTH, Hours, Schedules
@@ -70,30 +74,69 @@ def capacity_at(starts: list[tuple[int, int]], baseline: int, minute: int) -> in
     return before[-1] if before else starts[-1][1]
 
 
-def monthly_instance_hours(profiles: Sequence[Mapping[str, Any]]) -> float:
-    """Instance-hours a month the profiles run (each at its default capacity)."""
-    starts = weekly_starts(profiles)
+def _baseline(profiles: Sequence[Mapping[str, Any]]) -> int:
     plain = [p for p in profiles if not p.get("recurrence") and not p.get("fixedDate")]
-    baseline = _capacity(plain[0]) if plain else 0
+    return _capacity(plain[0]) if plain else 0
+
+
+def _minute_of_week(moment: datetime) -> int:
+    return moment.weekday() * 1440 + moment.hour * 60 + moment.minute
+
+
+def event_months(profiles: Sequence[Mapping[str, Any]], today: date | None = None) -> dict[tuple[int, int], float]:
+    """Per calendar month (year, month), the instance-hours the fixed date windows add over the weekly
+    timetable, counted from ``today`` on: a window is cut into stretches at its month boundaries and at
+    the weekly profiles' starts, and each stretch adds (its capacity - the weekly capacity) x its hours."""
+    starts, baseline = weekly_starts(profiles), _baseline(profiles)
+    now = datetime.combine(today or clock.today(), time())
+    found: dict[tuple[int, int], float] = {}
+    for profile in profiles:
+        window = profile.get("fixedDate")
+        if not window:
+            continue
+        begin = max(datetime.fromisoformat(str(window["start"])).replace(tzinfo=None), now)
+        end = datetime.fromisoformat(str(window["end"])).replace(tzinfo=None)
+        if end <= begin:
+            continue  # ended (or its whole window is past)
+        cuts = {begin, end}
+        month = datetime(begin.year, begin.month, 1)
+        while month < end:
+            month = datetime(month.year + month.month // 12, month.month % 12 + 1, 1)
+            if begin < month < end:
+                cuts.add(month)
+        monday = datetime.combine(begin.date() - timedelta(days=begin.weekday()), time())
+        while monday < end:
+            cuts.update(m for at, _ in starts if begin < (m := monday + timedelta(minutes=at)) < end)
+            monday += timedelta(days=7)
+        ordered = sorted(cuts)
+        for left, right in pairwise(ordered):
+            weekly_capacity = capacity_at(starts, baseline, _minute_of_week(left))
+            hours = (right - left).total_seconds() / 3600
+            key = (left.year, left.month)
+            found[key] = found.get(key, 0.0) + (_capacity(profile) - weekly_capacity) * hours
+    return found
+
+
+def monthly_instance_hours(profiles: Sequence[Mapping[str, Any]], today: date | None = None) -> float:
+    """Instance-hours a month the profiles run (each at its default capacity): the weekly timetable, plus the
+    fixed date windows' share in their busiest calendar month from ``today`` on (``event_months``)."""
+    starts, baseline = weekly_starts(profiles), _baseline(profiles)
     if starts:
         ends = [at for at, _ in starts[1:]] + [starts[0][0] + WEEK_MINUTES]
         weekly = sum(cap * (end - at) for (at, cap), end in zip(starts, ends, strict=True))
     else:
         weekly = baseline * WEEK_MINUTES
-    total = weekly / 60 * WEEKS_PER_MONTH
-    for profile in profiles:
-        window = profile.get("fixedDate")
-        if not window:
-            continue
-        start = datetime.fromisoformat(str(window["start"])).replace(tzinfo=None)
-        end = datetime.fromisoformat(str(window["end"])).replace(tzinfo=None)
-        minutes = int((end - start).total_seconds() // 60)
-        replaced = 0
-        for step in range(minutes):
-            moment = start + timedelta(minutes=step)
-            replaced += capacity_at(starts, baseline, moment.weekday() * 1440 + moment.hour * 60 + moment.minute)
-        total += (_capacity(profile) * minutes - replaced) / 60
-    return total
+    events = event_months(profiles, today)
+    return weekly / 60 * WEEKS_PER_MONTH + max(events.values(), default=0.0)
+
+
+def busiest_event_month(profiles: Sequence[Mapping[str, Any]], today: date | None = None) -> str | None:
+    """The calendar month the estimate bills the events in (``2027-03``), None without an event to come."""
+    events = event_months(profiles, today)
+    if not events:
+        return None
+    year, month = max(events, key=lambda k: (events[k], -k[0], -k[1]))
+    return f"{year}-{month:02d}"
 
 
 def _lines(context: Context, vmss: Resource, hours: float, peak: int, why: str) -> list[Line]:
@@ -141,6 +184,11 @@ def price_autoscale(setting: Resource, context: Context) -> list[Line]:
     hours = monthly_instance_hours(profiles)
     fewer = any(_capacity(p, "minimum") < _capacity(p) for p in profiles)
     why = "default capacities; CPU rules may add" + (", idle instances leave down to the minimum" if fewer else "")
+    month = busiest_event_month(profiles)
+    if month:
+        why += f"; events billed in {month}, their busiest month to come"
+    elif any(p.get("fixedDate") for p in profiles):
+        why += "; every event has ended: none billed"
     lines = _lines(context, vmss, hours, peak, f"from the autoscale profiles ({why})")
     declared = int(get_path(vmss, "inputs.sku.capacity", 0) or 0)
     for line in _lines(context, vmss, declared * HOURS_PER_MONTH, declared, "declared"):

@@ -28,8 +28,41 @@ from dsvmctl.project import find_project_dir
 SECRET = "[secret]"
 
 
+TARGET_GROUPS = ("members", "rigs", "seats")  # team members by username, gpu_rig rigs, scale_out seats
+
+
+def find_target(outputs: dict[str, Any], name: str) -> tuple[str, dict[str, Any] | None]:
+    """Which output group holds ``name`` (a member's username, a rig's name or its user's, a seat), and its entry."""
+    for group in TARGET_GROUPS:
+        entries: dict[str, Any] = outputs.get(group) or {}
+        if name in entries:
+            return group, entries[name]
+        by_user = [entry for entry in entries.values() if isinstance(entry, dict) and entry.get("username") == name]
+        if len(by_user) == 1:
+            return group, by_user[0]
+    return "members", None
+
+
+def known_targets(outputs: dict[str, Any]) -> str:
+    """What the stack has to connect to, for the message that names none of them."""
+    parts = []
+    for group in TARGET_GROUPS:
+        entries: dict[str, Any] = outputs.get(group) or {}
+        if entries:
+            names = [
+                f"{key} (user {entry['username']})" if isinstance(entry, dict) and entry.get("username") not in
+                (None, key) else key
+                for key, entry in sorted(entries.items())
+            ]  # fmt: skip
+            parts.append(f"{group}: {', '.join(names)}")
+    return "; ".join(parts) or "it has nothing to connect to"
+
+
 def connect(
-    member: Annotated[str, typer.Argument(help="The member's (scale_out: the participant's) username.")],
+    member: Annotated[
+        str,
+        typer.Argument(help="A member's username (team), a rig's name or its user (gpu_rig), a seat (scale_out)."),
+    ],
     stack: StackOption,
     quota_profile: QuotaOption = None,
     project_dir: ProjectOption = None,
@@ -47,12 +80,9 @@ def connect(
         else:
             outputs = make_plan(directory, stack, FakeAzure(quota_profile=quota_profile or "payg")).to_json()["outputs"]
             source = "not deployed yet: from the plan"
-    group = "seats" if outputs.get("seats") and not outputs.get("members") else "members"  # scale_out: seats
-    members: dict[str, Any] = outputs.get(group) or {}
-    if member not in members:
-        known = ", ".join(sorted(members)) or "none"
-        raise fail(EXIT_BAD_INPUT, f"no {group[:-1]} {member!r} in stack {stack}; {group}: {known}")
-    info = members[member]
+    group, info = find_target(outputs, member)
+    if info is None:
+        raise fail(EXIT_BAD_INPUT, f"no member, rig or seat {member!r} in stack {stack}; {known_targets(outputs)}")
     console = console_out()
     console.print(f"[bold]{escape(member)}[/] in stack {escape(stack)} ({source})")
     if info.get("leaving"):

@@ -68,7 +68,10 @@ def jobs(value: int | None) -> int | None:
 StackOption = Annotated[
     str, typer.Option("--stack", "-s", help="Stack name: reads Pulumi.<stack>.yaml.", callback=stack_name)
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print the document (DESIGN.md section 5).")]
+JsonOption = Annotated[
+    bool,
+    typer.Option("--json", help="Print the plan document as JSON (fields: docs/ARCHITECTURE.md, The plan document)."),
+]
 QuotaOption = Annotated[
     str | None,
     typer.Option(

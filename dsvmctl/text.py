@@ -24,9 +24,9 @@ def _label(resource: dict[str, Any]) -> str:
         marks.append("[yellow]protected[/]")
     if resource["retainOnDelete"]:
         marks.append("[yellow]retained[/]")
-    if resource["deleteBeforeReplace"]:
-        marks.append("delete-before-replace")
     change = resource.get("change")
+    if resource["deleteBeforeReplace"] and change in (None, "replace"):  # a plan's option, or what a replace does
+        marks.append("delete-before-replace")
     prefix = MARKS.get(change or "", "") + " " if change and change != "same" else ""
     label = f"{prefix}{resource['type']} [bold]{escape(resource['name'])}[/]"
     if marks:

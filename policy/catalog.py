@@ -84,8 +84,8 @@ RESOURCE_RULES: tuple[ResourceRule, ...] = (
         "image-pin-age",
         "The DSVM image version a VM or scale set pins is at most 10 months old (versions stay deployable "
         "for about 12).",
-        "pin a newer version in dsvm:image.version (`dsvmctl images` lists them) on dev, then promote it "
-        "(`dsvmctl promote dev staging`)",
+        "pin a version at most 10 months old in dsvm:image.version on dev (the finding names one, or how to "
+        "find one when azurefacts knows none), then promote it (`dsvmctl promote dev staging`)",
         ADVISORY,
         check_image_pin_age,
     ),

@@ -33,7 +33,7 @@ from typing import Any
 
 from azurefacts import clock
 from azurefacts.addresses import too_open
-from azurefacts.images import PIN_WARNING_MONTHS, find_image
+from azurefacts.images import find_image
 from azurefacts.resource_types import BLOB_CONTAINER, DISK, NSG, STORAGE_ACCOUNT, VM, VMSS
 
 Props = Mapping[str, Any]
@@ -336,23 +336,8 @@ def check_image_pin_age(resource_type: str, props: Props) -> list[str]:
         return []
     if version.lower() == "latest":
         return [f"image {image.key} is not pinned (version latest): machines created on different days differ"]
-    pinned = image.find_version(version)
-    if pinned is None:
-        return []
-    months = pinned.months_old(clock.today())
-    if months <= PIN_WARNING_MONTHS:
-        return []
-    newest = max(image.versions, key=lambda v: v.released).version
-    known = (
-        f"newest known: {newest}"
-        if newest != version
-        else "it is the newest version azurefacts/images.py knows: look for a newer one with "
-        f"`az vm image list --publisher {image.publisher} --offer {image.offer} --all` and add it there"
-    )
-    return [
-        f"image {image.key} {version} was released {months} months ago ({pinned.released}); DSVM image versions "
-        f"stay deployable for about 12 months ({known})"
-    ]
+    advice = image.pin_advice(version, clock.today())  # the config's warning says the same (stacks/config)
+    return [f"image {image.key} {advice}"] if advice else []
 
 
 # -- data: protected and retained ----------------------------------------------------------------------------------

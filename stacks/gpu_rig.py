@@ -103,6 +103,7 @@ def _rig(
         outputs["azureml_compute"] = _attach(config, rig, ws, ml_key, ml_public).id
     return {
         **outputs,
+        "username": rig.username,
         "mode": rig.running_mode,
         "vm_size": rig.active_size,
         "cpu_size": rig.cpu_size,

@@ -97,5 +97,5 @@ def test_a_plan_a_year_ahead_differs_only_where_the_day_matters(
     assert _without_days(ahead) == _without_days(dev_plan)
     (budget,) = [r for r in ahead["resources"] if r["type"] == "azure-native:consumption:Budget"]
     assert budget["inputs"]["timePeriod"]["startDate"] == "2027-12-01T00:00:00Z"
-    assert any("is 31 months old" in w for w in ahead["warnings"])
-    assert any("is 19 months old" in w for w in dev_plan["warnings"])
+    assert any("was released 31 months ago" in w for w in ahead["warnings"])
+    assert any("was released 19 months ago" in w for w in dev_plan["warnings"])

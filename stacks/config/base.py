@@ -9,7 +9,10 @@ raises ``ConfigError``, whose message names the config path
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+import types
+from typing import Any, Union, get_args, get_origin
+
+from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 from pydantic.config import JsonDict
 from pydantic.fields import FieldInfo
 
@@ -38,9 +41,27 @@ class ConfigError(Exception):
 
 
 class Model(BaseModel):
-    """Config models are frozen and refuse unknown keys."""
+    """Config models are frozen and refuse unknown keys, and a number field refuses true/false (pydantic's
+    lax mode reads ``capacity: true`` as 1)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_boolean_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        if isinstance(value, bool) and info.field_name is not None:
+            kinds = _scalar_kinds(cls.model_fields[info.field_name].annotation)
+            if kinds & {int, float} and bool not in kinds:
+                raise ValueError(f"must be a number, not {str(value).lower()}")
+        return value
+
+
+def _scalar_kinds(annotation: Any) -> set[Any]:
+    """The plain types an annotation admits (``int | None`` -> {int, NoneType})."""
+    args = get_args(annotation)
+    if get_origin(annotation) in (Union, types.UnionType) and args:
+        return {kind for arg in args for kind in _scalar_kinds(arg)}
+    return {annotation}
 
 
 def is_promoted(field: FieldInfo) -> bool:

@@ -225,9 +225,29 @@ class ScaleOutStackConfig(BaseStackConfig):
         today = today or clock.today()
         found = super().warnings(today)
         for event in self.schedule.events:
-            if datetime.fromisoformat(event.end.replace(" ", "T")).date() < today:
+            if datetime.fromisoformat(event.end.replace(" ", "T")[:16]).date() < today:
                 found.append(f"event {event.name} ended on {event.end[:10]}: remove it, or the pools never run for it")
+        crowding = self.crowding()
+        if crowding:
+            found.append(crowding)
         return found
+
+    def crowding(self) -> str | None:
+        """A first pool (where the seats are) too small for its roster: more participants on an instance than it
+        has vCPUs, as the window starts (the seats spread over ``capacity`` instances)."""
+        pool = self.pools[0]
+        size = VM_SIZES.get(pool.vm_size)
+        if size is None or not self.participants:
+            return None
+        per_instance = -(-len(self.participants) // pool.capacity)  # ceiling
+        if per_instance <= size.vcpus:
+            return None
+        wanted = -(-len(self.participants) // size.vcpus)
+        return (
+            f"pools[0] ({pool.name}) starts each window with {pool.capacity} x {pool.vm_size} ({size.vcpus} vCPUs) "
+            f"for {len(self.participants)} participants: {per_instance} share an instance, more than one per vCPU; "
+            f"raise dsvm:pools[0].capacity to {wanted} or more, or pick a larger size"
+        )
 
     @model_validator(mode="after")
     def _scale_out(self, info: ValidationInfo) -> ScaleOutStackConfig:
@@ -269,6 +289,11 @@ class ScaleOutStackConfig(BaseStackConfig):
         key = f"{PROJECT}:roster"
         given = Path(self.roster.file)
         path = given if given.is_absolute() else directory / given
+        if path.is_dir():
+            raise ConfigError([(
+                f"{key}.file",
+                f"{self.roster.file} is a directory ({path}); give the roster file in it (a .csv or .yaml file)",
+            )])  # fmt: skip
         if not path.is_file():
             raise ConfigError([(
                 f"{key}.file",
@@ -279,6 +304,10 @@ class ScaleOutStackConfig(BaseStackConfig):
             participants = read_roster(path, self.roster.passwords, self.admin.username)
         except RosterError as error:
             raise ConfigError([(key, f"{self.roster.file} {problem}") for problem in error.problems]) from None
+        except (OSError, UnicodeDecodeError) as error:
+            reason = error.reason if isinstance(error, UnicodeDecodeError) else error.strerror or str(error)
+            raise ConfigError([(f"{key}.file", f"{self.roster.file} cannot be read ({reason}); save it as UTF-8 "
+                                               "text")]) from None  # fmt: skip
         size = len(encode_roster([self.seat_record(p) for p in participants])) + IDLE_SETTINGS_ROOM
         if size > USER_DATA_LIMIT:
             raise ConfigError([(

@@ -9,7 +9,6 @@ from datetime import date
 from pydantic import Field, field_validator, model_validator
 
 from azurefacts import clock
-from azurefacts.images import PIN_WARNING_MONTHS
 from azurefacts.quotas import Need
 from azurefacts.sizes import VM_SIZES
 from stacks.config.access import AccessConfig, NetworkConfig
@@ -191,16 +190,9 @@ class BaseStackConfig(Model):
         a Bastion without the native client."""
         today = today or clock.today()
         found = []
-        pinned = self.image.facts.find_version(self.image.version)
-        if pinned is not None:
-            months = pinned.months_old(today)
-            if months > PIN_WARNING_MONTHS:
-                newest = max(self.image.facts.versions, key=lambda v: v.released).version
-                found.append(
-                    f"dsvm:image.version {self.image.version} is {months} months old; DSVM image versions stay "
-                    f"deployable for about 12 months: promote a newer pin (newest known: {newest}, "
-                    "`dsvmctl images`)"
-                )
+        advice = self.image.facts.pin_advice(self.image.version, today)
+        if advice:
+            found.append(f"dsvm:image.version {advice}")
         for name in sorted(set(self.vm_sizes())):
             size = VM_SIZES.get(name)
             if size and size.retired_on and not size.retired(today) and (size.retired_on - today).days <= 180:

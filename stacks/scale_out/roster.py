@@ -65,6 +65,11 @@ class RosterError(ValueError):
 def _rows(path: Path) -> tuple[str, list[tuple[int, dict[str, Any]]]]:
     """The file's participants as (row number, fields), and what a row is called in messages."""
     text = path.read_text(encoding="utf-8-sig")
+    if not text.strip():
+        raise RosterError([
+            "is empty; write the participants in it: a header row `username,ssh_public_key,email`, then one "
+            "participant per row (YAML: a list of `- username: ...` entries)"
+        ])  # fmt: skip
     if path.suffix.lower() == ".csv":
         reader = csv.DictReader(io.StringIO(text), skipinitialspace=True)
         header = [h.strip() for h in reader.fieldnames or []]

@@ -103,3 +103,29 @@ def test_an_autoscale_setting_whose_scale_set_is_elsewhere_is_not_priced() -> No
     _, setting = plan()
     (line,) = estimate_with([setting], BOOK)["lines"]
     assert line["monthly"] == 0 and "not in this plan" in line["note"]
+
+
+def test_an_event_that_has_ended_bills_nothing() -> None:
+    """The tests' day is 2026-12-05 (tests/helpers.py)."""
+    past = fixed(50, "2026-03-13T08:00:00", "2026-03-14T20:00:00")
+    assert monthly_instance_hours([OUTSIDE, past]) == 0
+    assert monthly_instance_hours([*CLASS, past]) == pytest.approx(15 * 3 * 2 * WEEKS)
+
+
+def test_an_event_under_way_bills_what_is_left_of_it() -> None:
+    under_way = fixed(10, "2026-12-04T00:00:00", "2026-12-07T00:00:00")  # 72 h, 48 h of them from today on
+    assert monthly_instance_hours([OUTSIDE, under_way]) == pytest.approx(10 * 48)
+
+
+def test_a_year_long_event_bills_one_month_of_it_not_all_of_it() -> None:
+    year = fixed(2, "2027-01-01T00:00:00", "2028-01-01T00:00:00")
+    assert monthly_instance_hours([OUTSIDE, year]) == pytest.approx(2 * 31 * 24)  # its longest month: 31 days
+    from costs.scale_sets import busiest_event_month, event_months
+
+    assert len(event_months([OUTSIDE, year])) == 12 and busiest_event_month([OUTSIDE, year]) == "2027-01"
+
+
+def test_events_in_two_months_bill_the_busier_month() -> None:
+    march = fixed(50, "2027-03-13T08:00:00", "2027-03-14T20:00:00")  # 1,800 instance-hours
+    april = fixed(10, "2027-04-10T08:00:00", "2027-04-10T20:00:00")  # 120
+    assert monthly_instance_hours([OUTSIDE, march, april]) == pytest.approx(1800)

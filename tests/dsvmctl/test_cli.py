@@ -156,3 +156,16 @@ def test_the_pulumi_entry_point_runs_the_same_program() -> None:
     bad = dict(config, **{"dsvm:members": json.dumps([{"username": "Alice"}])})
     with pytest.raises(pulumi.RunError, match=r"dsvm:members\[0\].username"):
         run_program(lambda: runpy.run_path(str(ROOT / "__main__.py")) and {}, FakeAzure(), config=bad)
+
+
+def test_help_cites_only_documents_the_project_has() -> None:
+    """`--help` once sent users to a DESIGN.md that is not in the project."""
+    import re
+
+    from tests.helpers import ROOT, runner
+
+    for command in ([], ["plan"], ["diff"], ["up"], ["quota"], ["connect"], ["images"], ["arm"], ["promote"],
+                    ["state", "reset"], ["state", "unlock"]):  # fmt: skip
+        output = runner.invoke(app, [*command, "--help"]).output
+        for cited in re.findall(r"([\w/]+\.md)", " ".join(output.split())):
+            assert (ROOT / cited).is_file() or (ROOT / "docs" / cited).is_file(), (command, cited)

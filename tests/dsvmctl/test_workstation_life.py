@@ -55,7 +55,7 @@ def test_connect_prints_the_way_in_from_the_saved_state(project: Project) -> Non
     assert "jupyterhub_tunnel: az network bastion tunnel" in output and "https://localhost:8000" in output
     assert "never kept offline" in output  # the password is a secret, not printed
     code, output = project.run("connect", "mallory")
-    assert code == 2 and "no member 'mallory'" in output and "alice, bob" in output
+    assert code == 2 and "no member, rig or seat 'mallory'" in output and "members: alice, bob" in output
 
 
 def test_images_lists_the_known_versions_newest_first() -> None:

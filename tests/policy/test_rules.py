@@ -11,6 +11,7 @@ the stack's config (kind, cost cap) from the Pulumi config, as the CLI hands it 
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -253,8 +254,24 @@ def test_a_pin_older_than_ten_months_is_reported(dev_plan: dict[str, Any], monke
     assert resource_violations("image-pin-age", VM, vm) == []
     clock.set_today(date(2026, 4, 1))
     (message,) = resource_violations("image-pin-age", VM, vm)
-    assert "25.05.20 was released 11 months ago (2025-05-20)" in message and "newest known: 25.09.15" in message
+    assert "25.05.20 was released 11 months ago (2025-05-20)" in message
+    assert "pin 25.09.15 (7 months old) on dev, then promote it" in message
 
+
+def test_pin_advice_never_names_a_version_that_is_too_old_itself(dev_plan: dict[str, Any]) -> None:
+    """In December 2026 every known Ubuntu 22.04 version is over 10 months old: the advice says to find a newer
+    one (it used to say "promote a newer pin (newest known: 25.09.15)", 15 months old itself)."""
+    vm = first(dev_plan, VM)["inputs"]
+    clock.set_today(date(2026, 12, 5))
+    (message,) = resource_violations("image-pin-age", VM, vm)
+    assert "25.05.20 was released 19 months ago" in message
+    assert "25.09.15 (15 months) is the newest version azurefacts/images.py knows, and too old as well" in message
+    assert "az vm image list --publisher microsoft-dsvm --offer ubuntu-2204 --sku 2204-gen2 --all" in message
+    assert "pin 25.09.15" not in message
+    newest = json.loads(json.dumps(vm))
+    newest["storageProfile"]["imageReference"]["version"] = "25.09.15"
+    (message,) = resource_violations("image-pin-age", VM, newest)
+    assert "it is the newest version azurefacts/images.py knows" in message
 
 # -- stack rules ------------------------------------------------------------------------------------------------------
 @dataclass(frozen=True)

@@ -421,3 +421,14 @@ def test_the_quota_hint_names_modes_only_where_a_stack_has_them(tmp_path: Path) 
     text = " ".join(result.output.split())
     assert result.exit_code == 2 and "`dsvmctl quota` shows what the stack needs against free" in text
     assert "each mode" not in text
+
+
+def test_connect_knows_a_rig_by_its_name_and_its_user(gpu_project: Path) -> None:
+    for who in ("alice", "vision"):  # docs/GPU.md: `dsvmctl connect --stack gpu alice`
+        code, output = cli(gpu_project, "connect", who)
+        assert code == 0, output
+        assert "  ssh: az network bastion ssh " in output and "--username alice" in output
+        assert "local_password: secret: `pulumi stack output rigs --show-secrets`" in " ".join(output.split())
+    code, output = cli(gpu_project, "connect", "bob")
+    assert code == 2 and "no member, rig or seat 'bob' in stack gpu; rigs: vision (user alice)" in " ".join(
+        output.split())  # fmt: skip

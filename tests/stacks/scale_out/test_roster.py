@@ -85,6 +85,10 @@ def test_an_empty_roster_is_refused(tmp_path: Path) -> None:
     assert problems(csv_roster(tmp_path), passwords=True) == [
         "no participants; list at least one (username, optional ssh_public_key and email)"
     ]
+    for name in ("empty.csv", "empty.yaml"):
+        (tmp_path / name).write_text("\n  \n")
+        (problem,) = problems(tmp_path / name, passwords=True)
+        assert problem.startswith("is empty; write the participants in it: a header row `username,ssh_public_key")
 
 
 def test_a_yaml_roster_names_entries(tmp_path: Path) -> None:

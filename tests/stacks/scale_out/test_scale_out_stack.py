@@ -167,6 +167,16 @@ def test_bad_roster_rows_are_config_errors_naming_dsvm_roster(tmp_path: Path) ->
     assert any("row 4: 'ben' has no ssh_public_key" in m and "roster.passwords: true" in m for _, m in without)
 
 
+def test_a_roster_that_is_a_directory_or_not_text_names_the_fix(tmp_path: Path) -> None:
+    (tmp_path / "rosters").mkdir()
+    found = problems(values(tmp_path, roster={"file": str(tmp_path / "rosters")}))
+    assert found == [("dsvm:roster.file", f"{tmp_path / 'rosters'} is a directory ({tmp_path / 'rosters'}); "
+                      "give the roster file in it (a .csv or .yaml file)")]  # fmt: skip
+    (tmp_path / "latin1.csv").write_bytes("username\nj\xf6rg\n".encode("latin-1"))
+    found = problems(values(tmp_path, roster={"file": str(tmp_path / "latin1.csv"), "passwords": True}))
+    assert found[0][0] == "dsvm:roster.file" and "cannot be read (invalid start byte); save it as UTF-8" in found[0][1]
+
+
 def test_a_roster_too_big_for_user_data_is_refused_with_the_fix(tmp_path: Path) -> None:
     from tests.stacks.test_config_properties import rsa_key
 
@@ -316,7 +326,7 @@ def test_connect_prints_a_seats_commands(tmp_path: Path) -> None:
     assert "awk 'NR==1||NR==2'" in output and "--username p0001" in output
     assert "pulumi stack output seats --show-secrets" in output  # the password stays a secret
     code, output = project.run("connect", "nobody")
-    assert code == 2 and "no seat 'nobody'" in output and "p0000, p0001" in output
+    assert code == 2 and "no member, rig or seat 'nobody'" in output and "seats: p0000, p0001" in output
 
 
 # -- idle stop: an idle instance leaves its pool ---------------------------------------------------------
@@ -420,3 +430,20 @@ def test_the_estimate_says_when_idle_instances_may_leave(tmp_path: Path, idle: b
     assert code == 0, output
     notes = [line["note"] for line in json.loads(output)["cost"]["lines"] if "autoscale profiles" in line["note"]]
     assert notes and all(("idle instances leave down to the minimum" in n) is says for n in notes)
+
+
+def test_a_pool_far_smaller_than_its_roster_is_warned(tmp_path: Path) -> None:
+    crowded = parse_config(values(tmp_path, count=30, pools=[{"name": "cpu", "vm_size": "Standard_D2s_v5",
+                                                               "capacity": 2}]))  # fmt: skip
+    assert ("pools[0] (cpu) starts each window with 2 x Standard_D2s_v5 (2 vCPUs) for 30 participants: 15 share an "
+            "instance, more than one per vCPU; raise dsvm:pools[0].capacity to 15 or more") in " ".join(
+        crowded.warnings())  # fmt: skip
+    roomy = parse_config(values(tmp_path, count=30, pools=[{"name": "cpu", "vm_size": "Standard_D2s_v5",
+                                                            "capacity": 15}]))  # fmt: skip
+    assert not [w for w in roomy.warnings() if "share an instance" in w]
+
+
+@pytest.mark.parametrize("key", ["capacity", "max_capacity", "data_disk_gb"])
+def test_a_boolean_is_no_number(tmp_path: Path, key: str) -> None:
+    pool = {"name": "cpu", "vm_size": "Standard_D4s_v5", "capacity": 3, key: True}
+    assert problems(values(tmp_path, pools=[pool])) == [(f"dsvm:pools[0].{key}", "must be a number, not true")]
