@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from azurefacts.paths import changed_paths, comparable_leaves, covers, get_path
-from azurefacts.resource_types import RESOURCE_TYPES, VM
+from azurefacts.resource_types import RESOURCE_TYPES, VM, VMSS
 from azurefacts.sizes import VM_SIZES
 
 DATA_TYPES = frozenset(
@@ -141,10 +141,45 @@ def _protected(resource: dict[str, Any], action: str) -> Refusal:
     return Refusal(PROTECTED, message, fix)
 
 
+IMAGE = "storageProfile.imageReference"
+
+
+def _version_key(version: object) -> tuple[int, ...] | None:
+    """A DSVM image version (``25.09.15``) as numbers to compare; None when it is not one (``latest``)."""
+    parts = str(version or "").split(".")
+    return tuple(int(p) for p in parts) if parts and all(p.isdigit() for p in parts) else None
+
+
+def _image_effects(old: object, new: object) -> list[str]:
+    """A pin that goes back in time is worth a second look (Azure accepts it)."""
+    old_key, new_key = _version_key(old), _version_key(new)
+    if old_key is not None and new_key is not None and new_key < old_key:
+        return [f"image version {old} -> {new} goes back to an older release (a downgrade): make sure it is meant"]
+    return []
+
+
+def _scale_set_effects(base: dict[str, Any], head: dict[str, Any]) -> list[str]:
+    """An image pin change on a scale set changes its model, not its running instances."""
+    old = get_path(base, f"inputs.virtualMachineProfile.{IMAGE}.version")
+    new = get_path(head, f"inputs.virtualMachineProfile.{IMAGE}.version")
+    if old == new:
+        return []
+    return [
+        f"updates the scale set's model in place: instances created from now on boot image {new}; running "
+        f"instances keep {old} until they leave the pool (the end of the window, idle stop, scale-in), and none "
+        "is reimaged (the seats' work is in storage, not on instances)",
+        *_image_effects(old, new),
+    ]
+
+
 def _effects(base: dict[str, Any], head: dict[str, Any] | None, kind: str) -> list[str]:
-    """What the change does to a running VM (only VMs have effects worth saying)."""
+    """What the change does to a running VM or scale set (only those have effects worth saying)."""
+    if base.get("type") == VMSS and head is not None and kind == "update":
+        return _scale_set_effects(base, head)
     if base.get("type") != VM:
         return []
+    downgrade = _image_effects(get_path(base, f"inputs.{IMAGE}.version"), get_path(head, f"inputs.{IMAGE}.version")) \
+        if head is not None else []
     if kind in ("replace", "delete"):
         os_disk = get_path(base, "inputs.storageProfile.osDisk", {})
         gone = "its OS disk goes with it" if os_disk.get("deleteOption") == "Delete" else "its OS disk is kept"
@@ -152,7 +187,8 @@ def _effects(base: dict[str, Any], head: dict[str, Any] | None, kind: str) -> li
         disks = get_path(base, "inputs.storageProfile.dataDisks", [])
         attached = [d for d in disks if d.get("deleteOption") == "Detach"]
         kept = "; attached data disks are detached and kept" if attached else ""
-        return [f"{verb} the VM: {gone} (whatever is installed or stored outside the data disk is lost){kept}"]
+        return [f"{verb} the VM: {gone} (whatever is installed or stored outside the data disk is lost){kept}",
+                *downgrade]
     if head is None:
         return []
     settings = []

@@ -237,3 +237,17 @@ def test_base_ref_compares_with_the_plan_at_that_commit(tmp_path: Path) -> None:
         "alice-vm": ["hardwareProfile.vmSize"], "bob-vm": ["hardwareProfile.vmSize"]}
     worktrees = subprocess.run(["git", "worktree", "list"], cwd=repo, capture_output=True, text=True).stdout
     assert len(worktrees.strip().splitlines()) == 1  # the temporary worktree is gone
+
+
+def test_an_image_downgrade_is_flagged_on_the_replacement(project: Project) -> None:
+    project.config["dsvm:image"]["version"] = "25.01.14"  # deployed: 25.05.20
+    project.write()
+    code, document = project.diff()
+    assert code == 0
+    effects = by_name(document, "alice-vm")["effects"]
+    assert effects[0].startswith("replaces the VM")
+    assert effects[1] == ("image version 25.05.20 -> 25.01.14 goes back to an older release (a downgrade): make sure "
+                          "it is meant")
+    project.config["dsvm:image"]["version"] = "25.09.15"
+    project.write()
+    assert not [e for e in by_name(project.diff()[1], "alice-vm")["effects"] if "downgrade" in e]

@@ -447,3 +447,23 @@ def test_a_pool_far_smaller_than_its_roster_is_warned(tmp_path: Path) -> None:
 def test_a_boolean_is_no_number(tmp_path: Path, key: str) -> None:
     pool = {"name": "cpu", "vm_size": "Standard_D4s_v5", "capacity": 3, key: True}
     assert problems(values(tmp_path, pools=[pool])) == [(f"dsvm:pools[0].{key}", "must be a number, not true")]
+
+
+def test_an_image_pin_change_on_a_pool_says_what_it_does_and_flags_a_downgrade(tmp_path: Path) -> None:
+    project = Project(tmp_path, stack_file(tmp_path))
+    project.up()
+    for old, new, downgrade in (("25.09.15", "25.05.20", True), ("25.05.20", "25.09.15", False)):
+        project.config["dsvm:image"]["version"] = new
+        project.write()
+        code, document = project.diff()
+        assert code == 0
+        (pool,) = [r for r in document["resources"] if r["type"] == "azure-native:compute:VirtualMachineScaleSet"]
+        assert pool["change"] == "update" and "virtualMachineProfile.storageProfile.imageReference.version" in pool[
+            "changedProperties"]  # fmt: skip
+        assert pool["effects"][0].startswith(f"updates the scale set's model in place: instances created from now on "
+                                             f"boot image {new}; running instances keep {old}")  # fmt: skip
+        assert any("(a downgrade)" in e for e in pool["effects"]) is downgrade
+        if downgrade:
+            assert pool["effects"][1] == ("image version 25.09.15 -> 25.05.20 goes back to an older release (a "
+                                          "downgrade): make sure it is meant")  # fmt: skip
+        project.up()
