@@ -30,6 +30,7 @@ from dsvmctl.options import (
     QuotaOption,
     StackOption,
     StateOption,
+    caller_option,
     console_out,
     existing_file,
     fail,
@@ -66,6 +67,18 @@ def _root(
             help="Plan as if it were this day (image pin ages, expiries, events, budget months); default: "
             "today's UTC date.",
             callback=today_option,
+        ),
+    ] = None,
+    caller: Annotated[
+        str | None,
+        typer.Option(
+            "--as",
+            envvar="DSVMCTL_AS",
+            metavar="deploy|owner",
+            help="Who the emulator's writes run as: the stage's deploy identity (default; no role definitions, "
+            "role assignments only as its ABAC condition allows) or a subscription Owner (the bootstrap, a "
+            "one-time move off a per-stack role). docs/GITOPS.md.",
+            callback=caller_option,
         ),
     ] = None,
 ) -> None:
