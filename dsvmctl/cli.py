@@ -17,6 +17,7 @@ from typing import Annotated, Any
 
 import typer
 
+from dsvmctl.bootstrap import bootstrap
 from dsvmctl.diff_view import cost_text, print_diff
 from dsvmctl.info_cli import connect, images, quota
 from dsvmctl.options import (
@@ -55,6 +56,7 @@ app.command()(connect)
 app.command()(images)
 app.command()(quota)
 app.command()(promote)
+app.command()(bootstrap)
 
 @app.callback()
 def _root(
