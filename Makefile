@@ -6,12 +6,15 @@ VENV := .venv
 STAMP := $(VENV)/.installed
 CHECKOV_VENV := .venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
+# System tools the tests run for real (cloud-init, shellcheck, systemd-analyze, sfdisk, mkfs.ntfs): .ci/os-tools
+# apt-get installs the missing ones, once.
+OS_TOOLS_STAMP := .os-tools.installed
 
 .PHONY: plan test
 plan: $(STAMP)  ## set up, then the offline plan of the dev stack on the built-in fake Azure
 	$(VENV)/bin/dsvmctl plan --stack $(or $(STACK),dev)
 
-test: $(STAMP) $(CHECKOV_STAMP)  ## set up, then lint, type-check and run the tests
+test: $(STAMP) $(CHECKOV_STAMP) $(OS_TOOLS_STAMP)  ## set up, then lint, type-check and run the tests
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/python -m stacks.docs --check
@@ -27,3 +30,7 @@ $(CHECKOV_STAMP): requirements-checkov.txt
 	$(PYTHON) -m venv $(CHECKOV_VENV)
 	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
 	touch $(CHECKOV_STAMP)
+
+$(OS_TOOLS_STAMP): .ci/os-tools
+	.ci/os-tools
+	touch $(OS_TOOLS_STAMP)

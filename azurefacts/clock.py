@@ -46,3 +46,9 @@ def set_today(day: date) -> None:
     """Make ``day`` the product's today for this process and the processes it starts (worker
     processes of a plan in parts, a base ref's plan): it is written where ``today()`` reads it."""
     os.environ[ENV] = day.isoformat()
+
+
+def now() -> datetime:
+    """The wall-clock time in UTC, for what measures real elapsed time (a state lock's age), never for
+    the day a plan is made on (that is ``today()``, which tests and users can set)."""
+    return datetime.now(UTC)

@@ -5,8 +5,9 @@ region, no GPU sizes) and ``payg`` (a pay-as-you-go subscription after typical
 CPU quota requests; GPU families stay at 0, as on a new subscription, until
 raised: Microsoft Learn, 'Increase VM-family vCPU quotas'). A profile can also be
 read from what ``az vm list-usage --location REGION -o json`` prints
-(``profile_from_usage``): each family's limit minus its current usage is what a
-stack may still use. Family names are the usage API's (``name.value``), compared
+(``profile_from_usage``): each quota's ``limit`` and its ``currentValue`` (what the
+subscription already uses outside the stack), kept apart, so a shortfall reports the
+real limit and usage as Azure's QuotaExceeded does. Family names are the usage API's (``name.value``), compared
 ignoring case; ``cores`` is the regional total and ``lowPriorityCores`` the
 Spot (low-priority) total.
 """
@@ -22,9 +23,13 @@ from azurefacts.sizes import VM_SIZES
 USAGE_SOURCE = "Microsoft Learn, 'Check vCPU quotas using the Azure CLI' (az vm list-usage)"
 
 
+TOTAL, LOW_PRIORITY = "Total Regional", "Low-priority"
+
+
 @dataclass(frozen=True)
 class QuotaProfile:
-    """vCPU quotas of a subscription: per VM family, in total, and for Spot, per region."""
+    """vCPU quotas of a subscription in a region: the limits per VM family, in total and for Spot, and
+    what is in use already (``*_usage``: outside the stack being planned; 0 for the named profiles)."""
 
     name: str
     total_regional_vcpus: int
@@ -32,10 +37,29 @@ class QuotaProfile:
     default_family_vcpus: int = 0
     low_priority_vcpus: int = 0
     description: str = ""
+    family_usage: dict[str, int] = field(default_factory=dict)
+    total_regional_usage: int = 0
+    low_priority_usage: int = 0
 
     def family_limit(self, family: str) -> int:
         folded = {k.lower(): v for k, v in self.family_vcpus.items()}
         return folded.get(family.lower(), self.default_family_vcpus)
+
+    def limit(self, quota: str) -> int:
+        """The limit of a family, ``Total Regional`` or ``Low-priority``."""
+        if quota == TOTAL:
+            return self.total_regional_vcpus
+        if quota == LOW_PRIORITY:
+            return self.low_priority_vcpus
+        return self.family_limit(quota)
+
+    def usage(self, quota: str) -> int:
+        """What the subscription uses of a quota already (the usage file's ``currentValue``)."""
+        if quota == TOTAL:
+            return self.total_regional_usage
+        if quota == LOW_PRIORITY:
+            return self.low_priority_usage
+        return {k.lower(): v for k, v in self.family_usage.items()}.get(quota.lower(), 0)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -45,6 +69,9 @@ class QuotaProfile:
             "defaultFamilyVcpus": self.default_family_vcpus,
             "lowPriorityVcpus": self.low_priority_vcpus,
             "description": self.description,
+            "familyUsage": dict(sorted(self.family_usage.items())),
+            "totalRegionalUsage": self.total_regional_usage,
+            "lowPriorityUsage": self.low_priority_usage,
         }
 
     @classmethod
@@ -56,6 +83,9 @@ class QuotaProfile:
             default_family_vcpus=int(data.get("defaultFamilyVcpus", 0)),
             low_priority_vcpus=int(data.get("lowPriorityVcpus", 0)),
             description=str(data.get("description", "")),
+            family_usage={str(k): int(v) for k, v in dict(data.get("familyUsage") or {}).items()},
+            total_regional_usage=int(data.get("totalRegionalUsage", 0)),
+            low_priority_usage=int(data.get("lowPriorityUsage", 0)),
         )
 
 
@@ -64,29 +94,34 @@ class UsageError(ValueError):
 
 
 def profile_from_usage(name: str, items: Sequence[Mapping[str, Any]]) -> QuotaProfile:
-    """A profile from ``az vm list-usage -o json``: what is left of each limit (limit - current usage).
+    """A profile from ``az vm list-usage -o json``: each quota's ``limit`` and ``currentValue``.
 
     Families the document does not list have no quota (0), as in Azure.
     """
-    left: dict[str, int] = {}
+    limits: dict[str, int] = {}
+    usage: dict[str, int] = {}
     for i, item in enumerate(items):
         raw = item.get("name")
-        key = raw.get("value") if isinstance(raw, Mapping) else raw
+        key = str(raw.get("value") if isinstance(raw, Mapping) else raw)
         try:
-            left[str(key)] = int(item["limit"]) - int(item.get("currentValue", 0))
+            limits[key], usage[key] = int(item["limit"]), int(item.get("currentValue", 0))
         except (KeyError, TypeError, ValueError) as error:
             raise UsageError(f"item {i}: needs name.value, limit and currentValue as numbers ({error})") from None
-    folded = {k.lower(): v for k, v in left.items()}
+    folded = {k.lower(): k for k in limits}
     if "cores" not in folded:
         raise UsageError("no 'cores' (Total Regional vCPUs) item: is this `az vm list-usage -o json` output?")
-    families = {k: v for k, v in left.items() if k.lower() not in ("cores", "lowprioritycores")}
+    spot = folded.get("lowprioritycores")
+    families = [k for k in limits if k.lower() not in ("cores", "lowprioritycores")]
     return QuotaProfile(
         name=name,
-        total_regional_vcpus=folded["cores"],
-        family_vcpus=families,
+        total_regional_vcpus=limits[folded["cores"]],
+        family_vcpus={k: limits[k] for k in families},
         default_family_vcpus=0,
-        low_priority_vcpus=folded.get("lowprioritycores", 0),
+        low_priority_vcpus=limits[spot] if spot else 0,
         description=f"read from {name} ({USAGE_SOURCE})",
+        family_usage={k: usage[k] for k in families if usage[k]},
+        total_regional_usage=usage[folded["cores"]],
+        low_priority_usage=usage[spot] if spot else 0,
     )
 
 
@@ -148,7 +183,8 @@ class Need:
 
 @dataclass(frozen=True)
 class Shortfall:
-    """A quota the needs exceed: which one, its limit, what is used already, what more is asked."""
+    """A quota the needs exceed: which one, its limit, what is used already (by the subscription and the
+    VMs counted with it), what more is asked."""
 
     quota: str  # a family name, "Total Regional" or "Low-priority"
     limit: int
@@ -164,24 +200,33 @@ class Shortfall:
             "request for Quota increase."
         )
 
+    @property
+    def headroom(self) -> int:
+        """What is left of the limit before the request."""
+        return max(self.limit - self.usage, 0)
+
 
 def shortfalls(profile: QuotaProfile, needs: Sequence[Need], used: Sequence[Need] = ()) -> list[Shortfall]:
     """The quotas ``needs`` exceed on top of ``used``: regular VMs count against their family and
     the regional total, Spot VMs against the regional low-priority total (Microsoft Learn, 'Azure
     Spot Virtual Machines': Spot has its own regional vCPU quota)."""
+    wanted, have = per_quota(needs), per_quota(used)
     found = []
-    families = sorted({VM_SIZES[n.size].quota_family for n in needs if not n.spot})
-    for family in families:
-        want = sum(n.vcpus for n in needs if not n.spot and VM_SIZES[n.size].quota_family == family)
-        have = sum(n.vcpus for n in used if not n.spot and VM_SIZES[n.size].quota_family == family)
-        if have + want > profile.family_limit(family):
-            found.append(Shortfall(family, profile.family_limit(family), have, want))
-    regular = sum(n.vcpus for n in needs if not n.spot)
-    regular_used = sum(n.vcpus for n in used if not n.spot)
-    if regular and regular_used + regular > profile.total_regional_vcpus:
-        found.append(Shortfall("Total Regional", profile.total_regional_vcpus, regular_used, regular))
-    spot = sum(n.vcpus for n in needs if n.spot)
-    spot_used = sum(n.vcpus for n in used if n.spot)
-    if spot and spot_used + spot > profile.low_priority_vcpus:
-        found.append(Shortfall("Low-priority", profile.low_priority_vcpus, spot_used, spot))
+    for quota in [*sorted(q for q in wanted if q not in (TOTAL, LOW_PRIORITY)), TOTAL, LOW_PRIORITY]:
+        if not wanted.get(quota):
+            continue
+        usage = profile.usage(quota) + have.get(quota, 0)
+        if usage + wanted[quota] > profile.limit(quota):
+            found.append(Shortfall(quota, profile.limit(quota), usage, wanted[quota]))
+    return found
+
+
+def per_quota(needs: Sequence[Need]) -> dict[str, int]:
+    """The vCPUs ``needs`` take of each quota: a regular VM of its family and of ``Total Regional``, a Spot VM of
+    ``Low-priority`` only."""
+    found: dict[str, int] = {}
+    for need in needs:
+        quotas = [LOW_PRIORITY] if need.spot else [VM_SIZES[need.size].quota_family, TOTAL]
+        for quota in quotas:
+            found[quota] = found.get(quota, 0) + need.vcpus
     return found

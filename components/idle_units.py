@@ -5,7 +5,8 @@ the system's own; ``runcmd`` enables the timer. The timer starts the oneshot ser
 after boot, then 5 minutes after each run (``OnUnitActiveSec``); ``Persistent=false`` because
 missed runs of a stopped VM mean nothing. The service runs as root (IMDS tokens are root-only on
 the scale-out instances) with its state in ``StateDirectory=dsvm-idle`` (``/var/lib/dsvm-idle``) and
-the rest of the file system read-only (``ProtectSystem=strict``); no ``PrivateDevices`` (``wall``
+the rest of the file system read-only (``ProtectSystem=strict``, ``ProtectHome=read-only``: it reads the
+Jupyter servers' runtime files in the users' homes); no ``PrivateDevices`` (``wall``
 writes to the users' terminals, ``nvidia-smi`` opens ``/dev/nvidia*``) and no ``ProtectProc``.
 ``python3 -I`` keeps the script's directory and the environment out of ``sys.path``.
 
@@ -68,7 +69,7 @@ StateDirectoryMode=0700
 UMask=0077
 NoNewPrivileges=yes
 ProtectSystem=strict
-ProtectHome=yes
+ProtectHome=read-only
 PrivateTmp=yes
 ProtectKernelTunables=yes
 ProtectKernelModules=yes

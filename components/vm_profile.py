@@ -16,6 +16,9 @@ Secure by default:
   an unsigned kernel module Secure Boot refuses. Encryption at host always.
 - Premium OS disk deleted with the VM; data disks attached separately are never
   deleted with it (``deleteOption: Detach``).
+- ``diskControllerType: NVMe`` on sizes whose disks attach over NVMe only (the v6
+  families, ``azurefacts.sizes``), where the first-boot script finds the data disk by
+  its NVMe namespace; other sizes keep Azure's default (SCSI).
 - ``replace_on_changes``: the properties Azure refuses to change on an existing
   VM (``azurefacts.resource_types``) plus the security type; with
   ``delete_before_replace`` the NIC and data disks are free for the new VM.
@@ -31,6 +34,7 @@ import pulumi_azure_native.compute as compute
 
 from azurefacts.disks import caching_allowed
 from azurefacts.resource_types import RESOURCE_TYPES, VM
+from azurefacts.size_series import NVME, SCSI
 from azurefacts.sizes import VM_SIZES
 from components.types import AttachedDisk, ImageReference
 
@@ -44,6 +48,15 @@ def is_gpu_size(vm_size: str) -> bool:
     """Whether the size carries GPUs: its facts, else the N-series naming rule."""
     size = VM_SIZES.get(vm_size)
     return size.is_gpu if size is not None else vm_size.startswith("Standard_N")
+
+
+def disk_controller_type(vm_size: str) -> str | None:
+    """``NVMe`` for a size whose disks attach over NVMe only; None (Azure's default, SCSI) otherwise.
+
+    The SDK's ``StorageProfile.diskControllerType`` (API 2022-08-01+): set to the default for the size when
+    not given; changing it needs the VM deallocated unless the size changes with it."""
+    size = VM_SIZES.get(vm_size)
+    return NVME if size is not None and NVME in size.disk_controllers and SCSI not in size.disk_controllers else None
 
 
 def trusted_launch_supported(image: ImageReference, vm_size: str) -> bool:
@@ -153,6 +166,7 @@ class VmProfile:
         """Image, OS disk and the attached data disks (LUN 0, 1, ...; detached, never deleted, with the VM)."""
         return compute.StorageProfileArgs(
             image_reference=self.image_reference(),
+            disk_controller_type=disk_controller_type(self.security_size),
             os_disk=compute.OSDiskArgs(
                 name=os_disk_name,
                 create_option="FromImage",
@@ -214,6 +228,7 @@ class VmProfile:
             )
         return compute.VirtualMachineScaleSetStorageProfileArgs(
             image_reference=self.image_reference(),
+            disk_controller_type=disk_controller_type(self.security_size),
             os_disk=compute.VirtualMachineScaleSetOSDiskArgs(
                 create_option="FromImage",
                 caching="ReadWrite",

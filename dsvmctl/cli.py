@@ -27,6 +27,7 @@ from dsvmctl.options import (
     ExistingOption,
     JobsOption,
     JsonOption,
+    LockWaitOption,
     ProjectOption,
     QuotaOption,
     StackOption,
@@ -99,14 +100,16 @@ def _stop_on_policy(document: dict[str, Any], on_stderr: bool) -> None:
     raise typer.Exit(EXIT_POLICY)
 
 
-def _fresh_plan(directory: Path, stack: str, quota_profile: str, existing: Path | None = None) -> dict[str, Any]:
+def _fresh_plan(
+    directory: Path, stack: str, quota_profile: str | None, existing: Path | None = None
+) -> dict[str, Any]:
     """The plan document of ``stack`` on an empty fake Azure, errors handled."""
     from dsvmctl.plan import make_plan
     from fakeazure import FakeAzure
 
     with handled(stack):
         return make_plan(
-            directory, stack, FakeAzure(quota_profile=quota_profile), existing=existing_file(existing)
+            directory, stack, FakeAzure(quota_profile=quota_profile or "payg"), existing=existing_file(existing)
         ).to_json()
 
 
@@ -114,7 +117,7 @@ def _fresh_plan(directory: Path, stack: str, quota_profile: str, existing: Path 
 def plan(
     stack: StackOption,
     as_json: JsonOption = False,
-    quota_profile: QuotaOption = "payg",
+    quota_profile: QuotaOption = None,
     existing: ExistingOption = None,
     jobs: JobsOption = None,
     project_dir: ProjectOption = None,
@@ -135,7 +138,7 @@ def plan(
     print_findings(console, document)
     console.print(
         f"[bold]{document['changes']['create']} resources to create[/] "
-        f"(offline plan on fakeazure, quota profile {quota_profile}); {cost_text(document['cost'])}"
+        f"(offline plan on fakeazure, quota profile {quota_profile or 'payg'}); {cost_text(document['cost'])}"
     )
     _stop_on_policy(document, on_stderr=False)
 
@@ -144,11 +147,12 @@ def plan(
 def up(
     stack: StackOption,
     as_json: JsonOption = False,
-    quota_profile: QuotaOption = "payg",
+    quota_profile: QuotaOption = None,
     existing: ExistingOption = None,
     jobs: JobsOption = None,
     project_dir: ProjectOption = None,
     state_dir: StateOption = None,
+    lock_wait: LockWaitOption = 0.0,
 ) -> None:
     """Apply STACK to the emulator's saved state (refused if Pulumi would refuse it)."""
     from dsvmctl import lifecycle
@@ -156,7 +160,7 @@ def up(
     directory = project_dir or find_project_dir()
     store = store_at(directory, state_dir)
     with handled(stack):
-        document = lifecycle.up(directory, stack, store, quota_profile, existing_file(existing))
+        document = lifecycle.up(directory, stack, store, quota_profile, existing_file(existing), lock_wait)
     if as_json:
         sys.stdout.write(json.dumps(document, indent=2) + "\n")
         return
@@ -176,7 +180,7 @@ def diff(
         str | None, typer.Option("--base-ref", help="Compare with the plan at this git ref instead of saved state.")
     ] = None,
     full: Annotated[bool, typer.Option("--full", help="Show every resource, not only what changes.")] = False,
-    quota_profile: QuotaOption = "payg",
+    quota_profile: QuotaOption = None,
     existing: ExistingOption = None,
     jobs: JobsOption = None,
     project_dir: ProjectOption = None,
@@ -206,13 +210,18 @@ def diff(
 
 
 @app.command()
-def destroy(stack: StackOption, project_dir: ProjectOption = None, state_dir: StateOption = None) -> None:
+def destroy(
+    stack: StackOption,
+    project_dir: ProjectOption = None,
+    state_dir: StateOption = None,
+    lock_wait: LockWaitOption = 0.0,
+) -> None:
     """Delete STACK's resources (refused while any is protected); retained ones stay in Azure."""
     from dsvmctl import lifecycle
 
     directory = project_dir or find_project_dir()
     with handled(stack):
-        report = lifecycle.destroy(stack, store_at(directory, state_dir))
+        report = lifecycle.destroy(stack, store_at(directory, state_dir), lock_wait)
     console = console_out()
     console.print(f"deleted {len(report.deleted)} resource(s)")
     for label in report.kept_in_azure:
@@ -223,7 +232,7 @@ def destroy(stack: StackOption, project_dir: ProjectOption = None, state_dir: St
 def arm(
     stack: StackOption,
     output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the ARM template (JSON).")],
-    quota_profile: QuotaOption = "payg",
+    quota_profile: QuotaOption = None,
     existing: ExistingOption = None,
     project_dir: ProjectOption = None,
 ) -> None:

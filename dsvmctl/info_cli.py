@@ -31,7 +31,7 @@ SECRET = "[secret]"
 def connect(
     member: Annotated[str, typer.Argument(help="The member's (scale_out: the participant's) username.")],
     stack: StackOption,
-    quota_profile: QuotaOption = "payg",
+    quota_profile: QuotaOption = None,
     project_dir: ProjectOption = None,
     state_dir: StateOption = None,
 ) -> None:
@@ -45,7 +45,7 @@ def connect(
         if saved is not None:
             outputs, source = saved.plan.get("outputs") or {}, "deployed (saved state)"
         else:
-            outputs = make_plan(directory, stack, FakeAzure(quota_profile=quota_profile)).to_json()["outputs"]
+            outputs = make_plan(directory, stack, FakeAzure(quota_profile=quota_profile or "payg")).to_json()["outputs"]
             source = "not deployed yet: from the plan"
     group = "seats" if outputs.get("seats") and not outputs.get("members") else "members"  # scale_out: seats
     members: dict[str, Any] = outputs.get(group) or {}
@@ -97,56 +97,43 @@ def images(as_json: JsonOption = False) -> None:
 
 def quota(
     stack: StackOption,
-    quota_profile: QuotaOption = "payg",
+    quota_profile: QuotaOption = None,
     project_dir: ProjectOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """What STACK's VMs need of each vCPU quota, in each mode, against the quota profile."""
-    from azurefacts.quotas import Need, load_profile
-    from azurefacts.sizes import VM_SIZES
+    """What STACK's VMs need of each vCPU quota, in each mode, against the quota profile: each quota's limit,
+    what the subscription uses already (a usage file's currentValue), what is free, and the need per mode."""
+    from azurefacts.quotas import LOW_PRIORITY, TOTAL, load_profile, per_quota
     from dsvmctl.project import read_stack
     from stacks.config import load_config
 
     directory = project_dir or find_project_dir()
     with handled(stack):
         config = load_config(read_stack(directory, stack).config, project_dir=directory)
-    profile = load_profile(quota_profile)
-
-    def per_quota(needs: list[Need]) -> dict[str, int]:
-        found: dict[str, int] = {}
-        for need in needs:
-            key = "Low-priority (Spot)" if need.spot else VM_SIZES[need.size].quota_family
-            found[key] = found.get(key, 0) + need.vcpus
-            if not need.spot:
-                found["Total Regional"] = found.get("Total Regional", 0) + need.vcpus
-        return found
-
+    profile = load_profile(quota_profile or "payg")
     modes = {mode: per_quota(config.quota_needs(mode)) for mode in config.modes()}
-    quotas = sorted({name for needs in modes.values() for name in needs})
-
-    def limit(name: str) -> int:
-        if name == "Total Regional":
-            return profile.total_regional_vcpus
-        if name.startswith("Low-priority"):
-            return profile.low_priority_vcpus
-        return profile.family_limit(name)
-
+    named = {name for needs in modes.values() for name in needs}
+    quotas = [*sorted(named - {TOTAL, LOW_PRIORITY}), *[q for q in (TOTAL, LOW_PRIORITY) if q in named]]
     rows: list[dict[str, Any]] = [
-        {"quota": name, "limit": limit(name), **{mode: needs.get(name, 0) for mode, needs in modes.items()}}
+        {"quota": name, "limit": profile.limit(name), "inUse": profile.usage(name),
+         "free": max(profile.limit(name) - profile.usage(name), 0),
+         **{mode: needs.get(name, 0) for mode, needs in modes.items()}}
         for name in quotas
-    ]
-    fits = {mode: all(row[mode] <= row["limit"] for row in rows) for mode in modes}
+    ]  # fmt: skip
+    fits = {mode: all(row[mode] <= row["free"] for row in rows) for mode in modes}
     if as_json:
         sys.stdout.write(json.dumps({"profile": profile.name, "quotas": rows, "fits": fits}, indent=2) + "\n")
         return
     table = Table(title=f"vCPU quotas of {stack} against {profile.name} ({config.location})")
     table.add_column("quota")
-    table.add_column("limit", justify="right")
+    for column in ("limit", "in use", "free"):
+        table.add_column(column, justify="right")
     for mode in modes:
         table.add_column(f"{mode} mode needs" if mode != "current" else "needs", justify="right")
     for row in rows:
-        cells = [f"[red]{row[m]}[/]" if row[m] > row["limit"] else str(row[m]) for m in modes]
-        table.add_row(escape(row["quota"]), str(row["limit"]), *cells)
+        cells = [f"[red]{row[m]}[/]" if row[m] > row["free"] else str(row[m]) for m in modes]
+        label = f"{row['quota']} (Spot)" if row["quota"] == LOW_PRIORITY else row["quota"]
+        table.add_row(escape(label), str(row["limit"]), str(row["inUse"]), str(row["free"]), *cells)
     console = console_out()
     console.print(table)
     for mode, ok in fits.items():

@@ -18,6 +18,7 @@ from dsvmctl.existing import ExistingFile
 from dsvmctl.plan import diff_document, make_plan, state_at_ref
 from dsvmctl.project import StackFile
 from dsvmctl.state import SavedState, StateStore
+from azurefacts.quotas import load_profile
 from fakeazure import FakeAzure
 
 
@@ -38,7 +39,7 @@ def backend_key(resource: dict[str, Any]) -> str:
 
 
 def _plan_against_state(
-    project_dir: Path, stack: str, store: StateStore, quota_profile: str, existing: ExistingFile | None = None
+    project_dir: Path, stack: str, store: StateStore, quota_profile: str | None, existing: ExistingFile | None = None
 ) -> tuple[FakeAzure, dict[str, Any], dict[str, Any]]:
     """The emulator as ``up`` left it, the stack's plan on it, and the diff between them."""
     return plan_against(project_dir, stack, store.load(stack), quota_profile, existing=existing)
@@ -48,12 +49,21 @@ def plan_against(
     project_dir: Path,
     stack: str,
     saved: SavedState | None,
-    quota_profile: str = "payg",
+    quota_profile: str | None = None,
     stack_file: StackFile | None = None,
     existing: ExistingFile | None = None,
 ) -> tuple[FakeAzure, dict[str, Any], dict[str, Any]]:
-    """The stack planned on the emulator of ``saved`` (or a fresh one), and the diff from it."""
-    backend = saved.backend() if saved else FakeAzure(quota_profile=quota_profile)
+    """The stack planned on the emulator of ``saved`` (or a fresh one), and the diff from it.
+
+    The quota profile: ``quota_profile`` when given, always (a stack moving from CPU to GPU sizes is
+    planned against the quotas it will have); else the one the saved state's last ``up`` used; else
+    payg. The state ``up`` saves records the profile it used."""
+    if saved is None:
+        backend = FakeAzure(quota_profile=quota_profile or "payg")
+    else:
+        backend = saved.backend()
+        if quota_profile is not None:
+            backend.quota = load_profile(quota_profile)
     head = make_plan(project_dir, stack, backend, stack_file, existing).to_json()
     return backend, head, refuse_deletes(backend, diff_document(head, saved.plan if saved else None))
 
@@ -85,14 +95,14 @@ def apply(backend: FakeAzure, document: dict[str, Any]) -> None:
 
 
 def preview(
-    project_dir: Path, stack: str, store: StateStore, quota_profile: str = "payg", existing: ExistingFile | None = None
+    project_dir: Path, stack: str, store: StateStore, quota_profile: str | None = None, existing: ExistingFile | None = None
 ) -> dict[str, Any]:
     """The diff document of the stack against its saved state (or against nothing)."""
     return _plan_against_state(project_dir, stack, store, quota_profile, existing)[2]
 
 
 def preview_against_ref(
-    project_dir: Path, stack: str, ref: str, quota_profile: str = "payg", existing: ExistingFile | None = None
+    project_dir: Path, stack: str, ref: str, quota_profile: str | None = None, existing: ExistingFile | None = None
 ) -> dict[str, Any]:
     """The diff document of the stack against what git ``ref`` would have deployed (see ``state_at_ref``)."""
     data = state_at_ref(project_dir, stack, ref, quota_profile)
@@ -101,12 +111,19 @@ def preview_against_ref(
 
 
 def up(
-    project_dir: Path, stack: str, store: StateStore, quota_profile: str = "payg", existing: ExistingFile | None = None
+    project_dir: Path,
+    stack: str,
+    store: StateStore,
+    quota_profile: str | None = None,
+    existing: ExistingFile | None = None,
+    lock_wait: float = 0.0,
 ) -> dict[str, Any]:
-    """Apply the stack to the saved emulator state; returns the diff document it applied."""
-    backend, head, document = _plan_against_state(project_dir, stack, store, quota_profile, existing)
-    apply(backend, document)
-    store.save(stack, head, backend)
+    """Apply the stack to the saved emulator state; returns the diff document it applied. The state is
+    locked from before it is read until it is written (``dsvmctl.state_lock``)."""
+    with store.lock(stack, f"dsvmctl up --stack {stack}", lock_wait):
+        backend, head, document = _plan_against_state(project_dir, stack, store, quota_profile, existing)
+        apply(backend, document)
+        store.save(stack, head, backend)
     return document
 
 
@@ -126,7 +143,13 @@ def _label(resource: dict[str, Any]) -> str:
     return f"{resource['type'].split(':')[-1]} {resource['name']}"
 
 
-def destroy(stack: str, store: StateStore) -> DestroyReport:
+def destroy(stack: str, store: StateStore, lock_wait: float = 0.0) -> DestroyReport:
+    """``pulumi destroy`` on the saved state, holding the stack's state lock (see ``_destroy``)."""
+    with store.lock(stack, f"dsvmctl destroy --stack {stack}", lock_wait):
+        return _destroy(stack, store)
+
+
+def _destroy(stack: str, store: StateStore) -> DestroyReport:
     """Delete the stack's resources as ``pulumi destroy`` would: refused while any is protected.
 
     Pulumi refuses to destroy a stack that holds protected resources and names them; the
@@ -176,6 +199,11 @@ def unprotect(stack: str, store: StateStore, urns: list[str] | None = None) -> l
     """Clear ``protect`` on resources of the saved stack (all of them when ``urns`` is None), as
     ``pulumi state unprotect`` does; returns the URNs unprotected. The next ``up`` protects again
     whatever the program still protects."""
+    with store.lock(stack, f"dsvmctl state unprotect --stack {stack}"):
+        return _unprotect(stack, store, urns)
+
+
+def _unprotect(stack: str, store: StateStore, urns: list[str] | None) -> list[str]:
     saved = store.load(stack)
     if saved is None:
         raise FileNotFoundError(f"no saved state for stack {stack} in {store.directory}; run `up` first")

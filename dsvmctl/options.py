@@ -27,13 +27,15 @@ def stack_name(value: str) -> str:
         raise typer.BadParameter(str(error)) from None
 
 
-def quota_profile(value: str) -> str:
+def quota_profile(value: str | None) -> str | None:
     """A usage error (exit 2) for a profile that is neither known nor a readable usage file; a file
-    becomes an absolute path (a base ref's plan runs in another directory)."""
+    becomes an absolute path (a base ref's plan runs in another directory). None: not given."""
     from pathlib import Path
 
     from azurefacts.quotas import QUOTA_PROFILES, UsageError, load_profile
 
+    if value is None:
+        return None
     try:
         load_profile(value)
     except UsageError as error:
@@ -82,10 +84,11 @@ StackOption = Annotated[
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the document (DESIGN.md section 5).")]
 QuotaOption = Annotated[
-    str,
+    str | None,
     typer.Option(
         "--quota-profile",
-        help="Subscription quota profile of the fake: payg, free, or an `az vm list-usage -o json` file.",
+        help="Subscription quota profile of the fake: payg, free, or an `az vm list-usage -o json` file. "
+        "Default: what the stack's last `up` used (its saved state), else payg. Given, it always wins.",
         callback=quota_profile,
     ),
 ]
@@ -117,6 +120,15 @@ JobsOption = Annotated[
         callback=jobs,
     ),
 ]
+LockWaitOption = Annotated[
+    float,
+    typer.Option(
+        "--lock-wait",
+        min=0,
+        metavar="SECONDS",
+        help="When another dsvmctl holds the stack's state lock, wait this long for it before giving up (exit 2).",
+    ),
+]
 StateOption = Annotated[
     Path | None,
     typer.Option("--state-dir", help="Saved states (default: $DSVMCTL_STATE_DIR or <project>/.dsvmctl/state)."),
@@ -141,12 +153,15 @@ def handled(stack: str) -> Iterator[None]:
     from dsvmctl.lifecycle import RefusedChange, RefusedDestroy
     from dsvmctl.plan import BaseRefError
     from dsvmctl.state import StateError
+    from dsvmctl.state_lock import StateLockError
     from fakeazure import ArmError, FakeAzureError
     from stacks.config import ConfigError
 
     try:
         yield
-    except (ProjectError, StateError, BaseRefError, RefusedChange, RefusedDestroy, ExistingError) as error:
+    except (
+        ProjectError, StateError, StateLockError, BaseRefError, RefusedChange, RefusedDestroy, ExistingError
+    ) as error:
         raise fail(EXIT_BAD_INPUT, escape(str(error))) from None
     except OSError as error:  # a missing state (lifecycle's FileNotFoundError), or a path the OS refuses
         text = f"{error.filename}: {error.strerror}" if error.filename and error.strerror else str(error)

@@ -43,8 +43,9 @@ class Plan:
         if rigs:  # a GPU rig stack: what it costs in each mode
             from costs.modes import mode_costs
 
-            sizes = {
-                mode: {str(rig["vm_id"]): str(rig[f"{mode}_size"]) for rig in rigs.values()} for mode in ("cpu", "gpu")
+            sizes = {  # a rig without a CPU size runs on its GPU size in both
+                mode: {str(rig["vm_id"]): str(rig[f"{mode}_size"] or rig["gpu_size"]) for rig in rigs.values()}
+                for mode in ("cpu", "gpu")
             }
             cost["modes"] = mode_costs(resources, sizes)
         return {
@@ -157,14 +158,16 @@ def check_quota(config: BaseStackConfig, backend: FakeAzure) -> None:
 
     found = shortfalls(backend.quota, config.quota_needs())
     if found:
-        keys = config.quota_keys({s.quota for s in found if s.limit > s.usage})  # room left: fewer may fit
+        keys = config.quota_keys({s.quota for s in found if s.headroom > 0})  # room left: fewer may fit
         lower = f"lower {', '.join(keys)}, " if keys else ""
+        what = "what each mode needs" if len(config.modes()) > 1 else "what the stack needs"
         raise ArmError(
             "QuotaExceeded",
             " ".join(s.message(config.location) for s in found),
             "hardwareProfile.vmSize",
-            hint=f"{lower}raise the quota (az quota / the portal), or plan with a profile that has it: `dsvmctl "
-            f"quota` shows what each mode needs against {backend.quota.name}",
+            hint=f"{lower}raise the quota (az quota / the portal), or plan with a profile that has it "
+            f"(--quota-profile FILE from `az vm list-usage -o json`): `dsvmctl quota` shows {what} against "
+            f"{backend.quota.name}",
         )
 
 
@@ -187,7 +190,9 @@ class BaseRefError(Exception):
     """The plan at the base git ref could not be made."""
 
 
-def state_at_ref(project_dir: Path, stack: str, ref: str, quota_profile: str = "payg") -> dict[str, Any] | None:
+def state_at_ref(
+    project_dir: Path, stack: str, ref: str, quota_profile: str | None = None
+) -> dict[str, Any] | None:
     """The saved state (plan document and emulator) of ``stack`` as the code and stack file at git ``ref``
     would leave a fresh subscription after ``up``.
 
@@ -222,7 +227,7 @@ def state_at_ref(project_dir: Path, stack: str, ref: str, quota_profile: str = "
             state_dir = Path(tmp) / "state"
             done = subprocess.run(
                 [sys.executable, "-m", "dsvmctl", "up", "--stack", stack, "--state-dir", str(state_dir),
-                 "--quota-profile", quota_profile],
+                 "--quota-profile", quota_profile or "payg"],
                 cwd=base_project, capture_output=True, text=True, check=False,
             )  # fmt: skip
             if done.returncode != 0:

@@ -257,8 +257,45 @@ def _check_program_namespace(path: Path, project: str, written_as: dict[str, str
         )
 
 
+_V3_SCALARS = {  # the plain scalars gopkg.in/yaml.v3 resolves (resolve.go), other than null and merge
+    "tag:yaml.org,2002:bool": (re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")),
+    "tag:yaml.org,2002:int": (
+        re.compile(r"^[-+]?(?:0b[01_]+|0o[0-7_]+|0x[0-9a-fA-F_]+|[0-9][0-9_]*)$"), list("-+0123456789"),
+    ),
+    "tag:yaml.org,2002:float": (
+        re.compile(r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"),
+        list("-+0123456789."),
+    ),
+}
+
+
 class _Loader(yaml.SafeLoader):
-    """PyYAML's safe loader that refuses a mapping key written twice, as yaml.v3 (Pulumi's) does."""
+    """PyYAML's safe loader made to read plain scalars as gopkg.in/yaml.v3 (Pulumi's decoder) gives them to
+    a config map (``interface{}``), and to refuse a mapping key written twice, as yaml.v3 does.
+
+    yaml.v3's ``decode.go`` keeps a timestamp-looking scalar as the string written when the target is an
+    interface ("for backward compatibility reasons we set it as a string"): ``expires_on: 2027-01-31``
+    reaches the program as ``"2027-01-31"``, not a date (PyYAML's date broke the JSON the engine passes
+    objects as). Its ``resolve.go`` has no YAML 1.1 sexagesimals (``19:00`` stays a string, PyYAML read
+    1140), booleans only as true/false (``yes``, ``on`` are strings), and integers as Go's
+    ``strconv.ParseInt(s, 0, 64)`` reads them once ``_`` is dropped: ``0x``, ``0o``, ``0b``, and a leading
+    ``0`` for octal (``0720`` is 464).
+    """
+
+    yaml_implicit_resolvers = {  # noqa: RUF012 - PyYAML's own class attribute, copied per loader class
+        first: [(tag, regexp) for tag, regexp in resolvers if tag.rsplit(":", 1)[-1] in ("null", "merge")]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+
+    def construct_v3_int(self, node: yaml.ScalarNode) -> int | float:
+        text = str(self.construct_scalar(node)).replace("_", "")
+        sign, digits = (-1, text[1:]) if text.startswith("-") else (1, text.lstrip("+"))
+        if len(digits) > 1 and digits[0] == "0" and digits[1].isdigit():
+            try:
+                return sign * int(digits, 8)  # a leading 0: octal, as Go reads it
+            except ValueError:
+                return sign * float(digits)  # not octal (09): yaml.v3 falls through to a float
+        return sign * int(digits, 0)
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: dict[Any, int] = {}
@@ -276,6 +313,11 @@ class _Loader(yaml.SafeLoader):
                     None, None, f'mapping key "{key}" already defined at line {first}; keep one', key_node.start_mark
                 )
         return super().construct_mapping(node, deep=deep)
+
+
+for _tag, (_regexp, _first) in _V3_SCALARS.items():
+    _Loader.add_implicit_resolver(_tag, _regexp, _first)
+_Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_v3_int)
 
 
 def _read_yaml(path: Path) -> Any:

@@ -6,8 +6,9 @@ listed here: image version, VM sizes, schedule and idle-stop defaults travel; lo
 access, people, names, owner, tags and budgets stay with their environment. A key the source
 leaves to its default is removed from the target, so both get the same value.
 
-The target file is edited in place with ruamel.yaml's round trip: comments, key order, quoting
-and indentation stay as they were outside the changed values. Secrets (``secure:``) are never
+The target file is edited in place, line by line (``dsvmctl.yaml_edit``): every byte outside the
+changed values stays, comments included (a removed key takes only its own block and the comment
+lines right above it; the comment that introduces the next key stays with that key). Secrets (``secure:``) are never
 copied. Before anything is written the edited file is validated as the program would validate
 it (``stacks.load_config``) and planned against the target's saved state (or an empty one);
 the diff is printed as ``dsvmctl diff`` prints it. ``--check`` writes nothing and exits 1 when
@@ -17,7 +18,7 @@ the target is behind.
 from __future__ import annotations
 
 import copy
-import io
+import dataclasses
 import json
 import os
 import re
@@ -46,6 +47,7 @@ from dsvmctl.options import (
     store_at,
 )
 from dsvmctl.project import StackFile, parse_key, project_name, read_stack, stack_path
+from dsvmctl.yaml_edit import EditError, remove_key, set_value
 from stacks.config import PROJECT, BaseStackConfig, ConfigError, load_config
 from stacks.config.base import is_promoted
 
@@ -129,6 +131,30 @@ class Promotion:
     changes: list[Change]
     secrets: list[str]
     compared: int
+    notes: list[str] = dataclasses.field(default_factory=list)  # what the reader should know of a change (time zones)
+
+
+def check_time_zones(found: Promotion, source: BaseModel, target: BaseModel, target_sets_zone: bool) -> list[str]:
+    """A promoted shutdown time is a time of day in its stack's time zone (``auto_shutdown.time_zone``,
+    which stays with each environment). Into a target that sets no zone of its own (so UTC) from a source
+    in another zone, the same digits would mean another hour: refused, with the way out. Between two
+    stacks that each set their zone, the time stays local to each, and the note says so."""
+    if not any(c.path == ("auto_shutdown", "time") for c in found.changes):
+        return []
+    zone = ("auto_shutdown", "time_zone")
+    src_zone, dst_zone = value_at(source, zone), value_at(target, zone)
+    time = value_at(source, ("auto_shutdown", "time"))
+    if src_zone == dst_zone:
+        return []
+    if not target_sets_zone:
+        raise PromoteError(
+            f"{PROJECT}:auto_shutdown.time {time} is a time in {found.source}'s time zone ({src_zone}), and "
+            f"Pulumi.{found.target}.yaml sets no {PROJECT}:auto_shutdown.time_zone, so {found.target}'s VMs would "
+            f"shut down at {time} {dst_zone} instead. Set {PROJECT}:auto_shutdown.time_zone in "
+            f"Pulumi.{found.target}.yaml (each environment keeps its own), then promote again; nothing was written"
+        )
+    return [f"{PROJECT}:auto_shutdown.time {time} is local time in each stack: {src_zone} in {found.source}, "
+            f"{dst_zone} in {found.target}"]  # fmt: skip
 
 
 def plan_promotion(
@@ -176,6 +202,36 @@ def _remove(config: CommentedMap, keys: list[Any]) -> None:
     for holder, key in zip(reversed(chain[:-1]), reversed(keys[:-1]), strict=True):
         if holder[key] == {}:
             del holder[key]
+
+
+def edit_text(text: str, document: Any, changes: list[Change], project: str, where: Path, yaml: YAML) -> str:
+    """``text`` (the target file, parsed as ``document``) with the changes made line by line
+    (``dsvmctl.yaml_edit``: every other byte, comments included, stays), checked against the same
+    changes made on the parsed document: a file whose shape the text edits do not handle is refused."""
+    expected = copy.deepcopy(document) if isinstance(document, dict) else CommentedMap()
+    if not isinstance(expected.get("config"), dict):
+        expected["config"] = CommentedMap()
+    apply(expected["config"], changes, project, where)
+    if not isinstance(document, dict):
+        text = "config:\n"
+    elif "config" not in document:
+        text += "" if text.endswith("\n") or not text else "\n"
+        text += "config:\n"
+    try:
+        for change in changes:
+            config = YAML(typ="rt").load(text)["config"] or {}
+            top = _top_key(config, change.path[0], project, where) or f"{PROJECT}:{change.path[0]}"
+            keys = ["config", top, *change.path[1:]]
+            text = remove_key(text, keys) if change.written is ABSENT else set_value(text, keys, change.written, yaml)
+    except EditError as error:
+        raise PromoteError(f"{where.name} cannot be edited in place ({error}); nothing was written") from None
+    if _plain(YAML(typ="rt").load(text)) != _plain(expected):
+        raise PromoteError(f"{where.name}: editing it in place did not give the promoted values; nothing was written")
+    return text
+
+
+def _plain(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=str))
 
 
 def _yaml(text: str) -> YAML:
@@ -227,14 +283,9 @@ def promote_text(project_dir: Path, source: str, target: str) -> tuple[Promotion
     found = Promotion(source, target, src_config.kind, changes, secrets, len(list(promotable_paths(model))))
     if not changes:
         return found, None, None
-    if dst_doc is None:
-        dst_doc = CommentedMap()
-    if not isinstance(dst_doc.get("config"), dict):
-        dst_doc["config"] = CommentedMap()
-    apply(dst_doc["config"], changes, project, dst_path)
-    out = io.StringIO()
-    yaml.dump(dst_doc, out)
-    text = out.getvalue()
+    found.notes = check_time_zones(found, src_config, dst_config, raw_at(
+        (dst_doc or {}).get("config") or {}, ("auto_shutdown", "time_zone"), project, dst_path) is not ABSENT)
+    text = edit_text(dst_text, dst_doc, changes, project, dst_path, yaml)
     stack_file = read_stack(project_dir, target, text)
     try:
         load_config(stack_file.config, project_dir=project_dir)
@@ -247,8 +298,10 @@ def promote_text(project_dir: Path, source: str, target: str) -> tuple[Promotion
 
 
 def _load(path: Path) -> Any:
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True  # a value copied keeps the quotes the source wrote
     try:
-        return YAML(typ="rt").load(path.read_text(encoding="utf-8-sig"))
+        return yaml.load(path.read_text(encoding="utf-8-sig"))
     except YAMLError as error:
         raise PromoteError(f"{path.name} cannot be read: {error}") from None
 
@@ -269,7 +322,7 @@ def promote(
     check: Annotated[
         bool, typer.Option("--check", help="Write nothing; exit 1 when TARGET is behind SOURCE, 0 when level.")
     ] = False,
-    quota_profile: QuotaOption = "payg",
+    quota_profile: QuotaOption = None,
     project_dir: ProjectOption = None,
     state_dir: StateOption = None,
 ) -> None:
@@ -294,6 +347,8 @@ def promote(
         console.print(f"{target} is behind {source} ({found.kind}) on {len(found.changes)} promotable key(s):")
         for change in found.changes:
             console.print(f"  {change.text()}", highlight=False, markup=False)
+        for note in found.notes:
+            console.print(f"  note: {note}", highlight=False, markup=False)
         if check:
             console.print(f"run `dsvmctl promote {source} {target}` to bring it level")
             raise typer.Exit(EXIT_BEHIND)

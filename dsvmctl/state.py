@@ -18,11 +18,14 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import tempfile
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from dsvmctl.project import ProjectError, check_stack_name
+from dsvmctl.state_lock import LockOwner, hold
 from fakeazure import FakeAzure
 
 STATE_VERSION = 1
@@ -122,16 +125,29 @@ class StateStore:
         shape = _shape_problem(data)
         return (shape, {}) if shape else (None, data)
 
+    def lock(self, stack: str, command: str, wait: float = 0.0) -> AbstractContextManager[LockOwner]:
+        """Hold ``stack``'s state lock (``dsvmctl.state_lock``) while reading and writing its state:
+        ``StateLocked`` (exit 2, naming the holder) when another writer keeps it beyond ``wait`` seconds."""
+        return hold(self.path(stack), stack, command, wait)
+
     def save(self, stack: str, plan: dict[str, Any], backend: FakeAzure) -> Path:
-        """Write the state atomically; ``StateError`` names the path and the OS's reason when it cannot."""
+        """Write the state atomically; ``StateError`` names the path and the OS's reason when it cannot.
+
+        Each writer writes its own temporary file (never a shared ``<stack>.json.tmp`` another writer
+        could be renaming), then renames it over the state."""
         path = self.path(stack)
         document = {"version": STATE_VERSION, "stack": stack, "plan": plan, "emulator": backend.to_json()}
-        tmp = path.with_suffix(".json.tmp")
+        tmp: Path | None = None
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            tmp.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n")
+            fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=self.directory)
+            tmp = Path(name)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(json.dumps(document, indent=2, sort_keys=True) + "\n")
             tmp.replace(path)  # atomic: a crash never leaves half a state
         except OSError as error:
+            if tmp is not None:
+                tmp.unlink(missing_ok=True)
             raise StateError(
                 f"cannot save the state of {stack} to {path}: {error.strerror or error}"
                 f"{f' ({error.filename})' if error.filename and str(error.filename) != str(path) else ''}; "

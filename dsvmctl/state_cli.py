@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 state_app = typer.Typer(
     no_args_is_help=True,
-    help="The saved emulator state of a stack (.dsvmctl/state/<stack>.json): show, reset, unprotect.",
+    help="The saved emulator state of a stack (.dsvmctl/state/<stack>.json): show, reset, unprotect, unlock.",
 )
 
 
@@ -74,6 +74,7 @@ def show(stack: StackOption, project_dir: ProjectOption = None, state_dir: State
     console = Console(soft_wrap=True, highlight=False, markup=False)
     if saved is None:
         console.print(f"no saved state for stack {stack} in {store.directory}; `dsvmctl up --stack {stack}` makes one")
+        _print_lock(console, store, stack)
         return
     resources = saved.plan["resources"]
     custom = [r for r in resources if not str(r["type"]).startswith("dsvm:")]
@@ -81,6 +82,15 @@ def show(stack: StackOption, project_dir: ProjectOption = None, state_dir: State
     console.print(f"  protected: {sum(1 for r in resources if r.get('protect'))}")
     console.print(f"  retained on delete: {sum(1 for r in resources if r.get('retainOnDelete'))}")
     console.print(f"  in the emulator: {len(saved.emulator.get('resources', []))} (retained ones outlive the stack)")
+    _print_lock(console, store, stack)
+
+
+def _print_lock(console: Console, store: StateStore, stack: str) -> None:
+    from dsvmctl.state_lock import lock_path, read_owner
+
+    owner = read_owner(lock_path(store.path(stack)))
+    if owner is not None:
+        console.print(f"  locked by {owner.text()}")
 
 
 RESET_HELP = (
@@ -110,7 +120,7 @@ def reset(
 
     store = _store(project_dir, state_dir)
     console = Console(soft_wrap=True, highlight=False, markup=False)
-    with _handled(stack):
+    with _handled(stack), store.lock(stack, f"dsvmctl state reset --stack {stack}"):
         path = store.path(stack)
         if not path.exists():
             console.print(f"no saved state for stack {stack} in {store.directory}; nothing to reset")
@@ -129,6 +139,33 @@ def reset(
         f"moved {path} to {target.name}; the next `up --stack {stack}` starts from an empty emulator "
         "(every resource is a create, and the old resources are forgotten)"
     )
+
+
+@state_app.command()
+def unlock(
+    stack: StackOption,
+    force: Annotated[
+        bool, typer.Option("--force", help="Remove the lock even though its holder may still be running.")
+    ] = False,
+    project_dir: ProjectOption = None,
+    state_dir: StateOption = None,
+) -> None:
+    """Remove STACK's state lock left by a dsvmctl that was killed (refused while its holder still runs).
+
+    Like deleting a Pulumi self-managed backend's lock file: only when the process that took it is gone.
+    A holder on this host is checked; one on another host cannot be, so that needs --force.
+    """
+    from dsvmctl.options import handled as _handled
+    from dsvmctl.state_lock import unlock as _unlock
+
+    store = _store(project_dir, state_dir)
+    console = Console(soft_wrap=True, highlight=False, markup=False)
+    with _handled(stack):
+        owner = _unlock(store.path(stack), stack, force)
+    if owner is None:
+        console.print(f"stack {stack}'s state in {store.directory} is not locked; nothing to do")
+        return
+    console.print(f"removed the lock of stack {stack} held by {owner.text()}")
 
 
 _URN_STACK = re.compile(r"^urn:pulumi:([^:]+)::")

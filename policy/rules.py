@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from azurefacts import clock
+from azurefacts.addresses import too_open
 from azurefacts.images import PIN_WARNING_MONTHS, find_image
 from azurefacts.resource_types import BLOB_CONTAINER, DISK, NSG, STORAGE_ACCOUNT, VM, VMSS
 
@@ -173,24 +174,51 @@ def covers(port_spec: str, port: int) -> bool:
 
 
 def _rule_problem(rule: Props, where: str) -> str | None:
-    if str(prop(rule, "direction") or "Inbound").lower() != "inbound":
-        return None
-    if str(prop(rule, "access") or "Allow").lower() != "allow":
-        return None
-    if str(prop(rule, "protocol") or "*").lower() in _NOT_PORT_PROTOCOLS:
-        return None
-    sources = [prop(rule, "sourceAddressPrefix"), *elements(prop(rule, "sourceAddressPrefixes"))]
-    opened = sorted({s for s in sources if isinstance(s, str) and is_open_source(s)})
-    ports = [
-        p
-        for p in (prop(rule, "destinationPortRange"), *elements(prop(rule, "destinationPortRanges")))
-        if isinstance(p, str)
-    ]
-    services = [f"{name} ({port})" for port, name in VM_PORTS.items() if any(covers(p, port) for p in ports)]
-    if not opened or not services:
+    sources = _sources(rule)
+    opened = sorted({s for s in sources if is_open_source(s)})
+    services = [f"{name} ({port})" for port, name in VM_PORTS.items() if port in _vm_ports(rule)]
+    if not services:
         return None
     listed = ", ".join(services[:-1]) + " and " + services[-1] if len(services) > 1 else services[0]
-    return f"{where} allows {listed} in from {', '.join(opened)}"
+    if opened:
+        return f"{where} allows {listed} in from {', '.join(opened)}"
+    wide = too_open(sources)
+    return f"{where} allows {listed} in from {', '.join(sources)}: {wide}" if wide else None
+
+
+def _sources(rule: Props) -> list[str]:
+    found = [prop(rule, "sourceAddressPrefix"), *elements(prop(rule, "sourceAddressPrefixes"))]
+    return [s for s in found if isinstance(s, str)]
+
+
+def _vm_ports(rule: Props) -> set[int]:
+    """The VM ports an inbound Allow rule over a port protocol opens (none for other rules)."""
+    if str(prop(rule, "direction") or "Inbound").lower() != "inbound":
+        return set()
+    if str(prop(rule, "access") or "Allow").lower() != "allow":
+        return set()
+    if str(prop(rule, "protocol") or "*").lower() in _NOT_PORT_PROTOCOLS:
+        return set()
+    ports = [
+        p for p in (prop(rule, "destinationPortRange"), *elements(prop(rule, "destinationPortRanges")))
+        if isinstance(p, str)
+    ]  # fmt: skip
+    return {port for port in VM_PORTS if any(covers(p, port) for p in ports)}
+
+
+def _union_problems(rules: list[Props]) -> list[str]:
+    """A VM port that several rules open, each to a part of the internet, to all of it together."""
+    problems = []
+    for port, name in VM_PORTS.items():
+        opening = [(i, r) for i, r in enumerate(rules) if port in _vm_ports(r)]
+        if len(opening) < 2 or any(_rule_problem(r, "") for _, r in opening):
+            continue  # one rule alone: judged by itself; a rule already reported: not twice
+        sources = [s for _, r in opening for s in _sources(r)]
+        wide = too_open(sources)
+        if wide:
+            names = ", ".join(f"securityRules[{i}] ({prop(r, 'name') or 'unnamed'})" for i, r in opening)
+            problems.append(f"{names} allow {name} ({port}) in from {', '.join(sources)}: {wide}")
+    return problems
 
 
 def check_nsg_vm_ports(resource_type: str, props: Props) -> list[str]:
@@ -205,11 +233,12 @@ def check_nsg_vm_ports(resource_type: str, props: Props) -> list[str]:
     if resource_type != NSG:
         return []
     problems = []
-    for i, rule in enumerate(elements(prop(props, "securityRules"))):
+    rules = [r for r in elements(prop(props, "securityRules")) if isinstance(r, Mapping)]
+    for i, rule in enumerate(rules):
         problem = _rule_problem(rule, f"securityRules[{i}] ({prop(rule, 'name') or 'unnamed'})")
         if problem:
             problems.append(problem)
-    return problems
+    return problems + _union_problems(rules)
 
 
 # -- VMs: SSH keys only, encryption at host ------------------------------------------------------------------------

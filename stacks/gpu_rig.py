@@ -102,7 +102,7 @@ def _rig(
         outputs["azureml_compute"] = _attach(config, rig, ws, ml_key, ml_public).id
     return {
         **outputs,
-        "mode": rig.mode,
+        "mode": rig.running_mode,
         "vm_size": rig.active_size,
         "cpu_size": rig.cpu_size,
         "gpu_size": rig.gpu_size,

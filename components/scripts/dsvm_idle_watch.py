@@ -1,30 +1,28 @@
 #!/usr/bin/env python3
 """dsvm-idle-watch: deallocates this VM once every sign of use has been quiet for ``idle_minutes``.
 
-Shipped verbatim to the VM: standard library only, Python 3.8+. A systemd timer (or a SYSTEM scheduled
-task) runs it every 5 minutes; each run checks once and exits (no loop, no retry). Settings: the VM's
-``userData`` from IMDS, base64 of a JSON object, gzip or not (updatable in place: tuning never replaces
-the VM; not secret); other top-level keys are ignored (the scale-out roster can share it)::
+Shipped verbatim to the VM: standard library only, Python 3.8+. A systemd timer (or a SYSTEM scheduled task) runs it
+every 5 minutes; each run checks once and exits (no loop, no retry). Settings: the VM's ``userData`` from IMDS,
+base64 of a JSON object, gzip or not (updatable in place: tuning never replaces the VM; not secret); other top-level
+keys are ignored (the scale-out roster can share it)::
 
     {"idle_stop": {"enabled": true,            # an idle_stop object switches it on
                    "idle_minutes": 60,         # every signal quiet this long: deallocate (> 0)
                    "warn_minutes": 10,         # wall / msg * this long before (< idle_minutes; 0: none)
-                   "cpu_percent": 10,          # busy from this much of the whole VM's CPU ...
-                   "cpu_cores": 0.5,           # ... or from this many cores' worth (one busy kernel)
+                   "cpu_percent": 10, "cpu_cores": 0.5,  # busy from this % of the VM's CPU, or cores' worth
                    "gpu_percent": 5,           # busy from this on any GPU (nvidia-smi)
                    "sample_seconds": 3,        # CPU sampling window (<= 60)
                    "client_id": "",            # a user-assigned identity's client id; "": system-assigned
                    "jupyterhub_url": "https://127.0.0.1:8000",
-                   "leave_pool": false,        # a scale set instance: leave the pool instead (see below)
-                   "pool_minimum": 1}}         # ... only while the pool has more instances than this
+                   "leave_pool": false, "pool_minimum": 1}}  # leave the pool instead, while above this (below)
 
-Missing keys take these defaults; unknown keys are logged and ignored. No userData or no idle_stop: off
-(exit 0). A document it cannot read (not base64 JSON, wrong types or ranges) is logged and nothing stops
-(exit 2). Each signal is a probe ``(settings, env) -> reason or None``; one that raises counts as busy.
-Jupyter needs a hub API token (``--hub-token``; a jupyterhub_config.py service with scopes list:users,
-read:users:activity, read:servers, access:servers). State (``--state``): when last busy and why, the
-warning, the stop request, failures and their backoff (10 min doubling to 2 h); a new boot restarts the
-idle clock. Stop: token and resource id from IMDS, ``POST {id}/deallocate`` on ARM; failures exit 1.
+Missing keys take these defaults; unknown keys are logged and ignored. No userData or no idle_stop: off (exit 0); a
+document it cannot read is logged, nothing stops (exit 2). Each signal is a probe ``(settings, env) -> reason or
+None``; one that raises counts as busy. Jupyter: each server that left a runtime file (``jpserver-*.json``) is asked
+on 127.0.0.1 with that file's token for busy kernels and recent activity; with a hub token (``--hub-token``; a hub
+service with scopes list:users, read:users:activity, read:servers, access:servers: none on the image) JupyterHub's
+API too. State: when last busy and why, the warning, the stop request, failures and backoff (10 min doubling to 2 h);
+a new boot restarts the idle clock. Stop: ``POST {id}/deallocate`` on ARM with an IMDS token; failures exit 1.
 
 ``leave_pool`` (a Flexible scale set instance; docs/CLASSROOM.md): while its scale set's ``sku.capacity``
 is above ``pool_minimum`` it deletes itself (``POST {scale set}/delete``, ``instanceIds``: its VM name; not
@@ -36,6 +34,7 @@ from __future__ import annotations
 import argparse
 import base64
 import calendar
+import glob
 import gzip
 import http.client
 import json
@@ -68,6 +67,7 @@ SCALE_SET_DELETE_INSTANCES_ACTION = "Microsoft.Compute/virtualMachineScaleSets/d
 WINDOWS = sys.platform == "win32"
 STATE_FILE = r"C:\ProgramData\dsvm-idle\state.json" if WINDOWS else "/var/lib/dsvm-idle/state.json"
 HUB_TOKEN_FILE = r"C:\ProgramData\dsvm-idle\jupyterhub.token" if WINDOWS else "/etc/dsvm-idle/jupyterhub.token"
+RUNTIME = r"C:\Users\*\AppData\Roaming\jupyter\runtime" if WINDOWS else "/home/*/.local/share/jupyter/runtime"
 TIMEOUT, ACTIVITY_WINDOW, BOOT_TOLERANCE, STOP_GRACE = 10.0, 600.0, 120.0, 900.0
 BACKOFF_FIRST, BACKOFF_MAX = 600.0, 7200.0
 DEFAULTS: dict[str, Any] = {
@@ -76,7 +76,6 @@ DEFAULTS: dict[str, Any] = {
     "leave_pool": False, "pool_minimum": 1,
 }  # fmt: skip
 log = partial(print, flush=True)  # stdout: journald keeps it under the unit (the task: a log file)
-SESSION_KEYS = ("Name", "Class", "State", "TTY", "Display", "Remote", "Service")
 
 
 class WatchError(Exception):
@@ -87,9 +86,8 @@ def when(epoch: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%SZ", time.gmtime(epoch))
 
 
-def call(
-    method: str, url: str, headers: dict[str, str], direct: bool = True, body: Any = None
-) -> tuple[int, bytes]:
+def call(method: str, url: str, headers: dict[str, str], direct: bool = True,
+         body: Any = None) -> tuple[int, bytes]:  # fmt: skip
     """One request, no retry: (status, body). HTTP errors are answers; network errors raise ``WatchError``.
     ``direct`` bypasses proxies (IMDS and the local hub must never go through one); ``body`` is sent as JSON
     (a POST without one sends an empty body)."""
@@ -97,8 +95,7 @@ def call(
     if url.startswith(("https://127.0.0.1", "https://localhost")):  # the hub on loopback: self-signed (PEP 476)
         handlers.append(urllib.request.HTTPSHandler(context=ssl._create_unverified_context()))
     data = json.dumps(body).encode() if body is not None else (b"" if method == "POST" else None)
-    if body is not None:
-        headers = {**headers, "Content-Type": "application/json"}
+    headers = {**headers, "Content-Type": "application/json"} if body is not None else headers
     request = urllib.request.Request(url, data=data, headers=headers, method=method)
     try:
         with urllib.request.build_opener(*handlers).open(request, timeout=TIMEOUT) as response:
@@ -163,23 +160,33 @@ def run_command(command: list[str], empty_ok: bool = False) -> str:
     return done.stdout
 
 
+def logind_sessions() -> list[str]:
+    """Users with a terminal, display or remote session, from logind (raises when loginctl fails)."""
+    listed, users = run_command(["loginctl", "list-sessions", "--no-legend", "--no-pager"]).splitlines(), []
+    ids = [line.split()[0] for line in listed if line.split()]
+    keys = ("Name", "Class", "State", "TTY", "Display", "Remote", "Service")
+    asked = ["loginctl", "show-session", *ids] + [a for k in keys for a in ("-p", k)]
+    for block in run_command(asked, empty_ok=True).split("\n\n") if ids else []:
+        p = dict(item.split("=", 1) for item in block.splitlines() if "=" in item)
+        where = p.get("TTY") or p.get("Display") or ("remote" if p.get("Remote") == "yes" else "")
+        if p.get("Class") == "user" and p.get("State") != "closing" and where:
+            users.append(f"{p.get('Name')} ({p.get('Service')} {where})")
+    return users
+
+
 def probe_sessions(settings: dict[str, Any], env: Env) -> str | None:
     """Interactive sessions: logind (SSH with or without a pty, console, xrdp), else utmp; quser on Windows."""
-    users: list[str] = []
+    users: list[str] | None = None
     if WINDOWS:
         rows = [line.split() for line in run_command(["quser"], empty_ok=True).splitlines()[1:]]
         users = [row[0].lstrip(">") for row in rows if "Active" in row]
-    elif shutil.which("loginctl"):
-        listed = run_command(["loginctl", "list-sessions", "--no-legend", "--no-pager"]).splitlines()
-        ids = [line.split()[0] for line in listed if line.split()]
-        asked = ["loginctl", "show-session", *ids] + [a for k in SESSION_KEYS for a in ("-p", k)]
-        for block in run_command(asked, empty_ok=True).split("\n\n") if ids else []:
-            p = dict(item.split("=", 1) for item in block.splitlines() if "=" in item)
-            where = p.get("TTY") or p.get("Display") or ("remote" if p.get("Remote") == "yes" else "")
-            if p.get("Class") == "user" and p.get("State") != "closing" and where:
-                users.append(f"{p.get('Name')} ({p.get('Service')} {where})")
     else:
-        users = [" ".join(line.split()[:2]) for line in run_command(["who"]).splitlines() if line.strip()]
+        try:
+            users = logind_sessions() if shutil.which("loginctl") else None
+        except (RuntimeError, subprocess.SubprocessError) as error:  # logind not answering: utmp still does
+            log(f"loginctl failed ({error}): counting sessions from utmp (who)")
+        if users is None:
+            users = [" ".join(line.split()[:2]) for line in run_command(["who"]).splitlines() if line.strip()]
     return "sessions: " + ", ".join(users) if users else None
 
 
@@ -223,24 +230,50 @@ def _hub(url: str, token: str) -> Any:
     return _json(body)
 
 
+def _recent(stamp: Any, env: Env) -> float | None:
+    """An ISO time stamp of the API, as epoch seconds when it is less than ``ACTIVITY_WINDOW`` old."""
+    try:
+        at = float(calendar.timegm(time.strptime(str(stamp)[:19], "%Y-%m-%dT%H:%M:%S")))
+    except ValueError:
+        return None
+    return at if env.clock() - at < ACTIVITY_WINDOW else None
+
+
+def probe_servers(env: Env) -> list[str]:
+    """Busy kernels and recent activity of the Jupyter servers that left a runtime file (asked on 127.0.0.1 with
+    the file's token, untracked so the question is no activity). A server that refuses or is gone is skipped."""
+    busy: list[str] = []
+    for path in sorted(p for pattern in env.runtime_files for p in glob.glob(pattern)):
+        try:
+            with open(path) as handle:
+                info = json.load(handle)
+            base = f"http{'s' * bool(info.get('secure'))}://127.0.0.1:{int(info['port'])}{info.get('base_url') or '/'}"
+            token = str(info.get("token"))
+            kernels, status = (_hub(base + api, token) for api in ("api/kernels?no_track_activity=1", "api/status"))
+        except (OSError, ValueError, KeyError, TypeError, WatchError) as error:
+            log(f"jupyter: skipping {path} ({error})")
+            continue
+        where, at = f"the server on port {info['port']}", _recent((status or {}).get("last_activity"), env)
+        busy += [f"kernel {k.get('name')} busy on {where}" for k in kernels or [] if k.get("execution_state") == "busy"]
+        busy += [f"{where} active at {when(at)}"] if at else []
+    return busy
+
+
 def probe_jupyter(settings: dict[str, Any], env: Env) -> str | None:
-    """Busy kernels and users active in the last 10 minutes, from JupyterHub's API (needs a token)."""
+    """Busy kernels and activity in the last 10 minutes: the servers' own APIs, and JupyterHub's with a token."""
+    busy = probe_servers(env)
     if not os.path.exists(env.hub_token_path):
-        return None  # no token: Jupyter counts through the CPU probe only
+        return "jupyter: " + ", ".join(busy) if busy else None
     with open(env.hub_token_path) as handle:
-        token, hub, busy = handle.read().strip(), settings["jupyterhub_url"].rstrip("/"), []
+        token, hub = handle.read().strip(), settings["jupyterhub_url"].rstrip("/")
     for user in _hub(hub + "/hub/api/users?state=active", token) or []:
         name, servers = user.get("name"), user.get("servers") or {}
         urls = [s.get("url") for s in servers.values()] if servers else [user.get("server")]
         for url in (u for u in urls if u):
             kernels = _hub(hub + url.rstrip("/") + "/api/kernels", token) or []
             busy += [f"{name}'s kernel {k.get('name')} busy" for k in kernels if k.get("execution_state") == "busy"]
-        try:
-            last = float(calendar.timegm(time.strptime(str(user.get("last_activity"))[:19], "%Y-%m-%dT%H:%M:%S")))
-        except ValueError:
-            continue
-        if env.clock() - last < ACTIVITY_WINDOW:
-            busy.append(f"{name} active at {when(last)}")
+        last = _recent(user.get("last_activity"), env)
+        busy += [f"{name} active at {when(last)}"] if last else []
     return "jupyter: " + ", ".join(busy) if busy else None
 
 
@@ -248,7 +281,6 @@ def boot_time() -> float:
     """When this machine booted (epoch seconds)."""
     if sys.platform == "win32":
         import ctypes
-
         ticks = ctypes.windll.kernel32.GetTickCount64
         ticks.restype = ctypes.c_ulonglong
         return time.time() - float(ticks()) / 1000.0
@@ -277,6 +309,7 @@ class Env:
     arm: str = ARM
     state_path: str = STATE_FILE
     hub_token_path: str = HUB_TOKEN_FILE
+    runtime_files: tuple[str, ...] = (os.path.join(RUNTIME, "jpserver-*.json"),)
     dry_run: bool = False
     clock: Callable[[], float] = time.time
     sleep: Callable[[float], None] = time.sleep

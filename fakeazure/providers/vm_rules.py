@@ -1,4 +1,5 @@
-"""Rules of a virtual machine's mutable settings: ``userData`` and ``osProfile.allowExtensionOperations``.
+"""Rules of a virtual machine's mutable settings: ``userData``, ``osProfile.allowExtensionOperations`` and
+``storageProfile.diskControllerType``.
 
 - ``userData``: base64, at most 64 KB; Azure updates it in place, without stopping or rebooting
   the VM (Microsoft Learn, 'User data for Azure Virtual Machine').
@@ -7,6 +8,11 @@
   ``OSProfile.allowExtensionOperations``). Pulumi updates a VM before it deletes an extension the
   program dropped, so turning extensions off in the same change is refused: delete the extension
   first. The codes of both refusals are not confirmed (errors.py).
+- ``diskControllerType``: a size whose disks attach over NVMe only takes ``NVMe`` (or nothing: Azure then
+  sets the size's default), a SCSI-only size ``SCSI`` (or nothing); changing it on an existing VM "needs the
+  VM deallocated unless the VM size changes with it" (Compute REST reference, ``StorageProfile``, as the
+  azure-native SDK documents it; 'Convert SCSI to NVMe'). The emulated VM is always running, so a change
+  without a size change is refused (``OperationNotAllowed``, not confirmed).
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import base64
 import binascii
 from typing import TYPE_CHECKING, Any
 
+from azurefacts.sizes import VmSize
 from fakeazure import errors
 from fakeazure.providers.base import dig
 
@@ -25,6 +32,7 @@ if TYPE_CHECKING:
 EXTENSION_TYPE = "Microsoft.Compute/virtualMachines/extensions"
 ALLOW_EXTENSIONS = "osProfile.allowExtensionOperations"
 USER_DATA_MAX_BYTES = 64 * 1024
+DISK_CONTROLLER = "storageProfile.diskControllerType"
 
 
 def check_user_data(value: Any) -> None:
@@ -57,4 +65,26 @@ def check_extensions_allowed(az: FakeAzure, vm: ArmResource, changed: list[str])
             ALLOW_EXTENSIONS,
             hint=f"delete the extension first (az vm extension delete -g {vm.resource_group} --vm-name {vm.name} "
             f"-n {installed[0]}), then apply; the VM keeps running",
+        )
+
+
+def check_disk_controller(inputs: dict[str, Any], size: VmSize) -> None:
+    """Refuse a disk controller type the size does not offer."""
+    wanted = dig(inputs, DISK_CONTROLLER)
+    if wanted is not None and str(wanted) not in size.disk_controllers:
+        raise errors.invalid_parameter(
+            f"The VM size '{size.name}' does not support the disk controller type '{wanted}'; it supports "
+            f"{', '.join(size.disk_controllers)}.",
+            DISK_CONTROLLER,
+        )
+
+
+def check_update(az: FakeAzure, vm: ArmResource, changed: list[str]) -> None:
+    """The rules of an update: extensions (``check_extensions_allowed``) and a disk controller change."""
+    check_extensions_allowed(az, vm, changed)
+    if DISK_CONTROLLER in changed and "hardwareProfile.vmSize" not in changed:
+        raise errors.operation_not_allowed(
+            f"The disk controller type of {vm.name} can be changed only while the VM is deallocated, or together "
+            "with its size.",
+            DISK_CONTROLLER,
         )

@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from azurefacts.addresses import too_open
 from stacks.config.base import Model
 
 _BASTION_ID = r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Network/bastionHosts/[^/]+$"
@@ -113,6 +114,12 @@ class AccessConfig(Model):
                 ) from exc
             if network.prefixlen == 0:
                 raise ValueError(f"'{cidr}' is the whole internet; list narrower ranges")
+        wide = too_open(value)
+        if wide:
+            raise ValueError(
+                f"{', '.join(value)}: {wide} (docs/SECURITY.md); list the office or VPN egress ranges instead "
+                "(e.g. 203.0.113.0/24), or use mode: bastion"
+            )
         return value
 
     @model_validator(mode="after")

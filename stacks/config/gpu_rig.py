@@ -19,7 +19,7 @@ from pydantic import Field, field_validator, model_validator
 
 from azurefacts import clock
 from azurefacts.quotas import Need
-from azurefacts.sizes import VM_SIZES, resize_problem
+from azurefacts.sizes import VM_SIZES, VmSize, resize_problem
 from stacks.config.base import Model, PathError
 from stacks.config.idle_stop import OWN_IDLE_STOP_DESCRIPTION, IdleStopOverride
 from stacks.config.image import check_vm_size
@@ -66,16 +66,29 @@ class RigConfig(Model):
     ssh_public_key: str | None = Field(
         default=None, description="Conditional (required on Linux images, refused on Windows). OpenSSH public key."
     )
-    cpu_size: str = Field(
+    cpu_size: str | None = Field(
+        default=None,
         description=(
-            "Required. The size for development, without GPUs; must be resizable to `gpu_size` (both with a "
-            "local temp disk, e.g. Standard_D4ads_v5 with Standard_NC4as_T4_v3, or both without)."
-        )
+            "Optional. The size for development, without GPUs; must be resizable to `gpu_size` (both with a "
+            "local temp disk, e.g. Standard_D4ads_v5 with Standard_NC4as_T4_v3, or both without). Without it "
+            "the rig runs on `gpu_size` only (mode `gpu`)."
+        ),
     )
     gpu_size: str = Field(description="Required. The size for training, with GPUs (e.g. Standard_NC4as_T4_v3).")
-    mode: Literal["cpu", "gpu"] = Field(
-        default="cpu",
-        description="Optional. Which size the rig runs now: `cpu` (default) or `gpu`. Switching restarts the VM.",
+    mode: Literal["cpu", "gpu"] | None = Field(
+        default=None,
+        description=(
+            "Optional. Which size the rig runs now: `cpu` or `gpu`. Switching restarts the VM. Default: `cpu`, "
+            "or `gpu` for a rig without `cpu_size`."
+        ),
+    )
+    standard_security: bool = Field(
+        default=False,
+        description=(
+            "Optional. Pair a GPU size without Trusted Launch (ND, NC A100 v4, NCads H100 v5) with a `cpu_size`: "
+            "both sizes then run with Standard security (no vTPM, no Secure Boot; encryption at host stays). "
+            "Default false: such a GPU size is refused with a cpu_size, which all support Trusted Launch."
+        ),
     )
     data_disk: DataDiskConfig = Field(
         default_factory=DataDiskConfig, description="Optional. The rig's data disk (new, or existing by id)."
@@ -115,7 +128,9 @@ class RigConfig(Model):
 
     @field_validator("cpu_size", "gpu_size")
     @classmethod
-    def _size(cls, value: str) -> str:
+    def _size(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         check_vm_size(value)
         if value not in VM_SIZES:
             raise ValueError(
@@ -125,8 +140,17 @@ class RigConfig(Model):
         return value
 
     @property
+    def running_mode(self) -> str:
+        """The mode the rig runs in: as configured, else `cpu` (`gpu` for a rig without a CPU size)."""
+        return self.mode or ("cpu" if self.cpu_size else "gpu")
+
+    @property
     def active_size(self) -> str:
-        return self.gpu_size if self.mode == "gpu" else self.cpu_size
+        return self.size_in(self.running_mode)
+
+    def size_in(self, mode: str) -> str:
+        """The size the rig runs in ``mode`` (a rig without a CPU size stays on its GPU size)."""
+        return self.cpu_size if mode == "cpu" and self.cpu_size else self.gpu_size
 
     @property
     def container_name(self) -> str:
@@ -134,11 +158,18 @@ class RigConfig(Model):
 
     @model_validator(mode="after")
     def _sizes(self) -> RigConfig:
-        cpu, gpu = VM_SIZES[self.cpu_size], VM_SIZES[self.gpu_size]
-        if cpu.is_gpu:
-            raise PathError("cpu_size", f"{cpu.name} has GPUs ({cpu.gpu_summary}); cpu_size is the size without")
+        gpu = VM_SIZES[self.gpu_size]
         if not gpu.is_gpu:
             raise PathError("gpu_size", f"{gpu.name} has no GPU; pick an N-series size such as Standard_NC4as_T4_v3")
+        if self.cpu_size is None:
+            if self.mode == "cpu":
+                raise PathError("mode", "a rig without cpu_size runs on its gpu_size only; add a cpu_size, or use gpu")
+            if self.standard_security:
+                raise PathError("standard_security", "it only pairs a cpu_size with the GPU size; remove it")
+            return self._dates()
+        cpu = VM_SIZES[self.cpu_size]
+        if cpu.is_gpu:
+            raise PathError("cpu_size", f"{cpu.name} has GPUs ({cpu.gpu_summary}); cpu_size is the size without")
         problem = resize_problem(cpu, gpu)
         if problem:
             raise PathError(
@@ -147,26 +178,37 @@ class RigConfig(Model):
                 f"{'with' if gpu.local_temp_disk else 'without'} a local temp disk that boots Generation "
                 f"{' or '.join(map(str, gpu.generations))} and attaches disks over {'/'.join(gpu.disk_controllers)}",
             )
-        if cpu.trusted_launch != gpu.trusted_launch:
+        self._security(cpu, gpu)
+        return self._dates()
+
+    def _security(self, cpu: VmSize, gpu: VmSize) -> None:
+        """One security type for both sizes: the GPU size's (components/vm_profile.py decides by it)."""
+        if gpu.trusted_launch and not cpu.trusted_launch:
             raise PathError(
                 "cpu_size",
-                f"{cpu.name} {'supports' if cpu.trusted_launch else 'does not support'} Trusted Launch and "
-                f"{gpu.name} {'does' if gpu.trusted_launch else 'does not'}: switching would change the security "
-                "type, which replaces the VM and deletes its OS disk; pick two sizes alike",
+                f"{gpu.name} runs with Trusted Launch and {cpu.name} does not support it: switching would change the "
+                "security type, which replaces the VM and deletes its OS disk; pick a CPU size with Trusted Launch",
             )
+        if not gpu.trusted_launch and cpu.trusted_launch and not self.standard_security:
+            raise PathError(
+                "gpu_size",
+                f"{gpu.name} ({gpu.series}) has no Trusted Launch, and every CPU size with encryption at host has it, "
+                f"so no cpu_size runs with the same security as {gpu.name}. Either leave out cpu_size (the rig runs "
+                "on the GPU size only), or set standard_security: true to run both sizes with Standard security "
+                "(no vTPM, no Secure Boot; encryption at host stays) (docs/GPU.md)",
+            )
+        if self.standard_security and gpu.trusted_launch:
+            raise PathError(
+                "standard_security",
+                f"{gpu.name} supports Trusted Launch, so the rig runs with it in both modes; remove standard_security",
+            )
+
+    def _dates(self) -> RigConfig:
         if self.expires_on is not None and self.expires_on < clock.today():
             raise PathError(
                 "expires_on",
                 f"{self.expires_on} is past: extend it, or destroy the rig when the experiment is over",
             )
-        if self.spot and self.spot.max_price != -1:
-            floor = spot_price_floor(self.active_size)
-            if floor is not None and self.spot.max_price < floor[0]:
-                raise PathError(
-                    "spot.max_price",
-                    f"{self.spot.max_price} USD/h is below {self.active_size}'s {floor[1]} Spot price "
-                    f"({floor[0]:.4f} USD/h): the VM would not start; raise it, or use -1",
-                )
         return self
 
 
@@ -229,8 +271,7 @@ class GpuRigStackConfig(BaseStackConfig):
     def quota_needs(self, mode: str = "current") -> list[Need]:
         """Each rig's size in ``mode`` (``current``: the mode it is configured in); Spot counts apart."""
         return [
-            Need(rig.active_size if mode == "current" else rig.gpu_size if mode == "gpu" else rig.cpu_size,
-                 spot=rig.spot is not None)
+            Need(rig.active_size if mode == "current" else rig.size_in(mode), spot=rig.spot is not None)
             for rig in self.rigs
         ]  # fmt: skip
 
@@ -271,7 +312,32 @@ class GpuRigStackConfig(BaseStackConfig):
                     f"rigs[{i}].ssh_public_key", "Linux rigs log in with SSH keys only; paste ~/.ssh/id_ed25519.pub"
                 )
             for which in ("cpu_size", "gpu_size"):
-                size = VM_SIZES[getattr(rig, which)]
+                name = getattr(rig, which)
+                if name is None:
+                    continue
+                size = VM_SIZES[name]
                 if self.image.facts.hyperv_generation not in size.generations:
                     raise PathError(f"rigs[{i}].{which}", f"{size.name} cannot boot the Generation 2 image")
+                self._check_mode(i, rig, which, size)
         return self
+
+    def _check_mode(self, i: int, rig: RigConfig, which: str, size: VmSize) -> None:
+        """Each mode must be able to run, whichever the rig runs now: its size offered in the region, and a
+        Spot price cap at or above the size's Spot price (a switch to a mode that cannot run leaves the rig
+        stopped)."""
+        mode = which.split("_")[0]
+        if not size.offered_in(self.location):
+            offered = ", ".join(sorted(size.regions or ())[:8])
+            raise PathError(
+                f"rigs[{i}].{which}",
+                f"{size.name} is not offered in {self.location}, so the rig could never run in {mode} mode "
+                f"(SkuNotAvailable); pick a size offered there, or a region that offers it ({offered})",
+            )
+        if rig.spot and rig.spot.max_price != -1:
+            floor = spot_price_floor(size.name, self.location)
+            if floor is not None and rig.spot.max_price < floor[0]:
+                raise PathError(
+                    f"rigs[{i}].spot.max_price",
+                    f"{rig.spot.max_price} USD/h is below {size.name}'s {floor[1]} Spot price ({floor[0]:.4f} USD/h), "
+                    f"so the rig would not start in {mode} mode; raise it to at least that, or use -1",
+                )

@@ -122,8 +122,13 @@ def _type_message(kind_of_error: str, name: str, given: Any, annotation: Any) ->
     elif expected == "a mapping" and _is_model(annotation):
         expected = f"a mapping with the keys {', '.join(annotation.model_fields)}"
     hint = ""
-    if kind_of_error == "string_type" and isinstance(given, int | float | bool):
+    if kind_of_error == "string_type" and isinstance(given, bool):
         hint = f"; quote it: '{json.dumps(given)}'"
+    elif kind_of_error == "string_type" and isinstance(given, int | float):
+        hint = (
+            f"; write it in quotes as you mean it (e.g. \"0720\", \"25.10\"): unquoted, YAML read it as the "
+            f"number {json.dumps(given)} (a leading 0 reads as octal, 0720 as 464; 25.10 reads as 25.1)"
+        )
     return f"must be {expected} (got {_given(given)}){hint}"
 
 

@@ -112,7 +112,10 @@ class ClassHoursConfig(Model):
 
     days: tuple[str, ...] = Field(description="Required. Days of the week, e.g. `[Monday, Wednesday]`.")
     start: str = Field(description="Required. Start, `HH:MM` (24-hour), local to `schedule.time_zone`.")
-    end: str = Field(description="Required. End, `HH:MM`, after the start on the same day.")
+    end: str = Field(
+        description="Required. End, `HH:MM` (or `24:00`), after the start on the same day; a window that ends at "
+        "`24:00` (or `23:59`) and one that starts at `00:00` the next day run as one."
+    )
 
 
 class EventConfig(Model):

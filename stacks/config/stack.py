@@ -29,13 +29,28 @@ class Unit:
     nic: str | None = None
 
 
+MAX_TAG_VALUE = 256
+# The tags the stack writes itself (stacks/foundation.py, stacks/gpu_rig.py), by lowercase name: where each comes from.
+STACK_TAGS = {
+    "owner": "dsvm:owner",
+    "cost-center": "dsvm:cost_center",
+    "stack": "the stack's name",
+    "managed-by": "always pulumi",
+    "expires-on": "a rig's expires_on",
+}
+
+
 class BaseStackConfig(Model):
     """What every stack kind has: where, who pays, how it is reached, which image."""
 
     kind: str = Field(description="Required. The stack kind: `team`.")
     location: str = Field(description="Required (as `azure-native:location`). Azure region name, e.g. `westeurope`.")
-    owner: str = Field(min_length=1, description="Required. Owner tag (team or e-mail); on every resource.")
-    cost_center: str = Field(min_length=1, description="Required. Cost-center tag; on every resource.")
+    owner: str = Field(
+        min_length=1, max_length=MAX_TAG_VALUE, description="Required. Owner tag (team or e-mail); on every resource."
+    )
+    cost_center: str = Field(
+        min_length=1, max_length=MAX_TAG_VALUE, description="Required. Cost-center tag; on every resource."
+    )
     resource_group_name: str | None = Field(
         default=None,
         description=(
@@ -91,9 +106,29 @@ class BaseStackConfig(Model):
     @field_validator("tags")
     @classmethod
     def _tags(cls, value: dict[str, str]) -> dict[str, str]:
-        for key in value:
+        # Microsoft Learn, 'Use tags to organize your Azure resources' (limitations): names up to 512 characters
+        # without < > % & \ ? /, values up to 256 characters, names case-insensitive (two names that differ in
+        # case are one tag, and which value wins is not defined).
+        seen: dict[str, str] = {}
+        for key, tag_value in value.items():
             if len(key) > 512 or any(c in key for c in "<>%&\\?/"):
                 raise ValueError(f"tag name '{key}' is invalid: at most 512 characters, none of < > % & \\ ? /")
+            if len(tag_value) > MAX_TAG_VALUE:
+                raise ValueError(
+                    f"the value of tag '{key}' has {len(tag_value)} characters; Azure allows {MAX_TAG_VALUE}: "
+                    "shorten it"
+                )
+            if key.lower() in STACK_TAGS:
+                raise ValueError(
+                    f"tag '{key}' is set by the stack ({STACK_TAGS[key.lower()]}); remove it from dsvm:tags "
+                    "(tag names are case-insensitive in Azure)"
+                )
+            if key.lower() in seen:
+                raise ValueError(
+                    f"tags '{seen[key.lower()]}' and '{key}' are one tag to Azure (names are case-insensitive); "
+                    "keep one"
+                )
+            seen[key.lower()] = key
         if len(value) > 46:
             raise ValueError(
                 "at most 46 extra tags (Azure allows 50 and the stack sets owner, cost-center, stack, managed-by)"

@@ -59,7 +59,8 @@ def _pool(
 
     def profile(client_id: pulumi.Output[str]) -> VmProfile:
         values = pulumi.Output.all(base.store.account_name, client_id, master.result).apply(
-            lambda v: custom_data(settings(v[0], v[1], v[2], config.admin.username), idle_watcher=leaves)
+            lambda v: custom_data(settings(v[0], v[1], v[2], config.admin.username), idle_watcher=leaves,
+                                  data_disk=pool.data_disk_gb is not None)
         )
         return VmProfile(
             admin_username=config.admin.username,

@@ -17,7 +17,11 @@ profiles' and 'Understand autoscale settings'):
 
 Windows with the same start time (or end time) share one profile (``days: [Monday,
 Wednesday]``), so a weekly timetable costs two profiles per distinct start and end
-time, plus one per event, plus the default.
+time, plus one per event, plus the default. A class past midnight is written as two
+windows (``22:00``-``24:00`` and ``00:00``-``02:00`` the next day; an end of ``23:59`` counts
+as ``24:00`` when a window starts at ``00:00`` the next day): they touch across midnight and
+become one window (a start profile the first day, an end profile the next), so the pool
+never drops to zero at midnight.
 
 Refused with the config path and the fix (``ScheduleError``): a time that is not
 ``HH:MM``, an end not after its start, two windows that overlap or touch (merge
@@ -40,8 +44,12 @@ MAX_PROFILES = 20
 MAX_RULES = 10
 MAX_CAPACITY = 1000  # instances of one Flexible scale set
 DEFAULT_PROFILE = "outside-windows"
+DAY = 24 * 60
+WEEK = 7 * DAY
+LAST_MINUTE = DAY - 1  # 23:59: a window that ends here and goes on at 00:00 the next day is one window
 _TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
-_DATETIME = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ]([01]\d|2[0-3]):([0-5]\d)$")
+# `2027-03-13 08:00`, also with zero seconds (`08:00:00`, how YAML timestamps are often written)
+_DATETIME = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ]([01]\d|2[0-3]):([0-5]\d)(?::00(?:\.0+)?)?$")
 
 
 class ScheduleError(ValueError):
@@ -147,8 +155,10 @@ def check_capacity(capacity: Capacity, path: str) -> Capacity:
     return capacity
 
 
-def minutes_of(text: str, path: str) -> int:
-    """``HH:MM`` as minutes after midnight."""
+def minutes_of(text: str, path: str, end: bool = False) -> int:
+    """``HH:MM`` as minutes after midnight (an ``end`` may also be ``24:00``, the end of the day)."""
+    if end and text == "24:00":
+        return DAY
     found = _TIME.match(text)
     if not found:
         raise ScheduleError(path, f"'{text}' is not a time HH:MM (24-hour); write 9 am as \"09:00\" (quoted)")
@@ -178,18 +188,20 @@ def _weekly_spans(weekly: Sequence[Weekly]) -> list[tuple[int, int, int, int]]:
     spans: list[tuple[int, int, int, int]] = []
     for i, window in enumerate(weekly):
         where = f"schedule.class_hours[{i}]"
-        start, end = minutes_of(window.start, f"{where}.start"), minutes_of(window.end, f"{where}.end")
+        start, end = minutes_of(window.start, f"{where}.start"), minutes_of(window.end, f"{where}.end", end=True)
         if end <= start:
             raise ScheduleError(
                 f"{where}.end",
                 f"the window ends ({window.end}) before it starts ({window.start}); a class past midnight is "
-                "two windows (until 23:59, and from 00:00 the next day)",
+                "two windows (until 24:00, and from 00:00 the next day), which run as one",
             )
         if not window.days:
             raise ScheduleError(f"{where}.days", "no days; list the days of the week the class meets, e.g. [Monday]")
         for day in window.days:
             if day not in DAYS:
                 raise ScheduleError(f"{where}.days", f"'{day}' is not a day of the week; use {', '.join(DAYS)}")
+            if window.days.count(day) > 1:
+                raise ScheduleError(f"{where}.days", f"{day} is listed twice; list each day once")
             spans.append((DAYS.index(day), start, end, i))
     for a in spans:
         for b in spans:
@@ -203,10 +215,47 @@ def _weekly_spans(weekly: Sequence[Weekly]) -> list[tuple[int, int, int, int]]:
     return spans
 
 
+def week_windows(spans: Sequence[tuple[int, int, int, int]]) -> list[tuple[int, int]]:
+    """The class-hours windows as (start, end) minutes of the week (Monday 00:00 is 0), with windows that
+    touch across midnight joined: one that ends at 24:00, or at 23:59, and one that starts at 00:00 the
+    next day are one window (the documented recipe for a class past midnight), so the pool never drops
+    to zero in between. An end past the week's last minute wraps to Monday."""
+    starts_at_midnight = {day for day, start, _, _ in spans if start == 0}
+    windows = []
+    for day, start, end, _ in spans:
+        if end == LAST_MINUTE and (day + 1) % 7 in starts_at_midnight:
+            end = DAY
+        windows.append((day * DAY + start, day * DAY + end))
+    windows.sort()
+    merged: list[list[int]] = []
+    for start, end in windows:
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    if len(merged) > 1 and merged[-1][1] >= WEEK and merged[0][0] == 0:  # Sunday night into Monday
+        merged[0][0] = merged.pop()[0] - WEEK
+    if len(merged) == 1 and merged[0][1] - merged[0][0] >= WEEK:
+        raise ScheduleError(
+            "schedule.class_hours",
+            "the windows cover the whole week, so the pool would never sleep; leave a gap (a scale_out pool "
+            "sleeps at zero outside its windows), or use a team stack for machines that never stop",
+        )
+    return [(start % WEEK, end % WEEK) for start, end in merged]
+
+
 def _event_spans(events: Sequence[Event]) -> list[tuple[datetime, datetime]]:
     spans: list[tuple[datetime, datetime]] = []
+    names: dict[str, int] = {}
     for i, event in enumerate(events):
         where = f"schedule.events[{i}]"
+        if event.name in names:
+            raise ScheduleError(
+                f"{where}.name",
+                f"'{event.name}' is the name of events[{names[event.name]}] too; each event needs its own name "
+                "(it names the event's autoscale profile, which Azure requires to be unique)",
+            )
+        names[event.name] = i
         start, end = moment_of(event.start, f"{where}.start"), moment_of(event.end, f"{where}.end")
         if end <= start:
             raise ScheduleError(f"{where}.end", f"the event ends ({event.end}) before it starts ({event.start})")
@@ -233,9 +282,9 @@ def profiles(weekly: Sequence[Weekly], events: Sequence[Event], time_zone: str |
     rules = capacity.maximum > capacity.minimum
     starts: dict[int, list[str]] = {}
     ends: dict[int, list[str]] = {}
-    for day, start, end, _ in sorted(spans):
-        starts.setdefault(start, []).append(DAYS[day])
-        ends.setdefault(end, []).append(DAYS[day])
+    for start, end in sorted(week_windows(spans)):
+        starts.setdefault(start % DAY, []).append(DAYS[start // DAY])
+        ends.setdefault(end % DAY, []).append(DAYS[end // DAY])
     found = [Profile(DEFAULT_PROFILE, ZERO, False, zone)]
     for at, days in sorted(starts.items()):
         hour, minute = divmod(at, 60)

@@ -46,6 +46,7 @@ from typing import Any
 import yaml
 
 from components import idle_units
+from components.cloud_init import DATA_DISK_RUNCMD, data_disk_files
 
 SEATS_CONTAINER = "seats"
 AGENT_PATH = "/usr/local/sbin/dsvm-seats"
@@ -74,9 +75,12 @@ def settings(account: str, client_id: str, master: str, admin: str) -> dict[str,
             "admin": admin}  # fmt: skip
 
 
-def cloud_config(values: dict[str, str], idle_watcher: bool = False) -> dict[str, Any]:
+def cloud_config(values: dict[str, str], idle_watcher: bool = False, data_disk: bool = False) -> dict[str, Any]:
     """The scale set's cloud-config (customData): blobfuse2, the agent, its settings, its boot service; with
-    ``idle_watcher`` also the idle watcher and its timer (``components.idle_units``; settings in userData)."""
+    ``idle_watcher`` also the idle watcher and its timer (``components.idle_units``; settings in userData); with
+    ``data_disk`` the instance's empty data disk formatted and mounted at ``/data`` at every boot
+    (``components.cloud_init``: found by LUN on SCSI and NVMe; no home on it, ``~/work`` is the shared one).
+    No ``disk_setup``/``fs_setup``: Azure's built-in temp disk config stays whole (cloud-init merges no lists)."""
     config: dict[str, Any] = {
         "ssh_pwauth": False,
         "package_update": True,
@@ -89,15 +93,19 @@ def cloud_config(values: dict[str, str], idle_watcher: bool = False) -> dict[str
         ],
         "runcmd": [["systemctl", "daemon-reload"], ["systemctl", "enable", "--now", "dsvm-seats.service"]],
     }  # fmt: skip
-    if idle_watcher:
-        config["write_files"] += idle_units.write_files()
-        config["runcmd"] += [command for command in idle_units.runcmd() if command not in config["runcmd"]]
+    extra = [(data_disk, data_disk_files(None), DATA_DISK_RUNCMD), (idle_watcher, idle_units.write_files(),
+                                                                      idle_units.runcmd())]  # fmt: skip
+    for wanted, files, commands in extra:
+        if wanted:
+            config["write_files"] += files
+            config["runcmd"] += [command for command in commands if command not in config["runcmd"]]
     return config
 
 
-def custom_data(values: dict[str, str], idle_watcher: bool = False) -> str:
+def custom_data(values: dict[str, str], idle_watcher: bool = False, data_disk: bool = False) -> str:
     """Base64 ``#cloud-config`` of every instance."""
-    text = "#cloud-config\n" + yaml.safe_dump(cloud_config(values, idle_watcher), sort_keys=False, width=1000)
+    config = cloud_config(values, idle_watcher, data_disk)
+    text = "#cloud-config\n" + yaml.safe_dump(config, sort_keys=False, width=1000)
     return base64.b64encode(text.encode()).decode()
 
 

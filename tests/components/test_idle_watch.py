@@ -124,6 +124,7 @@ class Box:
         values: dict[str, Any] = {
             "imds": self.imds.url, "arm": self.arm_url, "state_path": str(self.state_path),
             "hub_token_path": str(self.tmp_path / "no-token"), "clock": lambda: self.now, "sleep": lambda s: None,
+            "runtime_files": (str(self.tmp_path / "no-runtime" / "jpserver-*.json"),),
             "boot_time": lambda: self.boot, "notify": self.notes.append, "probes": probes,
         }  # fmt: skip
         return watch.Env(**{**values, **overrides})
@@ -433,6 +434,20 @@ def test_sessions_count_ssh_with_or_without_a_pty_and_the_console(machine: dict[
     machine["sessions"] = [session(TTY="pts/0", State="closing"), session(Class="manager", TTY="pts/1"),
                            session(Name="jupyter", Service="login")]  # fmt: skip
     assert watch.probe_sessions(SETTINGS, env) is None  # leftovers, the user manager, a session with no terminal
+
+
+def test_sessions_fall_back_to_utmp_when_logind_does_not_answer(monkeypatch: pytest.MonkeyPatch, box: Box) -> None:
+    """loginctl present but logind silent (no D-Bus): utmp still tells, instead of "probe failed" (busy) forever."""
+
+    def run_command(command: list[str], empty_ok: bool = False) -> str:
+        if command[0] == "loginctl":
+            raise RuntimeError("loginctl exited 1: Failed to connect to bus: No such file or directory")
+        assert command == ["who"]
+        return "alice    pts/0        2026-12-05 09:00 (10.0.0.5)\n"
+
+    monkeypatch.setattr(watch, "run_command", run_command)
+    monkeypatch.setattr(watch.shutil, "which", lambda name: f"/usr/bin/{name}")
+    assert watch.probe_sessions(SETTINGS, box.env()) == "sessions: alice pts/0"
 
 
 def test_windows_sessions_count_active_quser_rows(machine: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:

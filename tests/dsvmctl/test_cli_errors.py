@@ -122,7 +122,7 @@ def test_an_unwritable_state_dir_names_the_path(tmp_path: Path) -> None:
     (tmp_path / "not-a-dir").write_text("")
     fails(
         ["up", "--stack", "dev", "--project-dir", str(ROOT), "--state-dir", str(tmp_path / "not-a-dir")],
-        f"cannot save the state of dev to {tmp_path / 'not-a-dir' / 'dev.json'}",
+        f"cannot lock the state of dev in {tmp_path / 'not-a-dir'} (lock file dev.json.lock): ",
         "choose a writable --state-dir",
     )
 

@@ -222,3 +222,99 @@ def test_a_bad_promotion_is_refused_and_writes_nothing(
         assert message in " ".join(output.split()), output
     assert files(project) == before
     assert not (project.parent / "state").exists()
+
+
+# -- the target file keeps every byte outside the promoted values -----------------------------------------------------
+def test_a_key_left_to_its_default_goes_and_the_next_keys_comment_stays(project: Path) -> None:
+    staging = project / "Pulumi.staging.yaml"
+    comment = "  # The policy pack's cost-cap rule (advisory) reports a plan estimated above this.\n"
+    edit(staging, comment, "  dsvm:rstudio_enabled: true  # explicit\n" + comment)  # dev leaves it to its default
+    before = staging.read_text()
+    code, output = promote(project, "dev", "staging")
+    assert code == 0, output
+    assert changed_lines(before, staging.read_text()) == [
+        '-    version: "25.01.14"', '+    version: "25.05.20"', "-  dsvm:rstudio_enabled: true  # explicit"]
+    assert comment in staging.read_text()
+
+
+COMMENTED = """# head
+config:
+  # about kind
+  dsvm:kind: team  # eol kind
+  dsvm:vm_size: Standard_D4s_v5  # eol size
+  # about network
+  dsvm:network:
+    address_space: 10.51.0.0/16
+    # about subnet
+    workstation_subnet: 10.51.1.0/24
+  # about idle stop
+  dsvm:idle_stop:
+    idle_minutes: 60   # eol idle
+    # about warn
+    warn_minutes: 15
+  dsvm:image:
+    version: '25.01.14'  # pin
+  # about last
+
+  dsvm:last: 1
+"""
+
+
+@pytest.mark.parametrize(("path", "gone"), [
+    (["dsvm:vm_size"], ["  dsvm:vm_size: Standard_D4s_v5  # eol size"]),
+    (["dsvm:kind"], ["  # about kind", "  dsvm:kind: team  # eol kind"]),
+    (["dsvm:idle_stop", "warn_minutes"], ["    # about warn", "    warn_minutes: 15"]),
+    (["dsvm:idle_stop", "idle_minutes"], ["    idle_minutes: 60   # eol idle"]),
+    (["dsvm:network"], ["  # about network", "  dsvm:network:", "    address_space: 10.51.0.0/16", "    # about subnet",
+                        "    workstation_subnet: 10.51.1.0/24"]),
+    (["dsvm:last"], ["  dsvm:last: 1"]),
+    (["dsvm:image", "version"], ["  dsvm:image:", "    version: '25.01.14'  # pin"]),  # its mapping is left empty
+    (["dsvm:nothing"], []),
+])  # fmt: skip
+def test_removing_a_key_takes_its_block_and_own_comments_only(path: list[str], gone: list[str]) -> None:
+    from dsvmctl.yaml_edit import remove_key
+
+    after = remove_key(COMMENTED, ["config", *path])
+    assert [x[1:] for x in changed_lines(COMMENTED, after)] == gone
+    assert all(x.startswith("-") for x in changed_lines(COMMENTED, after))
+
+
+@pytest.mark.parametrize(("path", "value", "lines"), [
+    (["dsvm:image", "version"], "25.05.20", ["-    version: '25.01.14'  # pin", "+    version: '25.05.20'  # pin"]),
+    (["dsvm:vm_size"], "Standard_D8s_v5", ["-  dsvm:vm_size: Standard_D4s_v5  # eol size",
+                                           "+  dsvm:vm_size: Standard_D8s_v5  # eol size"]),
+    (["dsvm:idle_stop", "cpu_percent"], 20, ["+    cpu_percent: 20"]),
+    (["dsvm:rstudio_enabled"], True, ["+  dsvm:rstudio_enabled: true"]),
+    (["dsvm:auto_shutdown", "time"], "2000", ["+  dsvm:auto_shutdown:", "+    time: '2000'"]),
+])  # fmt: skip
+def test_setting_a_key_changes_its_value_or_adds_it_at_the_end_of_its_mapping(
+    path: list[str], value: Any, lines: list[str]
+) -> None:
+    from dsvmctl.yaml_edit import set_value
+
+    after = set_value(COMMENTED, ["config", *path], value, _yaml(COMMENTED))
+    assert changed_lines(COMMENTED, after) == lines
+    parsed = yaml.safe_load(after)["config"]
+    node = parsed
+    for key in path:
+        node = node[key]
+    assert node == value
+
+
+def test_a_shutdown_time_is_not_copied_into_a_stack_without_a_time_zone(project: Path) -> None:
+    dev, staging = project / "Pulumi.dev.yaml", project / "Pulumi.staging.yaml"
+    edit(dev, '    time: "1900"\n', '    time: "2000"\n')
+    edit(staging, "    time_zone: W. Europe Standard Time\n", "")
+    before = files(project)
+    code, output = promote(project, "dev", "staging")
+    assert code == 2, output
+    text = " ".join(output.split())
+    assert "dsvm:auto_shutdown.time 2000 is a time in dev's time zone (W. Europe Standard Time)" in text
+    assert "would shut down at 2000 UTC instead. Set dsvm:auto_shutdown.time_zone in Pulumi.staging.yaml" in text
+    assert files(project) == before
+    edit(staging, '    time: "1900"\n', '    time: "1900"\n    time_zone: Pacific Standard Time\n')
+    code, output = promote(project, "dev", "staging")
+    assert code == 0, output
+    assert ("note: dsvm:auto_shutdown.time 2000 is local time in each stack: W. Europe Standard Time in dev, "
+            "Pacific Standard Time in staging") in " ".join(output.split())  # fmt: skip
+    assert config(staging)["dsvm:auto_shutdown"] == {"time": "2000", "time_zone": "Pacific Standard Time"}

@@ -168,6 +168,13 @@ CASES = [
     Case(NSG_RULE, NSG, _set(NSG, _open_rule("*", "22", access="Deny")), None),
     Case(NSG_RULE, NSG, _set(NSG, _open_rule("*", "443")), None),
     Case(NSG_RULE, NSG, _set(NSG, _open_rule("203.0.113.0/24", "8787")), None),
+    Case(NSG_RULE, NSG, _set(NSG, _open_rule("0.0.0.0/1", "22", sourceAddressPrefixes=["128.0.0.0/1"])),
+         "allows SSH (22) in from 0.0.0.0/1, 128.0.0.0/1: together they admit"),
+    Case(NSG_RULE, NSG, _set(NSG, _open_rule("10.0.0.0/8", "22", sourceAddressPrefixes=["172.16.0.0/12"])), None),
+    Case(NSG_RULE, NSG, _set(NSG, lambda nsg: (_open_rule("11.0.0.0/8", "22")(nsg),  # a /8 each: not over alone
+                                               _open_rule("12.0.0.0/8", "20-25")(nsg))),
+         "securityRules[4] (open) allow SSH (22) in from 10.50.255.0/26, 11.0.0.0/8, 12.0.0.0/8: together they "
+         "admit 33,554,432"),
     Case(NSG_RULE, SECURITY_RULE,
          lambda *_: {"securityRuleName": "ssh", "direction": "Inbound", "access": "Allow", "protocol": "*",
                      "sourceAddressPrefixes": ["203.0.113.0/24", "Internet"], "destinationPortRanges": ["22"]},

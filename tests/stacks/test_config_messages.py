@@ -39,6 +39,10 @@ def test_no_members_says_what_an_entry_needs() -> None:
     )
 
 
+_NUMBER_HINT = ('write it in quotes as you mean it (e.g. "0720", "25.10"): unquoted, YAML read it as the number {} '
+                "(a leading 0 reads as octal, 0720 as 464; 25.10 reads as 25.1)")
+
+
 @pytest.mark.parametrize(("values", "path", "message"), [
     (team_values(members="alice"), "dsvm:members",
      "must be a list of members, one `- username: ...` entry each (got 'alice')"),
@@ -52,7 +56,11 @@ def test_no_members_says_what_an_entry_needs() -> None:
      "must be a whole number (got 'week')"),
     (team_values(storage={"soft_delete_days": 1.5}), "dsvm:storage.soft_delete_days",
      "must be a whole number (got 1.5)"),
-    (team_values(tags={"team": 7}), "dsvm:tags.team", "must be text (got 7); quote it: '7'"),
+    (team_values(tags={"team": 7}), "dsvm:tags.team", f"must be text (got 7); {_NUMBER_HINT.format(7)}"),
+    (team_values(auto_shutdown={"time": 464}), "dsvm:auto_shutdown.time",
+     f"must be text (got 464); {_NUMBER_HINT.format(464)}"),
+    (team_values(image={"os": "ubuntu-2204", "version": 25.1}), "dsvm:image.version",
+     f"must be text (got 25.1); {_NUMBER_HINT.format(25.1)}"),
     (team_values(tags=["team"]), "dsvm:tags", "must be a mapping of keys to values (got a list)"),
     (team_values(access="bastion"), "dsvm:access",
      "must be a mapping with the keys mode, allowed_cidrs, public_ip_enabled, bastion_sku, "

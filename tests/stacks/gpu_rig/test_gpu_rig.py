@@ -65,10 +65,49 @@ def test_the_gpu_size_needs_gpus_and_the_cpu_size_none() -> None:
     )
 
 
-def test_both_sizes_take_the_same_security_type() -> None:
-    # B4ms supports Trusted Launch, NC A100 v4 does not: a switch would change securityType (a replace).
-    message = problem_at(rig_values(rig(gpu_size="Standard_NC24ads_A100_v4")), "dsvm:rigs[0].cpu_size")
-    assert "Trusted Launch" in message and "replaces the VM" in message
+def test_a_gpu_size_without_trusted_launch_says_what_works(run_stack: Any) -> None:
+    # B4ms supports Trusted Launch, NC A100 v4 does not; so does every CPU size with encryption at host.
+    a100 = "Standard_NC24ads_A100_v4"
+    message = problem_at(rig_values(rig(gpu_size=a100)), "dsvm:rigs[0].gpu_size")
+    assert "has no Trusted Launch, and every CPU size with encryption at host has it" in message
+    assert "leave out cpu_size (the rig runs on the GPU size only)" in message and "standard_security: true" in message
+    gpu_only = parse_config(rig_values(rig(gpu_size=a100, cpu_size=None)))
+    assert gpu_only.rigs[0].running_mode == "gpu"  # type: ignore[attr-defined]
+    assert [n.size for n in gpu_only.quota_needs("cpu")] == [a100]  # it has no other mode
+    assert "runs on its gpu_size only" in problem_at(rig_values(rig(gpu_size=a100, cpu_size=None, mode="cpu")),
+                                                     "dsvm:rigs[0].mode")  # fmt: skip
+    standard = run_stack(rig_values(rig(gpu_size=a100, standard_security=True)))
+    (vm,) = [r for r in standard.records if r.type == "azure-native:compute:VirtualMachine"]
+    assert vm.inputs["securityProfile"] == {"encryptionAtHost": True}  # Standard: no securityType, no UEFI
+    assert "remove standard_security" in problem_at(rig_values(rig(standard_security=True)),
+                                                    "dsvm:rigs[0].standard_security")  # fmt: skip
+
+
+def test_a_cpu_size_without_trusted_launch_cannot_pair_with_one_that_has_it() -> None:
+    """No CPU size in the facts lacks Trusted Launch and has encryption at host today; the rule stays for one."""
+    from dataclasses import replace
+
+    from azurefacts.sizes import VM_SIZES
+    from stacks.config.base import PathError
+    from stacks.config.gpu_rig import RigConfig
+
+    config = RigConfig.model_validate(rig())
+    without = replace(VM_SIZES["Standard_B4ms"], trusted_launch=False)
+    with pytest.raises(PathError, match="does not support it: switching would change the security type") as error:
+        config._security(without, VM_SIZES["Standard_NC4as_T4_v3"])
+    assert error.value.path == "cpu_size"
+
+
+def test_both_modes_must_be_able_to_run_whatever_the_mode_now() -> None:
+    """A cpu-mode rig whose GPU size is not offered in the region never runs in gpu mode: refused now."""
+    a100 = {"gpu_size": "Standard_NC24ads_A100_v4", "standard_security": True}
+    message = problem_at(rig_values(rig(**a100), location="northeurope"), "dsvm:rigs[0].gpu_size")
+    assert "is not offered in northeurope, so the rig could never run in gpu mode" in message
+    # a Spot cap between the two sizes' Spot prices: fine in cpu mode today, gpu mode would never start
+    between = {"max_price": 0.10}  # B4ms ~0.050, NC4as_T4_v3 ~0.158 USD/h (assumed Spot prices)
+    for mode in ("cpu", "gpu"):
+        message = problem_at(rig_values(rig(mode=mode, spot=between)), "dsvm:rigs[0].spot.max_price")
+        assert "below Standard_NC4as_T4_v3's" in message and "would not start in gpu mode" in message
 
 
 def test_a_gen1_image_is_refused() -> None:
@@ -267,3 +306,66 @@ def test_the_emulator_refuses_an_attach_azureml_could_not_log_in_with(fake_azure
         fake_azure.create("azure-native:machinelearningservices:Compute", "attach", inputs)
     inputs["properties"]["properties"]["administratorAccount"]["publicKeyData"] = ssh_key("alice")
     fake_azure.create("azure-native:machinelearningservices:Compute", "attach", inputs)
+
+
+# -- quotas as Azure counts them, and which profile a plan uses ---------------------------------------------------
+def _usage_file(tmp_path: Path, t4_limit: int, t4_used: int, spot_limit: int = 100) -> str:
+    items = json.loads(Path(USAGE).read_text())
+    for item in items:
+        if item["name"]["value"] == "standardNCASv3_T4Family":
+            item["limit"], item["currentValue"] = t4_limit, t4_used
+        if item["name"]["value"] == "lowPriorityCores":
+            item["limit"] = spot_limit
+    path = tmp_path / "usage.json"
+    path.write_text(json.dumps(items))
+    return str(path)
+
+
+def test_a_shortfall_reports_the_real_limit_and_usage(gpu_project: Path, tmp_path: Path) -> None:
+    """With limit 6 and 4 vCPUs in use, the rig's 4 more need a limit of 8 = limit + required - headroom."""
+    set_mode(gpu_project, "gpu")
+    code, output = cli(gpu_project, "plan", "--quota-profile", _usage_file(tmp_path, 6, 4))
+    text = " ".join(output.split())
+    assert code == 2 and "standardNCASv3_T4Family Cores quota" in text
+    assert "Current Limit: 6, Current Usage: 4, Additional Required: 4, (Minimum) New Limit Required: 8" in text
+    code, output = cli(gpu_project, "quota", "--json", "--quota-profile", _usage_file(tmp_path, 6, 4))
+    t4 = next(r for r in json.loads(output)["quotas"] if r["quota"] == "standardNCASv3_T4Family")
+    assert (t4["limit"], t4["inUse"], t4["free"], t4["gpu"]) == (6, 4, 2, 4)
+    assert json.loads(output)["fits"] == {"cpu": True, "gpu": False}
+
+
+def test_a_spot_rig_counts_against_the_low_priority_quota_only(gpu_project: Path, tmp_path: Path) -> None:
+    stack = yaml.safe_load((gpu_project / "Pulumi.gpu.yaml").read_text())
+    stack["config"]["dsvm:rigs"][0].update(mode="gpu", spot={"max_price": -1})
+    (gpu_project / "Pulumi.gpu.yaml").write_text(yaml.safe_dump(stack))
+    assert cli(gpu_project, "plan", "--quota-profile", _usage_file(tmp_path, 0, 0))[0] == 0  # no T4 quota needed
+    code, output = cli(gpu_project, "plan", "--quota-profile", _usage_file(tmp_path, 0, 0, spot_limit=2))
+    assert code == 2 and "Low-priority Cores quota" in " ".join(output.split())
+
+
+def test_the_quota_profile_option_wins_over_the_saved_state(gpu_project: Path, tmp_path: Path) -> None:
+    """The documented CPU -> GPU switch: up on payg (no GPU quota), then diff and up with the raised quota."""
+    state = ["--state-dir", str(gpu_project / "state")]
+    assert cli(gpu_project, "up", *state)[0] == 0  # payg, cpu mode
+    set_mode(gpu_project, "gpu")
+    code, output = cli(gpu_project, "diff", *state)
+    assert code == 2 and "QuotaExceeded" in output  # no option: the saved profile (payg)
+    code, output = cli(gpu_project, "diff", *state, "--quota-profile", USAGE)
+    assert code == 0, output
+    assert cli(gpu_project, "up", *state, "--quota-profile", USAGE)[0] == 0
+    saved = json.loads((gpu_project / "state" / "gpu.json").read_text())
+    assert saved["emulator"]["quotaProfile"]["name"] == USAGE  # the state records what the last up used
+    assert cli(gpu_project, "diff", *state)[0] == 0  # ... and a diff without the option uses it
+    code, output = cli(gpu_project, "diff", *state, "--quota-profile", "payg")
+    assert code == 2 and "QuotaExceeded" in output  # given, the option wins
+
+
+def test_the_quota_hint_names_modes_only_where_a_stack_has_them(tmp_path: Path) -> None:
+    from dsvmctl.cli import app
+
+    shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
+    shutil.copy(ROOT / "Pulumi.dev.yaml", tmp_path / "Pulumi.dev.yaml")
+    result = runner.invoke(app, ["plan", "--stack", "dev", "--project-dir", str(tmp_path), "--quota-profile", "free"])
+    text = " ".join(result.output.split())
+    assert result.exit_code == 2 and "`dsvmctl quota` shows what the stack needs against free" in text
+    assert "each mode" not in text

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from stacks.scale_out.schedule import (
+    DAYS,
     DEFAULT_PROFILE,
     MAX_PROFILES,
     ZERO,
@@ -61,7 +62,7 @@ def test_no_cpu_rules_when_the_capacity_cannot_move() -> None:
         ([Weekly(("Monday",), "12:00", "09:00")], "schedule.class_hours[0].end", "before it starts"),
         ([Weekly(("Monday",), "09:00", "09:00")], "schedule.class_hours[0].end", "before it starts"),
         ([Weekly(("Monday",), "9:00", "12:00")], "schedule.class_hours[0].start", "HH:MM"),
-        ([Weekly(("Monday",), "09:00", "24:00")], "schedule.class_hours[0].end", "HH:MM"),
+        ([Weekly(("Monday",), "09:00", "24:01")], "schedule.class_hours[0].end", "HH:MM"),
         ([Weekly(("Mon",), "09:00", "12:00")], "schedule.class_hours[0].days", "not a day of the week"),
         ([Weekly((), "09:00", "12:00")], "schedule.class_hours[0].days", "no days"),
         ([Weekly(("Monday", "Tuesday"), "09:00", "12:00"), Weekly(("Tuesday",), "11:00", "13:00")],
@@ -139,3 +140,47 @@ def test_more_than_20_profiles_are_refused_with_the_fix() -> None:
     assert info.value.path == "schedule" and "21 autoscale profiles" in str(info.value)
     assert "common start and end times" in str(info.value)
     assert len(profiles(weekly[:9], [Event("e", "2027-01-01 00:00", "2027-01-02 00:00")], ZONE, CLASS)) == MAX_PROFILES
+
+
+@pytest.mark.parametrize("end", ["24:00", "23:59"])
+def test_a_class_past_midnight_is_one_window_with_no_drop_to_zero(end: str) -> None:
+    weekly = [Weekly(("Friday",), "22:00", end), Weekly(("Saturday",), "00:00", "02:00")]
+    found = profiles(weekly, [], ZONE, CLASS)
+    assert [(p.name, p.days) for p in found] == [
+        (DEFAULT_PROFILE, ()), ("class-start-2200", ("Friday",)), ("class-end-0200", ("Saturday",))]
+
+
+def test_sunday_night_runs_into_monday() -> None:
+    weekly = [Weekly(("Sunday",), "20:00", "24:00"), Weekly(("Monday",), "00:00", "01:00"),
+              Weekly(("Monday",), "09:00", "10:00")]  # fmt: skip
+    found = by_name(profiles(weekly, [], ZONE, CLASS))
+    assert found["class-start-2000"].days == ("Sunday",) and found["class-end-0100"].days == ("Monday",)
+    assert found["class-start-0900"].days == ("Monday",) and "class-start-0000" not in found
+
+
+def test_a_window_that_ends_at_2359_alone_ends_then() -> None:
+    found = by_name(profiles([Weekly(("Friday",), "22:00", "23:59")], [], ZONE, CLASS))
+    assert found["class-end-2359"].days == ("Friday",)
+
+
+def test_windows_covering_the_whole_week_are_refused() -> None:
+    with pytest.raises(ScheduleError, match="cover the whole week"):
+        profiles([Weekly(tuple(DAYS), "00:00", "24:00")], [], ZONE, CLASS)
+
+
+def test_a_day_listed_twice_and_two_events_of_one_name_are_refused() -> None:
+    with pytest.raises(ScheduleError, match="Monday is listed twice") as error:
+        profiles([Weekly(("Monday", "Monday"), "09:00", "10:00")], [], ZONE, CLASS)
+    assert error.value.path == "schedule.class_hours[0].days"
+    events = [Event("jam", "2027-03-13 08:00", "2027-03-13 20:00"),
+              Event("jam", "2027-04-13 08:00", "2027-04-13 20:00")]  # fmt: skip
+    with pytest.raises(ScheduleError, match="'jam' is the name of events\\[0\\] too") as error:
+        profiles([], events, ZONE, CLASS)
+    assert error.value.path == "schedule.events[1].name"
+
+
+def test_an_event_time_with_zero_seconds_is_taken_as_yaml_writes_it() -> None:
+    found = profiles([], [Event("jam", "2027-03-13 08:00:00", "2027-03-13 20:00:00")], ZONE, CLASS)
+    assert [(p.start, p.end) for p in found if p.kind == "fixed"] == [("2027-03-13T08:00:00", "2027-03-13T20:00:00")]
+    with pytest.raises(ScheduleError, match="is not a date and time"):
+        profiles([], [Event("jam", "2027-03-13 08:00:30", "2027-03-13 20:00")], ZONE, CLASS)

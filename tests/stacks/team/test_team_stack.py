@@ -128,7 +128,7 @@ def test_cloud_init_sets_the_generated_local_password(run_stack: Any, fake_azure
     config = yaml.safe_load(cloud_config)
     assert config["chpasswd"]["users"] == [{"name": "alice", "password": password, "type": "text"}]
     assert config["ssh_pwauth"] is False
-    assert config["mounts"][0][:2] == ["LABEL=dsvmdata", "/data"]  # the data disk, mounted
+    assert ["systemctl", "enable", "--now", "dsvm-data.service"] in config["runcmd"]  # the data disk, mounted
 
 
 def test_role_assignment_grants_the_vm_identity_its_own_container_only(run_stack: Any) -> None:
