@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from dsvmctl.bootstrap import Stage
 
 RULESET = "dsvm: main by pull request"
+LABELS = (("drift", "B60205", "Azure changed outside Pulumi (drift.yml)"),
+          ("pending-deployment", "FBCA04", "main differs from what a stack deployed (drift.yml)"))  # fmt: skip
 # The checks a pull request must pass: pr.yml's job names.
 REQUIRED_CHECKS = ("make test", "offline diff (dsvmctl on fakeazure)")
 
@@ -148,6 +150,9 @@ def repository_lines(stages: list[Stage], pulumi_org: str | None) -> list[str]:
     ]
     if pulumi_org:
         lines.append(f"gh variable set PULUMI_ORG --body {shlex.quote(pulumi_org)} --repo \"$REPO\"")
+    lines += ["# the labels drift.yml files its issues under"]
+    lines += [f"gh label create {name} --color {color} --description {shlex.quote(text)} --force --repo \"$REPO\""
+              for name, color, text in LABELS]  # fmt: skip
     lines += ["# main changes only by pull request, after the checks; never force-pushed, never deleted"]
     lines += _stdin_json(f"ensure_ruleset {shlex.quote(RULESET)}", ruleset())
     return lines

@@ -101,6 +101,10 @@ def assignment(state: dict[str, Any], args: list[str]) -> tuple[str, int, str]:
 
 
 def gh(state: dict[str, Any], args: list[str]) -> tuple[str, int, str]:
+    if args[:2] == ["label", "create"]:
+        assert "--force" in args  # updates a label that exists
+        state.setdefault("labels", {})[args[2]] = option(args, "--description")
+        return "none", 0, ""
     if args[:2] == ["variable", "set"]:
         state["variables"][f"{option(args, '--env', '')}:{args[2]}"] = option(args, "--body")
         return "none", 0, ""
