@@ -7,13 +7,15 @@ repository (``gh auth login``) and a Pulumi user who may create stacks (``pulumi
 
 1. The subscription, once: encryption at host registered; the idle-stop custom roles
    (``azurefacts/subscription_roles.py``) PUT under the GUIDs the stacks already refer to.
-2. Per stack: its resource groups (its own, and those of existing resources it writes to: an
-   AzureML workspace it attaches to, existing data disks it attaches); a **deploy** identity
-   (``dsvm-<stack>-deploy``, GitHub Environment ``<stack>``, main only) with Contributor and Role
-   Based Access Control Administrator **on those groups only**, the latter constrained by an ABAC
-   condition to the roles the program assigns, each to its principal type; a **read** identity
-   (``dsvm-<stack>-preview``, Environment ``<stack>-preview``) with Reader on the same groups. No
-   identity holds anything on the subscription or on another stack's groups. Each has one
+2. Per stack: its resource group; a **deploy** identity (``dsvm-<stack>-deploy``, GitHub Environment
+   ``<stack>``, main only) with Contributor and Role Based Access Control Administrator **on that
+   group only**, the latter constrained by an ABAC condition to the roles the program assigns, each
+   to its principal type; a **read** identity (``dsvm-<stack>-preview``, Environment
+   ``<stack>-preview``) with Reader there. Existing resources the stack writes to (an AzureML
+   workspace its rigs attach to, an existing data disk a VM attaches) get Contributor for the deploy
+   identity and Reader for the read identity on that resource alone (whether attaching a disk needs
+   more than ``disks/write`` on it is not confirmed). No identity holds anything on the subscription
+   or on another stack's group. Each has one
    federated credential for its environment. The subscription-wide grants of the setup this
    replaces are removed from the same identities.
 3. GitHub: the environments (staging and prod with required reviewers; deployments from ``main``
@@ -67,15 +69,11 @@ class Stage:
     location: str
     group: str  # the stack's own resource group
     creates_group: bool  # the program creates it (then the first `up` must adopt the one made here)
-    other_groups: tuple[tuple[str, str], ...]  # (group, why): existing resources the stack writes to
+    others: tuple[tuple[str, str], ...]  # (ARM id, why): existing resources the stack writes to
 
     @property
     def promotion_target(self) -> bool:
         return self.stack in PROMOTION_TARGETS
-
-    @property
-    def groups(self) -> tuple[str, ...]:
-        return (self.group, *(g for g, _ in self.other_groups if g != self.group))
 
 
 def stage_of(project_dir: Path, stack: str, subscription: str) -> Stage:
@@ -100,7 +98,7 @@ def stage_of(project_dir: Path, stack: str, subscription: str) -> Stage:
                 "identity would need roles there; bootstrap that subscription's grant by hand or move the resource"
             )
         why = "attaches its AzureML compute there" if kind == "azureml_workspace" else "attaches an existing disk"
-        others.append((parts[4], f"{why} (dsvm:{path})"))
+        others.append((ref, f"{why} (dsvm:{path})"))
     return Stage(stack, config.location, group, not config.resource_group_name, tuple(sorted(set(others))))
 
 
@@ -216,8 +214,6 @@ def stage_lines(subscription: str, stage: Stage, repo: str) -> list[str]:
         f"ensure_group {shlex.quote(stage.group)} {stage.location}"
         + ("  # the program creates it too: adopted by `pulumi import` below" if stage.creates_group else ""),
     ]
-    for group, why in stage.other_groups:
-        lines.append(f"# {group}: {why}; must exist already (not created here)")
     lines += [
         f"DEPLOY_APP=$(ensure_app dsvm-{s}-deploy)",
         'DEPLOY_SP=$(az ad sp show --id "$DEPLOY_APP" --query id -o tsv)',
@@ -226,12 +222,17 @@ def stage_lines(subscription: str, stage: Stage, repo: str) -> list[str]:
         'READ_SP=$(az ad sp show --id "$READ_APP" --query id -o tsv)',
         f"ensure_federated \"$READ_APP\" github-{preview_env} repo:{repo}:environment:{preview_env}",
     ]
-    for group in stage.groups:
-        group_scope = f"{scope}/resourceGroups/{group}"
+    group_scope = f"{scope}/resourceGroups/{stage.group}"
+    lines += [
+        f'ensure_role "$DEPLOY_SP" Contributor {group_scope}',
+        f'ensure_role "$DEPLOY_SP" "Role Based Access Control Administrator" {group_scope} "$CONDITION"',
+        f'ensure_role "$READ_SP" Reader {group_scope}',
+    ]
+    for arm_id, why in stage.others:  # an existing resource the stack writes to: that resource alone
         lines += [
-            f'ensure_role "$DEPLOY_SP" Contributor {group_scope}',
-            f'ensure_role "$DEPLOY_SP" "Role Based Access Control Administrator" {group_scope} "$CONDITION"',
-            f'ensure_role "$READ_SP" Reader {group_scope}',
+            f"# {why}: it must exist already",
+            f'ensure_role "$DEPLOY_SP" Contributor {shlex.quote(arm_id)}',
+            f'ensure_role "$READ_SP" Reader {shlex.quote(arm_id)}',
         ]
     lines += [
         "# The setup this replaces granted these on the whole subscription: nothing of it stays.",

@@ -269,7 +269,7 @@ def test_promote_opens_a_pull_request_per_promotion() -> None:
     assert job["concurrency"] == {"group": "promote-${{ matrix.target }}", "cancel-in-progress": False}
     text = runs(job)
     assert '.venv/bin/dsvmctl promote "$SOURCE" "$TARGET" --check --source-deployed "$SOURCE_SHA"' in text
-    assert '.venv/bin/dsvmctl promote "$SOURCE" "$TARGET" --source-deployed "$SOURCE_SHA" |' in text
+    assert '.venv/bin/dsvmctl promote "$SOURCE" "$TARGET" --source-deployed "$SOURCE_SHA" > promote.txt' in text
     pr = next(s for s in job["steps"] if s.get("uses", "").startswith("peter-evans/create-pull-request@"))
     assert pr["with"]["add-paths"] == "Pulumi.${{ matrix.target }}.yaml"
     assert pr["with"]["branch"] == "promote/${{ matrix.source }}-to-${{ matrix.target }}"

@@ -129,6 +129,7 @@ def test_github_environments_deploy_from_main_and_promotion_targets_wait_for_a_r
     assert variables["prod-preview:ARM_CLIENT_ID"] == state["apps"]["dsvm-prod-preview"]["appId"]
     assert json.loads(variables[":DEPLOY_STACKS"]) == ["dev", "gpu", "staging", "prod"]
     assert json.loads(variables[":AZURE_PREVIEW_STACKS"]) == ["dev", "gpu"]
+    assert set(state["labels"]) == {"drift", "pending-deployment"}  # drift.yml files its issues under them
     (ruleset,) = state["rulesets"].values()
     rules = {r["type"]: r.get("parameters") for r in ruleset["rules"]}
     assert {"deletion", "non_fast_forward", "pull_request", "required_status_checks"} == set(rules)
@@ -192,3 +193,22 @@ def test_the_script_is_written_executable(tmp_path: Path) -> None:
     code, _ = script("--stack", "dev", "--output", str(tmp_path / "b.sh"))
     assert code == 0 and os.access(tmp_path / "b.sh", os.X_OK)
     assert subprocess.run(["bash", "-n", str(tmp_path / "b.sh")], check=False).returncode == 0
+
+
+def test_existing_resources_a_stack_writes_to_are_granted_alone(tmp_path: Path) -> None:
+    """A rig attaching to a shared AzureML workspace gets Contributor on that workspace, not on its group; a workspace
+    in another subscription is refused with what to do."""
+    shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
+    gpu = yaml.safe_load((ROOT / "Pulumi.gpu.yaml").read_text())
+    workspace = f"/subscriptions/{SUB}/resourceGroups/rg-ml/providers/Microsoft.MachineLearningServices/workspaces/ml"
+    gpu["config"]["dsvm:azureml"] = {"workspace_id": workspace}
+    (tmp_path / "Pulumi.gpu.yaml").write_text(yaml.safe_dump(gpu))
+    code, text = script("--stack", "gpu", project=tmp_path)
+    assert code == 0, text
+    assert f'ensure_role "$DEPLOY_SP" Contributor {workspace}' in text
+    assert f'ensure_role "$READ_SP" Reader {workspace}' in text
+    assert f"/subscriptions/{SUB}/resourceGroups/rg-ml\n" not in text and "rg-ml " not in text
+    gpu["config"]["dsvm:azureml"] = {"workspace_id": workspace.replace(SUB, "99999999-2222-4333-8444-555555555555")}
+    (tmp_path / "Pulumi.gpu.yaml").write_text(yaml.safe_dump(gpu))
+    code, text = script("--stack", "gpu", project=tmp_path)
+    assert code == 2 and "dsvm:azureml.workspace_id is in subscription 99999999" in " ".join(text.split())
