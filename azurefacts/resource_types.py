@@ -239,6 +239,9 @@ RESOURCE_TYPES: dict[str, ResourceFacts] = {
         ResourceFacts(
             BUDGET, "Microsoft.Consumption/budgets", name_input="budgetName", in_resource_group=False,
             create_only=frozenset({"scope"}),
+            # Not confirmed by the API reference: users of the API and of Bicep modules report that an existing
+            # budget's start date cannot be changed (they delete the budget to move it).
+            update_refused=("timePeriod.startDate",),
         ),
     ]
 }  # fmt: skip

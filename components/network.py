@@ -28,6 +28,9 @@ class NetworkArgs:
     windows: bool
     rstudio_enabled: bool = False
     tags: Mapping[str, str] = field(default_factory=dict)
+    # Azure services that must reach the VMs over SSH, by service tag (AzureML attaches a VM over SSH from
+    # `AzureMachineLearning`: Microsoft Learn, 'Use Azure Machine Learning with a firewall / network isolation').
+    ssh_service_tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,12 @@ def inbound_rules(args: NetworkArgs) -> list[InboundRule]:
     if args.rstudio_enabled:
         ports.append(("rstudio", 8787))
     sources = allowed_sources(args)
-    return [InboundRule(f"allow-{service}-in", port, 100 + 10 * i, sources) for i, (service, port) in enumerate(ports)]
+    rules = [InboundRule(f"allow-{service}-in", port, 100 + 10 * i, sources) for i, (service, port) in enumerate(ports)]
+    rules += [
+        InboundRule(f"allow-{tag.lower()}-ssh-in", 22, 200 + 10 * i, (tag,))
+        for i, tag in enumerate(args.ssh_service_tags)
+    ]
+    return rules
 
 
 def _security_rules(args: NetworkArgs) -> Sequence[network.SecurityRuleArgs]:
@@ -73,7 +81,11 @@ def _security_rules(args: NetworkArgs) -> Sequence[network.SecurityRuleArgs]:
             source_port_range="*",
             destination_address_prefix=args.workstation_subnet,
             destination_port_range=str(rule.port),
-            description=f"{rule.name}: port {rule.port} from the {args.access.mode} sources only",
+            description=(
+                f"{rule.name}: port {rule.port} from the {args.access.mode} sources only"
+                if rule.sources == allowed_sources(args) else
+                f"{rule.name}: port {rule.port} from the {', '.join(rule.sources)} service tag only"
+            ),
         )
         for rule in inbound_rules(args)
     ]

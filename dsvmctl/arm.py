@@ -97,6 +97,9 @@ RENAMED: dict[str, dict[str, str]] = {
     },
 }
 
+BUDGET_TYPE = "Microsoft.Consumption/budgets"
+BUDGET_START = "timePeriod.startDate"
+
 _GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
 
 
@@ -181,18 +184,34 @@ class _Exporter:
         return "/".join([namespace, *(p for pair in zip(types, scope_names, strict=True) for p in pair)])
 
     def computed_reference(self, entry: _Entry, value: str) -> tuple[_Entry, str] | None:
-        """A GUID one of ``entry``'s template dependencies computes: ``(dependency, expression)``."""
+        """A GUID one of ``entry``'s template dependencies computes: ``(dependency, expression)``.
+
+        Where several compute it (a user-assigned identity's principal id is also in the scale set's
+        ``identity.userAssignedIdentities`` map, keyed by the identity's ARM id), a path without an ARM id
+        in it is taken first: the identity's own ``principalId``. A key that is an ARM id becomes a
+        bracketed id expression (``userAssignedIdentities[resourceId(...)]``), never the literal id with
+        the plan's subscription in it."""
         if not _GUID.match(value):
             return None
-        for urn in entry.plan.get("dependsOn") or []:
+        found: list[tuple[bool, int, _Entry, list[str | int]]] = []
+        for order, urn in enumerate(entry.plan.get("dependsOn") or []):
             dep = self.by_urn.get(urn)
             if dep is None:
                 continue
             path = find_computed(dep.plan.get("outputs") or {}, dep.plan.get("inputs") or {}, value)
             if path is not None:
-                api = dep.rtype.api_version()
-                return dep, f"reference({self.entry_expression(dep)}, {quote(api)}, 'full'){arm_path(path)}"
-        return None
+                found.append((any(parse_arm_id(str(p)) for p in path), order, dep, path))
+        if not found:
+            return None
+        _, _, dep, path = min(found, key=lambda f: (f[0], f[1]))
+        api = dep.rtype.api_version()
+        members = arm_path(path, key_expression=self.key_expression)
+        return dep, f"reference({self.entry_expression(dep)}, {quote(api)}, 'full'){members}"
+
+    def key_expression(self, key: str) -> str | None:
+        """A map key that is an ARM id of this deployment, as an expression (None: a plain key)."""
+        arm = parse_arm_id(key)
+        return self.id_expression(arm) if arm is not None else None
 
     # --- values --------------------------------------------------------------------------
 
@@ -266,6 +285,9 @@ class _Exporter:
         for key in TOP_LEVEL_KEYS:
             if key in inputs:
                 body[key] = self.convert(entry, inputs[key], [key], refs)
+        identities = (body.get("identity") or {}).get("userAssignedIdentities")
+        if isinstance(identities, list):  # the SDK takes a list of ids; ARM a map keyed by id (values {})
+            body["identity"] = {**body["identity"], "userAssignedIdentities": {str(i): {} for i in identities}}
         properties = {
             k: self.convert(entry, v, [k], refs)
             for k, v in inputs.items()
@@ -276,11 +298,30 @@ class _Exporter:
             properties = rename(properties, sdk_path.split("."), arm_key)
         for flattened in sorted(FLATTENED.get(arm_type, ()), key=lambda p: -p.count(".")):
             properties = nest(properties, flattened.split("."))
+        if arm_type == BUDGET_TYPE and BUDGET_START in (entry.plan.get("ignoreChanges") or []):
+            properties = self.budget_start(entry, properties)
         body["properties"] = properties
         depends = self.depends_on(entry, refs)
         if depends:
             body["dependsOn"] = depends
         return body
+
+    def budget_start(self, entry: _Entry, properties: dict[str, Any]) -> dict[str, Any]:
+        """A budget whose start the config does not pin starts in the month it is deployed: a parameter whose
+        default is that month (``utcNow`` may only appear in a parameter's default), never the month the plan
+        was made in, which Azure refuses once it has passed ('Budgets - Create Or Update': a past start must
+        lie in the current period)."""
+        name = camel(str(entry.plan["name"])) + "StartDate"
+        self.parameters[name] = {
+            "type": "string",
+            "defaultValue": "[format('{0}-{1}-01T00:00:00Z', utcNow('yyyy'), utcNow('MM'))]",
+            "metadata": {
+                "description": f"timePeriod.startDate of {entry.plan['name']}: the first of the month it is "
+                "deployed in (Azure refuses an earlier month); the Pulumi program keeps it afterwards."
+            },
+        }
+        period = {**(properties.get("timePeriod") or {}), "startDate": f"[parameters({quote(name)})]"}
+        return {**properties, "timePeriod": period}
 
     def depends_on(self, entry: _Entry, refs: set[str]) -> list[str]:
         """Plan dependencies in the template, the nested parent, and every template resource referenced."""

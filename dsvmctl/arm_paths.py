@@ -91,9 +91,20 @@ def find_computed(outputs: Any, inputs: Any, value: str, path: tuple[str | int, 
     return None
 
 
-def arm_path(path: list[str | int]) -> str:
-    """An output path as a member access on ``reference(..., 'full')``: envelope keys or ``properties``."""
-    text = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path)
+def arm_path(path: list[str | int], key_expression: Callable[[str], str | None] | None = None) -> str:
+    """An output path as a member access on ``reference(..., 'full')``: envelope keys or ``properties``.
+    A key ``key_expression`` turns into an expression (an ARM id) is accessed by brackets; one that is not
+    an identifier, by a quoted bracket."""
+
+    def member(part: str | int) -> str:
+        if isinstance(part, int):
+            return f"[{part}]"
+        expression = key_expression(part) if key_expression else None
+        if expression is not None:
+            return f"[{expression}]"
+        return f".{part}" if re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", part) else f"[{quote(part)}]"
+
+    text = "".join(member(p) for p in path)
     return text if path and path[0] in TOP_LEVEL_KEYS else ".properties" + text
 
 

@@ -101,6 +101,7 @@ def build_foundation(
             bastion_subnet=config.network.bastion_subnet,
             windows=config.is_windows,
             rstudio_enabled=config.rstudio_enabled,
+            ssh_service_tags=config.ssh_service_tags(),
             tags=tags,
         ),
     )

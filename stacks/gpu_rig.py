@@ -121,7 +121,7 @@ def _attach(
     parts = config.azureml.workspace_id.split("/")
     return ml.Compute(
         f"{rig.name}-azureml",
-        compute_name=rig.name,
+        compute_name=rig.compute_name,
         resource_group_name=parts[4],
         workspace_name=parts[8],
         location=config.location,

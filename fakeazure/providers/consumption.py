@@ -8,21 +8,28 @@ schema; every refusal answers ``BadRequest``, a code not confirmed, see errors.p
   ``Monthly``, ``Quarterly``, ``Annually`` (the ``Billing*`` grains are for web-direct accounts only);
 - ``timePeriod.startDate`` on the first of a month and not before 2017-06-01, ``endDate`` (if
   any) after it;
+- when the budget is created: a start no earlier than the first of the current month ("past start
+  date should be selected within the timegrain period") and no more than twelve months ahead
+  ("future start date should not be more than twelve months"); "today" is the product's clock
+  (``azurefacts.clock``), the UTC day;
+- a start date is never changed on an existing budget (``PropertyChangeNotAllowed``; not
+  confirmed by Microsoft's reference, reported by users of the API and of Bicep modules, who
+  delete the budget to move its start);
 - at most 5 notifications; each with a threshold of 0-1000 (percent), an operator
   (``EqualTo``, ``GreaterThan``, ``GreaterThanOrEqualTo``), a threshold type (``Actual``,
   ``Forecasted``) and at least one contact e-mail (at subscription and resource-group scope a
   contact group would do; the program never uses one).
 
-Not emulated: the start date against today (Azure refuses a past start outside the current
-period on create: the program starts a budget in the month it is created), filters, e-mails
-being sent, spending, cost data.
+Not emulated: filters, e-mails being sent, spending, cost data.
 """
 
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from azurefacts import clock
 from fakeazure import errors
 from fakeazure.providers.base import ResourceType, dig
 
@@ -35,6 +42,8 @@ TIME_GRAINS = {"Monthly", "Quarterly", "Annually"}
 OPERATORS = {"EqualTo", "GreaterThan", "GreaterThanOrEqualTo"}
 THRESHOLD_TYPES = {"Actual", "Forecasted"}
 EARLIEST_START = "2017-06-01"
+MAX_MONTHS_AHEAD = 12
+START = "timePeriod.startDate"
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:T00:00:00(?:\.0+)?Z?)?$")
 
 
@@ -67,7 +76,39 @@ class Budget(ResourceType):
         end = dig(inputs, "timePeriod.endDate")
         if end is not None and _date(end, "timePeriod.endDate") <= start:
             raise errors.budget_invalid("The end date must be after the start date.", "timePeriod.endDate")
+        previous = az.resources.get(resource.id.lower())
+        if previous is None or previous.seeded:
+            self._check_new_start(date(*map(int, start)))
         self._check_notifications(inputs.get("notifications") or {})
+
+    def validate_update(self, az: FakeAzure, previous: ArmResource, resource: ArmResource, changed: list[str]) -> None:
+        if any(path == START or path.startswith(f"{START}.") for path in changed):
+            raise errors.property_change_not_allowed(
+                "The start date of an existing budget cannot be changed.",
+                START,
+                hint="leave dsvm:budget.start_date as deployed, or out (the program then keeps the deployed start); "
+                "to start the budget anew, remove dsvm:budget, `up`, then add it back (a new budget, its alert "
+                "history gone)",
+            )
+        super().validate_update(az, previous, resource, changed)
+
+    @staticmethod
+    def _check_new_start(start: date) -> None:
+        today = clock.today()
+        if start < today.replace(day=1):
+            raise errors.budget_invalid(
+                f"The start date {start} is in the past: a new budget starts in the current month "
+                f"({today.replace(day=1)}) or later.",
+                "timePeriod.startDate",
+                hint="leave dsvm:budget.start_date out (the budget then starts this month and keeps its start), or "
+                "set it to the first of this month or a later one",
+            )
+        if (start.year - today.year) * 12 + start.month - today.month > MAX_MONTHS_AHEAD:
+            raise errors.budget_invalid(
+                f"The start date {start} is more than {MAX_MONTHS_AHEAD} months ahead.",
+                "timePeriod.startDate",
+                hint=f"set dsvm:budget.start_date within {MAX_MONTHS_AHEAD} months of this month",
+            )
 
     @staticmethod
     def _check_notifications(notifications: dict[str, Any]) -> None:

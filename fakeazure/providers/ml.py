@@ -5,9 +5,9 @@ Emulated:
   never create one.
 - Compute (``computeType: VirtualMachine``): the workspace must exist
   (``ResourceNotFound``); the target VM must exist (``InvalidResourceReference``);
-  the compute name is 2-16 letters, digits and ``-`` (``InvalidParameter``;
-  AzureML's naming rule, its code unconfirmed); the SSH credentials must name the
-  VM's admin user and a public key the VM accepts, or AzureML cannot log in
+  the compute name is 3-24 letters, digits and ``-``, starting with a letter and not
+  ending in ``-<digits>`` (``InvalidParameter``; AzureML's naming rule, its code unconfirmed);
+  the SSH credentials must name the VM's admin user and a public key the VM accepts, or AzureML cannot log in
   (``BadRequest``: AzureML answers a failed SSH attach as a user error; the exact
   code is not confirmed).
 Not emulated: the SSH connection itself, AzureML jobs, workspace networking.
@@ -26,7 +26,8 @@ if TYPE_CHECKING:
     from fakeazure.backend import FakeAzure
     from fakeazure.resource import ArmResource
 
-_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{1,15}$")
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{2,23}$")
+_NUMBERED = re.compile(r"-\d+$")
 
 
 class Workspace(ResourceType):
@@ -39,9 +40,10 @@ class Compute(ResourceType):
     def validate(self, az: FakeAzure, resource: ArmResource) -> None:
         workspace_id = resource.id.rsplit("/computes/", 1)[0]
         az.require(workspace_id, "workspaceName", Workspace.arm_type, code=errors.resource_not_found)
-        if not _NAME.match(resource.name):
+        if not _NAME.match(resource.name) or _NUMBERED.search(resource.name):
             raise errors.compute_name_invalid(
-                f"Compute name '{resource.name}' is invalid: 2-16 letters, digits and '-', starting with a letter.",
+                f"Compute name '{resource.name}' is invalid: 3-24 letters, digits and '-', starting with a letter, "
+                "and not ending in '-' followed by digits.",
                 "computeName",
             )
         properties = resource.inputs.get("properties") or {}

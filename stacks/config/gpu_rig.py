@@ -12,6 +12,7 @@ changes it). Spot rigs keep their disks when evicted (``Deallocate``).
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Literal
 
@@ -28,6 +29,10 @@ from stacks.config.stack import BaseStackConfig, Unit
 from stacks.config.storage import DataDiskConfig, StorageConfig
 
 MAX_RIGS = 10
+AZUREML_SERVICE_TAG = "AzureMachineLearning"
+# AzureML compute names (Microsoft Learn, 'Create an Azure Machine Learning compute cluster' naming rules, shared
+# by attached computes): 3-24 characters, letters, digits and '-', starting with a letter; not ending in -<digits>.
+COMPUTE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{2,23}$")
 
 
 class SpotConfig(Model):
@@ -104,6 +109,13 @@ class RigConfig(Model):
         default=None, description="Optional. Run as an Azure Spot VM (see SpotConfig). Changing it replaces the VM."
     )
     idle_stop: IdleStopOverride | None = Field(default=None, description=OWN_IDLE_STOP_DESCRIPTION)
+    azureml_compute_name: str | None = Field(
+        default=None,
+        description=(
+            "Optional, with `azureml`. The rig's compute name in the workspace (3-24 letters, digits and `-`, "
+            "starting with a letter, not ending in `-<digits>`). Default: the rig's name."
+        ),
+    )
 
     @field_validator("name")
     @classmethod
@@ -138,6 +150,11 @@ class RigConfig(Model):
                 "add its series there, or pick a known size (`python -c 'import azurefacts.sizes'`)"
             )
         return value
+
+    @property
+    def compute_name(self) -> str:
+        """The rig's AzureML compute name."""
+        return self.azureml_compute_name or self.name
 
     @property
     def running_mode(self) -> str:
@@ -311,6 +328,7 @@ class GpuRigStackConfig(BaseStackConfig):
                 raise PathError(
                     f"rigs[{i}].ssh_public_key", "Linux rigs log in with SSH keys only; paste ~/.ssh/id_ed25519.pub"
                 )
+            self._check_azureml(i, rig)
             for which in ("cpu_size", "gpu_size"):
                 name = getattr(rig, which)
                 if name is None:
@@ -320,6 +338,38 @@ class GpuRigStackConfig(BaseStackConfig):
                     raise PathError(f"rigs[{i}].{which}", f"{size.name} cannot boot the Generation 2 image")
                 self._check_mode(i, rig, which, size)
         return self
+
+    def ssh_service_tags(self) -> tuple[str, ...]:
+        return (AZUREML_SERVICE_TAG,) if self.azureml else ()
+
+    def _check_azureml(self, i: int, rig: RigConfig) -> None:
+        """What an AzureML attach needs (Microsoft Learn, 'Attach a virtual machine' and 'Network isolation with
+        Azure Machine Learning'): SSH to a Linux VM from the ``AzureMachineLearning`` service tag, which
+        reaches a VM at its public IP (a workspace inside the stack's VNet is not modelled here), and a compute
+        name of 3-24 characters that does not end in ``-<digits>``."""
+        if not self.azureml:
+            if rig.azureml_compute_name is not None:
+                raise PathError(f"rigs[{i}].azureml_compute_name", "only used with dsvm:azureml; remove it")
+            return
+        if self.is_windows:
+            raise PathError("azureml", "AzureML attaches a VM over SSH, so Linux images only; remove azureml")
+        if self.access.mode != "allowlist" or not self.access.public_ip_enabled:
+            raise PathError(
+                "azureml",
+                f"AzureML attaches a VM over SSH from the {AZUREML_SERVICE_TAG} service tag, which reaches a VM at "
+                f"a public IP; in access mode {self.access.mode}"
+                f"{'' if self.access.mode != 'allowlist' else ' without public_ip_enabled'} the rigs have none, so "
+                "the attach would fail. Use access mode allowlist with public_ip_enabled: true (the NSG then also "
+                f"admits SSH from {AZUREML_SERVICE_TAG}, and only it), or remove azureml (docs/GPU.md)",
+            )
+        name = rig.compute_name
+        if not COMPUTE_NAME.match(name) or re.search(r"-\d+$", name):
+            key = "azureml_compute_name" if rig.azureml_compute_name else "name"
+            raise PathError(
+                f"rigs[{i}].{key}",
+                f"'{name}' cannot be an AzureML compute name: 3-24 letters, digits and '-', starting with a letter, "
+                "not ending in '-<digits>'; set rigs[].azureml_compute_name (renaming the rig would replace its VM)",
+            )
 
     def _check_mode(self, i: int, rig: RigConfig, which: str, size: VmSize) -> None:
         """Each mode must be able to run, whichever the rig runs now: its size offered in the region, and a

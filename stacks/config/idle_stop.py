@@ -15,11 +15,13 @@ from typing import Any
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
+from azurefacts import clock
 from stacks.config.base import PROMOTED, Model, PathError
 
 MIN_IDLE_MINUTES = 15  # the watcher checks every 5 minutes, the first time 10 minutes after boot
 MAX_IDLE_MINUTES = 24 * 60
 DEFAULT_ACTIVE_HOURS_PER_WEEK = 25.0
+MAX_MONTHS_AHEAD = 12  # Microsoft Learn, 'Budgets - Create Or Update': future start dates within twelve months
 _EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
 # How the offline plan sees a `secure:` value (dsvmctl/project.py): its text is unknown, so a secret
 # owner counts as an address (under `pulumi up` the program sees the real value).
@@ -222,7 +224,23 @@ class BudgetConfig(Model):
         if value is not None and value.day != 1:
             raise ValueError(f"{value} is not the first of a month: Azure budgets start on one (e.g. "
                              f"{value.replace(day=1)})")  # fmt: skip
+        today = clock.today()
+        if value is not None and (value.year - today.year) * 12 + value.month - today.month > MAX_MONTHS_AHEAD:
+            raise ValueError(
+                f"{value} is more than {MAX_MONTHS_AHEAD} months ahead, which Azure refuses ('Budgets - Create Or "
+                "Update': a future start is at most twelve months away); pick a nearer month, or leave it out"
+            )
         return value
+
+    def start_warning(self, today: date) -> str | None:
+        """A pinned start before this month: Azure refuses it for a new budget (a deployed one keeps it)."""
+        if self.start_date is None or self.start_date >= today.replace(day=1):
+            return None
+        return (
+            f"dsvm:budget.start_date {self.start_date} is before this month: Azure refuses that start for a new "
+            "budget (a deployed budget keeps its start); leave start_date out (a new budget then starts this month, "
+            "a deployed one keeps its own) or set a month from this one on"
+        )
 
 
 def is_email(text: str) -> bool:

@@ -144,6 +144,10 @@ class BaseStackConfig(Model):
         """(config path, own ``idle_stop``) of each VM that may override the stack's (kinds override)."""
         return []
 
+    def ssh_service_tags(self) -> tuple[str, ...]:
+        """Azure service tags the NSG must admit over SSH (kinds override: AzureML's attach)."""
+        return ()
+
     @property
     def is_windows(self) -> bool:
         return self.image.is_windows
@@ -201,6 +205,9 @@ class BaseStackConfig(Model):
             size = VM_SIZES.get(name)
             if size and size.retired_on and not size.retired(today) and (size.retired_on - today).days <= 180:
                 found.append(f"{name} ({size.series}) retires on {size.retired_on}: move to a current size before then")
+        budget_start = self.budget.start_warning(today) if self.budget else None
+        if budget_start:
+            found.append(budget_start)
         if self.access.mode == "bastion" and not self.access.native_client:
             found.append(
                 "dsvm:access.bastion_sku Basic has no native client and no tunnels: members connect through the "

@@ -342,9 +342,10 @@ def test_idle_stop_exports_the_assignments_the_extensions_and_the_budget(
 # -- secrets ---------------------------------------------------------------------------------------
 def test_secrets_become_securestring_parameters(dev_plan: dict[str, Any], dev: dict[str, Any]) -> None:
     assert '"[secret]"' in json.dumps(dev_plan)
-    assert set(dev["parameters"]) == {
+    secrets = {k: v for k, v in dev["parameters"].items() if k != "dsvmDevBudgetStartDate"}
+    assert set(secrets) == {
         "aliceVmCustomData", "bobVmCustomData", "aliceIdleStopProtectedSettings", "bobIdleStopProtectedSettings"}
-    for name, parameter in dev["parameters"].items():
+    for name, parameter in secrets.items():
         # The idle watcher's install script rides in the extension's protectedSettings (an object).
         assert parameter["type"] == ("secureObject" if name.endswith("ProtectedSettings") else "securestring")
         assert "defaultValue" not in parameter
@@ -358,7 +359,8 @@ def test_secrets_become_securestring_parameters(dev_plan: dict[str, Any], dev: d
 def test_windows_admin_password_is_a_secure_parameter(windows: dict[str, Any]) -> None:
     assert windows["parameters"]["carolVmAdminPassword"] == {
         "type": "securestring", "metadata": windows["parameters"]["carolVmAdminPassword"]["metadata"]}
-    assert set(windows["parameters"]) == {"carolVmAdminPassword", "carolIdleStopProtectedSettings"}
+    secrets = {name for name in windows["parameters"] if not name.endswith("BudgetStartDate")}
+    assert secrets == {"carolVmAdminPassword", "carolIdleStopProtectedSettings"}
     vm = by_name(windows, "Microsoft.Compute/virtualMachines", "carol-vm")
     assert vm["properties"]["osProfile"]["adminPassword"] == "[parameters('carolVmAdminPassword')]"
     # The first-logon script is no secret: it is in the template as it is.
@@ -399,12 +401,43 @@ def test_depends_on_names_exactly_the_plan_dependencies_in_the_template(
                                "[resourceId('Microsoft.Network/networkInterfaces', 'alice-nic')]"]
 
 
-def test_no_literal_id_of_the_emulator_subscription(dev_plan: dict[str, Any], dev: dict[str, Any]) -> None:
-    subscription = str(dev_plan["resources"][0]["id"]).split("/")[2]
-    text = render(dev)
+@pytest.mark.parametrize("stack", ["dev", "gpu", "classroom", "hackathon", "staging", "prod"])
+def test_no_literal_id_of_the_emulator_subscription(stack: str) -> None:
+    """In every example stack: ids, computed principal ids (a scale set's user-assigned identity) and scopes
+    are expressions, never the emulator's subscription (the classroom's idle role assignment used to carry
+    `...userAssignedIdentities./subscriptions/<emulator>/....principalId`)."""
+    plan = make_plan(ROOT, stack).to_json()
+    subscription = next(str(r["id"]).split("/")[2] for r in plan["resources"] if str(r["id"]).startswith("/subs"))
+    text = render(export_template(plan))
     assert subscription not in text
     assert "/subscriptions/" not in text
     assert "urn:pulumi" not in text
+
+
+def test_a_scale_sets_user_assigned_identities_are_a_map_keyed_by_id() -> None:
+    template = export_template(make_plan(ROOT, "classroom").to_json())
+    (scale_set, *_) = of_type(template, "Microsoft.Compute/virtualMachineScaleSets")
+    assert scale_set["identity"] == {"type": "UserAssigned", "userAssignedIdentities": {
+        "[resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', 'dsvm-classroom-cpu-id')]": {}}}
+    principals = {a["properties"]["principalId"] for a in of_type(template, "Microsoft.Authorization/roleAssignments")}
+    assert principals == {"[reference(resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', "
+                          "'dsvm-classroom-cpu-id'), '2023-01-31', 'full').properties.principalId]"}
+
+
+def test_a_budget_that_starts_when_deployed_takes_the_deployment_month(dev: dict[str, Any]) -> None:
+    """Not the month the plan was made in, which Azure refuses once it has passed."""
+    (budget,) = of_type(dev, "Microsoft.Consumption/budgets")
+    assert budget["properties"]["timePeriod"] == {"startDate": "[parameters('dsvmDevBudgetStartDate')]"}
+    assert dev["parameters"]["dsvmDevBudgetStartDate"]["defaultValue"] == (
+        "[format('{0}-{1}-01T00:00:00Z', utcNow('yyyy'), utcNow('MM'))]")  # fmt: skip
+
+
+def test_a_pinned_budget_start_stays_a_literal(tmp_path: Path) -> None:
+    plan = project_plan(tmp_path, "pinned", **{"dsvm:budget": {"amount": 530, "start_date": "2027-02-01"}})
+    template = export_template(plan)
+    (budget,) = of_type(template, "Microsoft.Consumption/budgets")
+    assert budget["properties"]["timePeriod"] == {"startDate": "2027-02-01T00:00:00Z"}
+    assert not [name for name in template["parameters"] if name.endswith("StartDate")]
 
 
 def test_literal_strings_that_look_like_expressions_are_escaped(dev_plan: dict[str, Any]) -> None:
@@ -526,12 +559,13 @@ def checkov(
     files = {"dev.json": dev, "windows.json": windows}
     for name, template in files.items():
         (directory / name).write_text(render(template))
-    # No network: BC_SKIP_MAPPING and --skip-download keep checkov from calling Prisma Cloud.
+    # No network: BC_SKIP_MAPPING and --skip-download keep checkov from calling Prisma Cloud. The timeout is a
+    # hang guard under the suite's own 300 s, not a speed target: checkov alone takes ~20-60 s, more on a busy machine.
     env = {**os.environ, "BC_SKIP_MAPPING": "TRUE"}
     done = subprocess.run(
         [*checkov_command(), *(a for name in files for a in ("-f", name)), "--framework", "arm", "-o", "json",
          "--skip-download", "--compact"],
-        cwd=directory, capture_output=True, text=True, timeout=120, env=env, check=False,
+        cwd=directory, capture_output=True, text=True, timeout=270, env=env, check=False,
     )
     assert done.returncode in (0, 1), done.stderr[-2000:]  # 1: some check failed
     report = json.loads(done.stdout)

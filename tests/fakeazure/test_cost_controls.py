@@ -49,7 +49,7 @@ def budget(az: FakeAzure, **changes: Any) -> dict[str, Any]:
                     "contactEmails": ["owner@contoso.com"]}  # fmt: skip
     inputs: dict[str, Any] = {
         "budgetName": "dsvm-budget", "scope": group(az), "amount": 500, "category": "Cost", "timeGrain": "Monthly",
-        "timePeriod": {"startDate": "2026-11-01T00:00:00Z"}, "notifications": {"actual-80-percent": notification},
+        "timePeriod": {"startDate": "2026-12-01T00:00:00Z"}, "notifications": {"actual-80-percent": notification},
     }  # fmt: skip
     for path, value in changes.items():
         inputs = changed(inputs, path, value)
@@ -123,14 +123,17 @@ def five_more() -> dict[str, Any]:
     ({"amount": 0}, "amount"),
     ({"timeGrain": "Weekly"}, "timeGrain"),
     ({"category": "Usage"}, "category"),
-    ({"timePeriod.startDate": "2026-11-15T00:00:00Z"}, "timePeriod.startDate"),
+    ({"timePeriod.startDate": "2026-12-15T00:00:00Z"}, "timePeriod.startDate"),
     ({"timePeriod.startDate": "2017-05-01"}, "timePeriod.startDate"),
-    ({"timePeriod.endDate": "2026-10-01"}, "timePeriod.endDate"),
+    ({"timePeriod.startDate": "2026-11-01T00:00:00Z"}, "timePeriod.startDate"),  # last month (tests: 2026-12-05)
+    ({"timePeriod.startDate": "2028-01-01T00:00:00Z"}, "timePeriod.startDate"),  # 13 months ahead
+    ({"timePeriod.endDate": "2026-11-01"}, "timePeriod.endDate"),
     ({"notifications": five_more()}, "notifications"),
     ({"notifications.actual-80-percent.threshold": 1001}, "notifications.actual-80-percent.threshold"),
     ({"notifications.actual-80-percent.contactEmails": []}, "notifications.actual-80-percent.contactEmails"),
     ({"notifications.actual-80-percent.thresholdType": "Budgeted"}, "notifications.actual-80-percent.thresholdType"),
-], ids=["amount", "grain", "category", "mid-month", "too-early", "end", "six", "threshold", "no-contact", "type"])
+], ids=["amount", "grain", "category", "mid-month", "too-early", "past-month", "too-far", "end", "six", "threshold",
+        "no-contact", "type"])
 def test_a_bad_budget_is_refused(az: FakeAzure, changes: dict[str, Any], target: str) -> None:
     error = rejected(az, BUDGET, "budget", budget(az, **changes))
     assert (error.code, error.target) == ("BadRequest", target)
@@ -183,3 +186,19 @@ def test_custom_script_runs_on_its_own_os(az: FakeAzure) -> None:
     windows_script = {**linux_script, "publisher": "Microsoft.Compute", "type": "CustomScriptExtension",
                       "typeHandlerVersion": "1.10"}  # fmt: skip
     assert az.create(EXTENSION, "win1-idle-stop", windows_script).name == "dsvm-idle-stop"
+
+
+def test_a_budget_keeps_its_start_as_months_pass_but_never_moves_it(
+    az: FakeAzure, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from azurefacts import clock
+
+    az.create(BUDGET, "budget", budget(az, **{"timePeriod.startDate": "2027-12-01T00:00:00Z"}))  # 12 months ahead
+    monkeypatch.setenv(clock.ENV, "2028-03-10")  # months later: the start is in the past now
+    az.begin_run()
+    updated = az.create(BUDGET, "budget", budget(az, amount=600, **{"timePeriod.startDate": "2027-12-01T00:00:00Z"}))
+    assert updated.inputs["amount"] == 600 and not az.refusals
+    az.begin_run()
+    az.create(BUDGET, "budget", budget(az, amount=600, **{"timePeriod.startDate": "2028-03-01T00:00:00Z"}))
+    (refusal,) = az.refusals[updated.id.lower()]
+    assert (refusal.code, refusal.target) == ("PropertyChangeNotAllowed", "timePeriod.startDate")

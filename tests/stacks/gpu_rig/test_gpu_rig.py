@@ -257,10 +257,63 @@ WORKSPACE = (
 )
 
 
-def with_azureml(project: Path) -> None:
+REACHABLE = {"mode": "allowlist", "allowed_cidrs": ["203.0.113.0/24"], "public_ip_enabled": True}
+
+
+def with_azureml(project: Path, access: dict[str, Any] | None = None, **rig_changes: Any) -> None:
     stack = yaml.safe_load((project / "Pulumi.gpu.yaml").read_text())
     stack["config"]["dsvm:azureml"] = {"workspace_id": WORKSPACE}
+    stack["config"]["dsvm:access"] = access or REACHABLE
+    stack["config"]["dsvm:rigs"][0].update(rig_changes)
     (project / "Pulumi.gpu.yaml").write_text(yaml.safe_dump(stack))
+
+
+@pytest.mark.parametrize("access", [{"mode": "bastion"}, {"mode": "private"},
+                                    {"mode": "allowlist", "allowed_cidrs": ["203.0.113.0/24"]}])  # fmt: skip
+def test_an_attach_azureml_cannot_reach_is_refused_with_the_way_out(gpu_project: Path, access: dict[str, Any]) -> None:
+    with_azureml(gpu_project, access)
+    code, output = cli(gpu_project, "plan")
+    text = " ".join(output.split())
+    assert code == 2
+    assert "dsvm:azureml: AzureML attaches a VM over SSH from the AzureMachineLearning service tag" in text
+    assert "Use access mode allowlist with public_ip_enabled: true" in text
+
+
+def test_the_nsg_admits_ssh_from_azureml_only_when_attached(gpu_project: Path) -> None:
+    with_azureml(gpu_project)
+    document = json.loads(cli(gpu_project, "plan", "--json")[1])
+    (nsg,) = [r for r in document["resources"] if r["type"] == "azure-native:network:NetworkSecurityGroup"]
+    rules = {r["name"]: r for r in nsg["inputs"]["securityRules"]}
+    ml = rules["allow-azuremachinelearning-ssh-in"]
+    assert (ml["sourceAddressPrefixes"], ml["destinationPortRange"], ml["access"]) == (
+        ["AzureMachineLearning"], "22", "Allow")  # fmt: skip
+    assert rules["allow-ssh-in"]["sourceAddressPrefixes"] == ["203.0.113.0/24"]
+    assert document["policy"] == [] or all(f["enforcement"] != "mandatory" for f in document["policy"])
+
+
+@pytest.mark.parametrize(("name", "compute", "path"), [
+    ("ab", None, "dsvm:rigs[0].name"),  # 2 characters
+    ("vision-2", None, "dsvm:rigs[0].name"),  # ends in -<digits>
+    ("vision", "run-01", "dsvm:rigs[0].azureml_compute_name"),
+])  # fmt: skip
+def test_compute_names_azureml_refuses_are_refused(
+    gpu_project: Path, name: str, compute: str | None, path: str
+) -> None:
+    changes: dict[str, Any] = {"name": name}
+    if compute:
+        changes["azureml_compute_name"] = compute
+    with_azureml(gpu_project, **changes)
+    code, output = cli(gpu_project, "plan")
+    text = " ".join(output.split())
+    assert code == 2 and f"{path}: '{compute or name}' cannot be an AzureML compute name" in text
+    assert "set rigs[].azureml_compute_name (renaming the rig would replace its VM)" in text
+
+
+def test_a_compute_name_of_its_own_keeps_the_rig(gpu_project: Path) -> None:
+    with_azureml(gpu_project, name="vision-2", azureml_compute_name="vision-two")
+    code, output = cli(gpu_project, "plan", "--json")
+    assert code == 0, output
+    assert json.loads(output)["outputs"]["rigs"]["vision-2"]["azureml_compute"].endswith("/computes/vision-two")
 
 
 def test_a_rig_attaches_to_an_existing_workspace_with_its_own_key(gpu_project: Path) -> None:
