@@ -94,6 +94,13 @@ USER_ASSIGNED_IDENTITY = "azure-native:managedidentity:UserAssignedIdentity"
 AUTOSCALE_SETTING = "azure-native:monitor:AutoscaleSetting"
 ROLE_DEFINITION = "azure-native:authorization:RoleDefinition"
 BUDGET = "azure-native:consumption:Budget"
+BACKUP_VAULT = "azure-native:dataprotection:BackupVault"
+BACKUP_POLICY = "azure-native:dataprotection:BackupPolicy"
+BACKUP_INSTANCE = "azure-native:dataprotection:BackupInstance"
+BACKUP_SOURCE = (
+    "Microsoft Learn, 'Create Azure Data Protection backup policies for disks using REST API' (a policy cannot be "
+    "modified) and 'Back up Azure Managed Disks' (a backup instance's snapshot resource group cannot change)"
+)
 
 RESOURCE_TYPES: dict[str, ResourceFacts] = {
     f.token: f
@@ -242,6 +249,20 @@ RESOURCE_TYPES: dict[str, ResourceFacts] = {
             # Not confirmed by the API reference: users of the API and of Bicep modules report that an existing
             # budget's start date cannot be changed (they delete the budget to move it).
             update_refused=("timePeriod.startDate",),
+        ),
+        # Azure Backup of the data disks (azurefacts/backup.py). A policy is never modified in place: a new schedule
+        # or retention is a new policy. A backup instance keeps its snapshot resource group, and (not confirmed) its
+        # data source: another disk is another backup instance.
+        ResourceFacts(BACKUP_VAULT, "Microsoft.DataProtection/backupVaults", name_input="vaultName", has_location=True),
+        ResourceFacts(
+            BACKUP_POLICY, "Microsoft.DataProtection/backupVaults/backupPolicies", name_input="backupPolicyName",
+            parent_inputs=("vaultName",), update_refused=("properties",), source=f"{DIFF_SOURCE}; {BACKUP_SOURCE}",
+        ),
+        ResourceFacts(
+            BACKUP_INSTANCE, "Microsoft.DataProtection/backupVaults/backupInstances", name_input="backupInstanceName",
+            parent_inputs=("vaultName",),
+            update_refused=("properties.dataSourceInfo.resourceID", "properties.policyInfo.policyParameters"),
+            source=f"{DIFF_SOURCE}; {BACKUP_SOURCE}",
         ),
     ]
 }  # fmt: skip

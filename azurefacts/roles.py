@@ -11,11 +11,20 @@ ROLES_SOURCE = "Microsoft Learn, 'Azure built-in roles' (role name -> id)"
 STORAGE_BLOB_DATA_CONTRIBUTOR = "ba92f5b4-2d11-453d-a403-e96b0029c9fe"
 VIRTUAL_MACHINE_USER_LOGIN = "fb879df8-f326-4884-b1cf-06f3ad86be52"
 VIRTUAL_MACHINE_ADMINISTRATOR_LOGIN = "1c0163c0-47e6-4577-8991-ea5c82e286e4"
+# Azure Backup of managed disks (Microsoft Learn, 'Back up Azure Managed Disks', 'Restore Azure Managed Disks'): the
+# Backup vault's identity reads each disk, manages snapshots in the snapshot resource group, and (for a restore
+# only) creates the new disk in the target resource group.
+DISK_BACKUP_READER = "3e5e47e6-65f7-47ef-90b5-e5dd4d455f24"
+DISK_SNAPSHOT_CONTRIBUTOR = "7efff54f-a5b4-42b5-a1c5-5411624893ce"
+DISK_RESTORE_OPERATOR = "b50d9833-a0cb-478e-945f-707fcc997c13"
 
 ROLE_DEFINITIONS: dict[str, str] = {
     STORAGE_BLOB_DATA_CONTRIBUTOR: "Storage Blob Data Contributor",
     VIRTUAL_MACHINE_USER_LOGIN: "Virtual Machine User Login",
     VIRTUAL_MACHINE_ADMINISTRATOR_LOGIN: "Virtual Machine Administrator Login",
+    DISK_BACKUP_READER: "Disk Backup Reader",
+    DISK_SNAPSHOT_CONTRIBUTOR: "Disk Snapshot Contributor",
+    DISK_RESTORE_OPERATOR: "Disk Restore Operator",
 }
 
 # Roles the bootstrap gives the deploy and read identities (docs/GITOPS.md; Microsoft Learn, 'Azure built-in roles').

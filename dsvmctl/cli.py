@@ -67,8 +67,8 @@ def _root(
             "--today",
             envvar="DSVMCTL_TODAY",
             metavar="YYYY-MM-DD",
-            help="Plan as if it were this day (image pin ages, expiries, events, budget months); default: "
-            "today's UTC date.",
+            help="Plan as if it were this day (image pin ages, expiries, events, budget months), or this instant "
+            "(YYYY-MM-DDTHH:MM, UTC: which backups have run); default: today's UTC date.",
             callback=today_option,
         ),
     ] = None,

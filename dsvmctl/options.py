@@ -44,14 +44,14 @@ def quota_profile(value: str | None) -> str | None:
 
 
 def today_option(value: str | None) -> str | None:
-    """A usage error (exit 2) for a day that is not ``YYYY-MM-DD``; a good one becomes the product's today
-    (``azurefacts.clock``) for this command and every process it starts."""
+    """A usage error (exit 2) for a day that is not ``YYYY-MM-DD`` (or ``YYYY-MM-DDTHH:MM``, UTC); a good one
+    becomes the product's today (``azurefacts.clock``) for this command and every process it starts."""
     from azurefacts import clock
 
     if value is None or not value.strip():
         return None
     try:
-        clock.set_today(clock.parse_day(value))
+        clock.set_today(clock.parse_moment(value))
     except clock.ClockError as error:
         raise typer.BadParameter(str(error)) from None
     return value

@@ -182,3 +182,12 @@ user_data_invalid = ErrorCode("InvalidParameter", confirmed=False)
 # need a premium-storage-capable size, the series pages' "Premium Storage: Not Supported"); code not confirmed.
 premium_storage_not_supported = ErrorCode("OperationNotAllowed", confirmed=False)
 extensions_present = ErrorCode("OperationNotAllowed", confirmed=False)
+# Microsoft.DataProtection (azurefacts/backup.py has the rules and their sources). Documented messages: "Storage
+# redundancy cannot be changed after protecting items to the vault", "Cannot delete the Backup vault as there are
+# existing backup instances or backup policies in the vault"; the codes Azure answers with are not confirmed.
+backup_missing_permissions = ErrorCode("UserErrorMissingRequiredPermissions", confirmed=False)
+backup_request_invalid = ErrorCode("BadRequest", confirmed=False)
+backup_vault_not_empty = ErrorCode("BadRequest", confirmed=False)
+# Microsoft.Storage blob service features an account with a hierarchical namespace does not have (Microsoft Learn,
+# 'Blob Storage features available in Azure Data Lake Storage'); the code is not confirmed.
+feature_not_supported_for_account = ErrorCode("FeatureNotSupportedForAccount", confirmed=False)

@@ -99,3 +99,17 @@ def test_a_plan_a_year_ahead_differs_only_where_the_day_matters(
     assert budget["inputs"]["timePeriod"]["startDate"] == "2027-12-01T00:00:00Z"
     assert any("was released 31 months ago" in w for w in ahead["warnings"])
     assert any("was released 19 months ago" in w for w in dev_plan["warnings"])
+
+
+def test_a_day_may_carry_a_time_which_only_moment_reads(monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import UTC, datetime
+
+    monkeypatch.setenv(clock.ENV, "2027-01-31T02:30")
+    assert clock.today() == date(2027, 1, 31) and clock.moment() == datetime(2027, 1, 31, 2, 30, tzinfo=UTC)
+    monkeypatch.setenv(clock.ENV, "2027-01-31T02:30+02:00")  # an offset is converted to UTC
+    assert clock.moment() == datetime(2027, 1, 31, 0, 30, tzinfo=UTC)
+    monkeypatch.setenv(clock.ENV, "2027-01-31")  # a day alone: its start
+    assert clock.moment() == datetime(2027, 1, 31, tzinfo=UTC)
+    monkeypatch.setenv(clock.ENV, "2027-01-31T25:00")
+    with pytest.raises(clock.ClockError, match="YYYY-MM-DDTHH:MM in UTC"):
+        clock.moment()

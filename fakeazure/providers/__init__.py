@@ -13,6 +13,7 @@ from fakeazure.providers import (
     authorization,
     compute,
     consumption,
+    dataprotection,
     devtestlab,
     extensions,
     identity,
@@ -34,7 +35,7 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
     t.token: t
     for module in (
         resources, network, storage, compute, extensions, authorization, devtestlab, random, tls, ml,
-        identity, scale_sets, monitor, consumption,
+        identity, scale_sets, monitor, consumption, dataprotection,
     )
     for t in module.TYPES
 }

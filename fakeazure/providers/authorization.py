@@ -136,6 +136,19 @@ def _bootstrapped(az: FakeAzure) -> dict[str, dict[str, Any]]:
     return {role_guid(sub, r): role_body(sub, r)["properties"] for r in SUBSCRIPTION_ROLES}
 
 
+def holds_role(az: FakeAzure, principal_id: str, role: str, scope: str) -> bool:
+    """Whether ``principal_id`` holds the role (a GUID) at ``scope`` or above it (an assignment on a resource
+    group covers its resources, as Azure RBAC inherits downwards)."""
+    for assignment in az.of_type(RoleAssignment.arm_type):
+        inputs = assignment.inputs
+        same_role = str(inputs.get("roleDefinitionId", "")).rsplit("/", 1)[-1].lower() == role.lower()
+        if same_role and str(inputs.get("principalId", "")).lower() == principal_id.lower() and _within(
+            scope, str(inputs.get("scope", ""))
+        ):
+            return True
+    return False
+
+
 def _within(scope: str, outer: str) -> bool:
     """Whether ``scope`` is ``outer`` or below it (ARM ids compare case-insensitively)."""
     inner, outer = scope.rstrip("/").lower(), str(outer).rstrip("/").lower()

@@ -10,7 +10,10 @@ Emulated:
   each virtual network rule's subnet must exist and have the ``Microsoft.Storage``
   service endpoint (``NetworkAclsValidationFailure``, ARM's
   ``SubnetsHaveNoServiceEndpointsConfigured``).
-- BlobServiceProperties: the account must exist; soft-delete retention 1-365 days.
+- BlobServiceProperties: the account must exist; soft-delete retention 1-365 days; on an account with a
+  hierarchical namespace no versioning, change feed or point-in-time restore (``FeatureNotSupportedForAccount``,
+  code not confirmed); a point-in-time restore needs versioning, change feed and blob soft delete, and keeps
+  at least one day less than soft delete (``InvalidParameter``) (``azurefacts/backup.py``).
 - BlobContainer: the account must exist; name 3-63 lowercase letters, digits
   and single hyphens, starting with a letter or digit.
 
@@ -116,11 +119,39 @@ class BlobServiceProperties(ResourceType):
         return "default"  # ARM allows only 'default' here
 
     def validate(self, az: FakeAzure, resource: ArmResource) -> None:
-        az.require(resource.id.rsplit("/blobServices/", 1)[0], "accountName", StorageAccount.arm_type)
+        account = az.require(resource.id.rsplit("/blobServices/", 1)[0], "accountName", StorageAccount.arm_type)
+        inputs = resource.inputs
         for policy in ("deleteRetentionPolicy", "containerDeleteRetentionPolicy"):
-            days = dig(resource.inputs, f"{policy}.days")
-            if dig(resource.inputs, f"{policy}.enabled") and not (days and 1 <= int(days) <= 365):
+            days = dig(inputs, f"{policy}.days")
+            if dig(inputs, f"{policy}.enabled") and not (days and 1 <= int(days) <= 365):
                 raise errors.invalid_parameter(f"{policy}.days must be between 1 and 365.", f"{policy}.days")
+        versioning, feed = inputs.get("isVersioningEnabled") is True, dig(inputs, "changeFeed.enabled") is True
+        restore = dig(inputs, "restorePolicy.enabled") is True
+        if account.inputs.get("isHnsEnabled"):
+            features = ((versioning, "Blob versioning", "isVersioningEnabled"), (feed, "Change feed", "changeFeed"),
+                        (restore, "Point-in-time restore", "restorePolicy"))  # fmt: skip
+            for on, what, key in features:
+                if on:
+                    raise errors.feature_not_supported_for_account(
+                        f"{what} is not supported for an account with a hierarchical namespace.", key,
+                        hint="on ADLS Gen2 accounts keep blob and container soft delete (what Azure offers there)",
+                    )  # fmt: skip
+        if restore:
+            self._check_restore_policy(inputs, versioning, feed)
+
+    @staticmethod
+    def _check_restore_policy(inputs: dict[str, Any], versioning: bool, feed: bool) -> None:
+        if not (versioning and feed and dig(inputs, "deleteRetentionPolicy.enabled")):
+            raise errors.invalid_parameter(
+                "Point-in-time restore requires blob versioning, change feed and blob soft delete enabled.",
+                "restorePolicy",
+            )
+        days, soft = int(dig(inputs, "restorePolicy.days") or 0), int(dig(inputs, "deleteRetentionPolicy.days") or 0)
+        if not 1 <= days < soft:
+            raise errors.invalid_parameter(
+                f"restorePolicy.days ({days}) must be at least 1 and less than deleteRetentionPolicy.days ({soft}).",
+                "restorePolicy.days",
+            )
 
 
 class BlobContainer(ResourceType):
