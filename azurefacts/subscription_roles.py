@@ -30,7 +30,12 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from azurefacts.roles import STORAGE_BLOB_DATA_CONTRIBUTOR, VIRTUAL_MACHINE_USER_LOGIN
+from azurefacts.roles import (
+    DISK_BACKUP_READER,
+    DISK_SNAPSHOT_CONTRIBUTOR,
+    STORAGE_BLOB_DATA_CONTRIBUTOR,
+    VIRTUAL_MACHINE_USER_LOGIN,
+)
 
 ROLES_API_VERSION = "2022-04-01"  # Microsoft Learn, 'Role Definitions - Create Or Update' (REST)
 # Fixed forever: a new namespace would give every subscription new role ids.
@@ -110,9 +115,15 @@ def role_body(subscription_id: str, role: SubscriptionRole) -> dict[str, Any]:
     }
 
 
-# The roles the program assigns, each to one principal type (components/workstation.py, components/scale_set.py):
-# a VM's or a pool's managed identity is a ServicePrincipal; Entra ID login is granted to a member, a User.
-BUILT_IN_ASSIGNED = {STORAGE_BLOB_DATA_CONTRIBUTOR: "ServicePrincipal", VIRTUAL_MACHINE_USER_LOGIN: "User"}
+# The roles the program assigns, each to one principal type (components/workstation.py, components/scale_set.py,
+# components/backup.py): a VM's, a pool's or the Backup vault's managed identity is a ServicePrincipal; Entra ID
+# login is granted to a member, a User.
+BUILT_IN_ASSIGNED = {
+    STORAGE_BLOB_DATA_CONTRIBUTOR: "ServicePrincipal",
+    VIRTUAL_MACHINE_USER_LOGIN: "User",
+    DISK_BACKUP_READER: "ServicePrincipal",
+    DISK_SNAPSHOT_CONTRIBUTOR: "ServicePrincipal",
+}
 
 
 def assigned(subscription_id: str) -> dict[str, str]:

@@ -4,7 +4,8 @@ What a user would write without this project: the typed azure-native classes, on
 after the other, with the same inputs per member as the team stack (resource group,
 NSG, VNet, subnets, Bastion, storage account, blob service and containers, the
 idle-stop role and the budget; per member a data disk, a password, a NIC, a VM, a
-shutdown schedule, the idle-stop extension and two role assignments).
+shutdown schedule, the idle-stop extension and two role assignments; the disk backups: snapshot group,
+vault, policy, the vault's roles, a backup instance per disk).
 ``tests/bench/test_flat.py`` checks that it registers the same
 resources with the same inputs as the program, so the benchmark compares like
 with like. ``python -m bench.flat --members N`` plans it on fakeazure in a process
@@ -24,10 +25,13 @@ started = time.perf_counter()
 
 def flat_program(values: dict[str, Any], stack: str) -> dict[str, Any]:
     """Register the team stack's resources for ``values`` (the team config's plain values)."""
+    import hashlib
+
     import pulumi
     import pulumi_azure_native.authorization as authorization
     import pulumi_azure_native.compute as compute
     import pulumi_azure_native.consumption as consumption
+    import pulumi_azure_native.dataprotection as dp
     import pulumi_azure_native.devtestlab as devtestlab
     import pulumi_azure_native.network as network
     import pulumi_azure_native.resources as resources
@@ -135,6 +139,47 @@ def flat_program(values: dict[str, Any], stack: str) -> dict[str, Any]:
             },
             opts=pulumi.ResourceOptions(ignore_changes=["timePeriod.startDate"]),
         )  # fmt: skip
+    # Disk backups: snapshot group, vault, daily policy kept 7 days, the vault's role on the snapshot group.
+    snapshots = resources.ResourceGroup(f"rg-{prefix}-snapshots", resource_group_name=f"rg-{prefix}-snapshots",
+                                        location=location, tags=tags)
+    vault = dp.BackupVault(
+        f"{prefix}-backup-vault", vault_name=f"{prefix}-backup", resource_group_name=rg.name, location=location,
+        identity=dp.DppIdentityDetailsArgs(type="SystemAssigned"),
+        properties=dp.BackupVaultArgs(
+            storage_settings=[dp.StorageSettingArgs(datastore_type="VaultStore", type="LocallyRedundant")],
+            security_settings=dp.SecuritySettingsArgs(soft_delete_settings=dp.SoftDeleteSettingsArgs(
+                state="On", retention_duration_in_days=14))),
+        tags=tags,
+    )
+    store = dp.DataStoreInfoBaseArgs(data_store_type="OperationalStore", object_type="DataStoreInfoBase")
+    policy = dp.BackupPolicy(
+        f"{prefix}-backup-policy", backup_policy_name="disk-daily-0200utc-7d", vault_name=vault.name,
+        resource_group_name=rg.name,
+        properties=dp.BackupPolicyArgs(object_type="BackupPolicy", datasource_types=["Microsoft.Compute/disks"],
+                                       policy_rules=[
+            dp.AzureBackupRuleArgs(
+                name="BackupDaily", object_type="AzureBackupRule", data_store=store,
+                backup_parameters=dp.AzureBackupParamsArgs(backup_type="Incremental", object_type="AzureBackupParams"),
+                trigger=dp.ScheduleBasedTriggerContextArgs(
+                    object_type="ScheduleBasedTriggerContext",
+                    schedule=dp.BackupScheduleArgs(repeating_time_intervals=["R/2024-01-01T02:00:00+00:00/P1D"]),
+                    tagging_criteria=[dp.TaggingCriteriaArgs(is_default=True, tagging_priority=99,
+                                                             tag_info=dp.RetentionTagArgs(tag_name="Default"))])),
+            dp.AzureRetentionRuleArgs(name="Default", object_type="AzureRetentionRule", is_default=True, lifecycles=[
+                dp.SourceLifeCycleArgs(source_data_store=store, delete_after=dp.AbsoluteDeleteOptionArgs(
+                    duration="P7D", object_type="AbsoluteDeleteOption"))]),
+        ]),
+    )
+    vault_principal = vault.identity.apply(lambda i: i.principal_id if i else "")
+
+    def role(role_id: str) -> pulumi.Output[str]:
+        definitions = "/providers/Microsoft.Authorization/roleDefinitions/"
+        return pulumi.Output.concat("/subscriptions/", sub, definitions, role_id)
+
+    snapshot_role = authorization.RoleAssignment(
+        f"{prefix}-backup-snapshot-role", principal_id=vault_principal, principal_type="ServicePrincipal",
+        role_definition_id=role("7efff54f-a5b4-42b5-a1c5-5411624893ce"), scope=snapshots.id,
+    )
     image = compute.ImageReferenceArgs(
         publisher="microsoft-dsvm", offer="ubuntu-2204", sku="2204-gen2", version=values["image"]["version"]
     )
@@ -221,6 +266,27 @@ def flat_program(values: dict[str, Any], stack: str) -> dict[str, Any]:
         authorization.RoleAssignment(
             f"{user}-idle-role", principal_id=vm.identity.apply(lambda i: i.principal_id if i else ""),
             principal_type="ServicePrincipal", role_definition_id=idle_role_id, scope=vm.id,
+        )  # fmt: skip
+        reader = authorization.RoleAssignment(
+            f"{user}-data-backup-reader", principal_id=vault_principal, principal_type="ServicePrincipal",
+            role_definition_id=role("3e5e47e6-65f7-47ef-90b5-e5dd4d455f24"), scope=disk.id,
+            opts=pulumi.ResourceOptions(depends_on=[snapshot_role]),
+        )
+        digest = hashlib.sha256(f"rg-{prefix}/{user}-data-disk".lower().encode()).hexdigest()[:8]
+        dp.BackupInstance(
+            f"{user}-data-backup", backup_instance_name=f"{user}-data-disk-{digest}", vault_name=vault.name,
+            resource_group_name=rg.name,
+            properties=dp.BackupInstanceArgs(
+                object_type="BackupInstance", friendly_name=f"{user}-data-disk",
+                data_source_info=dp.DatasourceArgs(
+                    object_type="Datasource", resource_id=disk.id, resource_name=f"{user}-data-disk",
+                    resource_type="Microsoft.Compute/disks", resource_location=location, resource_uri=disk.id,
+                    datasource_type="Microsoft.Compute/disks"),
+                policy_info=dp.PolicyInfoArgs(policy_id=policy.id, policy_parameters=dp.PolicyParametersArgs(
+                    data_store_parameters_list=[dp.AzureOperationalStoreParametersArgs(
+                        data_store_type="OperationalStore", object_type="AzureOperationalStoreParameters",
+                        resource_group_id=snapshots.id)]))),
+            opts=pulumi.ResourceOptions(depends_on=[reader]),
         )  # fmt: skip
     return {"bastion": bastion.name}
 

@@ -27,6 +27,9 @@ class StorageArgs:
     allowed_subnet_ids: Sequence[pulumi.Input[str]] = ()
     hns_enabled: bool = False
     soft_delete_days: int = 14
+    # Blob versioning and change feed, point-in-time restore (days, 0: off): never on an ADLS Gen2 account.
+    versioning: bool = False
+    restore_days: int = 0
     sku: str = "Standard_LRS"
     tags: Mapping[str, str] = field(default_factory=dict)
 
@@ -34,7 +37,10 @@ class StorageArgs:
 class Storage(pulumi.ComponentResource):
     """A secure StorageV2 account: HTTPS only, TLS 1.2, no public blobs, no shared keys,
     reachable from the allowed subnets only (network rules: default Deny, trusted Azure
-    services bypass), soft delete on blobs and containers, optional ADLS Gen2.
+    services bypass), soft delete on blobs and containers, optional ADLS Gen2. Without
+    the hierarchical namespace also blob versioning, a change feed (kept as long as soft
+    delete) and point-in-time restore (``az storage blob restore``), which Azure does not
+    offer on ADLS Gen2 accounts (``azurefacts/backup.py``).
 
     The account and its containers hold data: ``protect`` and ``retain_on_delete``
     keep them through ``pulumi destroy``.
@@ -76,6 +82,13 @@ class Storage(pulumi.ComponentResource):
             container_delete_retention_policy=storage.DeleteRetentionPolicyArgs(
                 enabled=True, days=args.soft_delete_days
             ),
+            is_versioning_enabled=True if args.versioning else None,
+            change_feed=storage.ChangeFeedArgs(enabled=True, retention_in_days=args.soft_delete_days)
+            if args.versioning
+            else None,
+            restore_policy=storage.RestorePolicyPropertiesArgs(enabled=True, days=args.restore_days)
+            if args.restore_days
+            else None,
             opts=child_opts(self),
         )
         self.containers: dict[str, storage.BlobContainer] = {

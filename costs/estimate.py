@@ -12,8 +12,9 @@ Everything else bills always, running VM or not, and is the same in both
 figures: a stopped (deallocated) VM still pays for its disks. The billing rule
 of each type is in ``costs.pricers``.
 
-Not modelled: reservations, savings plans, Azure Hybrid Benefit, spot prices,
-disk snapshots and transactions, storage transactions and egress, Bastion
+Disk backups bill their incremental snapshots on an assumed fill and daily change
+(``costs/backups.py``). Not modelled: reservations, savings plans, Azure Hybrid Benefit, spot prices,
+snapshots other than the backups', transactions, storage transactions and egress, Bastion
 outbound data, bandwidth. An existing disk attached by id is not one of the
 plan's resources and has no line.
 """
@@ -21,7 +22,7 @@ plan's resources and has no line.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from azurefacts.prices import PriceBook, shipped
@@ -65,10 +66,12 @@ class Line:
 
 @dataclass(frozen=True)
 class Context:
-    """What a pricer may look at besides its resource: the prices and the plan's schedules."""
+    """What a pricer may look at besides its resource: the prices, the plan's schedules, and the plan's resources
+    by (lower-cased) ARM id (a backup instance's disk and policy)."""
 
     prices: PriceBook
     schedules: Schedules
+    by_id: Mapping[str, Resource] = field(default_factory=dict)
 
 
 def estimate(resources: Sequence[Resource], prices: PriceBook | None = None) -> dict[str, Any]:
@@ -81,7 +84,8 @@ def estimate(resources: Sequence[Resource], prices: PriceBook | None = None) -> 
     book = prices or shipped()
     if book.currency != CURRENCY:
         raise ValueError(f"the price snapshot is in {book.currency}, the estimate in {CURRENCY}")
-    context = Context(book, Schedules(resources))
+    by_id = {str(r["id"]).lower(): r for r in resources if r.get("id")}
+    context = Context(book, Schedules(resources), by_id)
     lines = [line for resource in resources for line in lines_of(resource, context)]
     document: dict[str, Any] = {
         "currency": CURRENCY,

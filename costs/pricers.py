@@ -10,6 +10,8 @@
 - Standard public IPs bill per hour, attached or not; Azure Bastion per
   deployment-hour by SKU, plus each scale unit beyond the included ones
   (Standard and Premium include 2).
+- A backup instance bills its disk's incremental snapshots (``costs.backups``, on an
+  assumed fill and daily change); the Backup vault and its policy are free for disks.
 - A storage account bills hot blob data per GiB-month on an assumed
   ``ASSUMED_BLOB_GIB`` stored (the plan cannot know how much a team stores).
 - VNets, subnets, NSGs, NICs, schedules, role assignments and definitions, budgets,
@@ -37,6 +39,9 @@ from azurefacts.prices import SPOT_ASSUMED_FRACTION, Price, PriceNotFoundError
 from azurefacts.regions import normalize_location
 from azurefacts.resource_types import (
     AUTOSCALE_SETTING,
+    BACKUP_INSTANCE,
+    BACKUP_POLICY,
+    BACKUP_VAULT,
     BASTION,
     BLOB_CONTAINER,
     BLOB_SERVICE,
@@ -72,7 +77,7 @@ BASTION_INCLUDED_SCALE_UNITS = 2
 
 FREE_TYPES = frozenset(
     {RESOURCE_GROUP, VNET, SUBNET, NSG, NIC, SCHEDULE, ROLE_ASSIGNMENT, BLOB_SERVICE, BLOB_CONTAINER, VM_EXTENSION,
-     USER_ASSIGNED_IDENTITY, ROLE_DEFINITION, BUDGET}
+     USER_ASSIGNED_IDENTITY, ROLE_DEFINITION, BUDGET, BACKUP_VAULT, BACKUP_POLICY}
 )  # fmt: skip
 
 
@@ -246,6 +251,7 @@ def price_storage_account(account: Resource, context: Context) -> list[Line]:
     return [Line(account, f"{sku} storage account (hot blob)", monthly, monthly, _with(note, price, context))]
 
 
+from costs.backups import price_backup_instance  # noqa: E402 - builds on the helpers above
 from costs.scale_sets import price_autoscale, price_scale_set  # noqa: E402 - builds on the helpers above
 
 PRICERS: dict[str, Pricer] = {
@@ -256,6 +262,7 @@ PRICERS: dict[str, Pricer] = {
     PUBLIC_IP: price_public_ip,
     BASTION: price_bastion,
     STORAGE_ACCOUNT: price_storage_account,
+    BACKUP_INSTANCE: price_backup_instance,
 }
 
 

@@ -22,6 +22,8 @@ What goes in, and how:
 - Role assignments are extension resources: their ``scope`` becomes the
   top-level ``scope`` key in ARM's relative form
   (``Microsoft.Storage/storageAccounts/<a>/blobServices/default/containers/<c>``).
+- Resources in another resource group than the template's (the one most resources are in), such as the disk
+  backups' snapshot group, go into a nested deployment per group (``dsvmctl/arm_nested.py``).
 - Ids: a whole-string ARM id in the plan's subscription becomes an expression
   (``resourceId``, ``subscriptionResourceId``, ``extensionResourceId``), so the
   template does not carry the emulator's subscription and deploys into any
@@ -48,6 +50,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from azurefacts.resource_types import RESOURCE_TYPES, ResourceFacts, SdkNotFoundError
+from dsvmctl.arm_nested import main_group, nest_other_groups
 from dsvmctl.arm_paths import (
     TOP_LEVEL_KEYS,
     ArmId,
@@ -169,14 +172,11 @@ class _Exporter:
         return expr
 
     def scope_of(self, entry: _Entry) -> str | None:
-        """An extension resource's top-level ``scope``: ARM's relative form, None for the group itself."""
+        """An extension resource's top-level ``scope``: ARM's relative form (within the resource's own group, the
+        template's or a nested deployment's), None for the group itself."""
         scope = entry.arm.segments[:-1]
         if not scope:
             return None
-        if entry.arm.resource_group is None or entry.arm.resource_group.lower() != self.resource_group.lower():
-            raise ExportError(
-                f"{entry.id}: a scope outside resource group {self.resource_group} needs another template"
-            )
         if len(scope) > 1:
             raise ExportError(f"{entry.id}: a scope that is itself an extension resource is not supported")
         scope_type, scope_names = scope[0]
@@ -294,6 +294,8 @@ class _Exporter:
             if k not in path_inputs and k not in TOP_LEVEL_KEYS
         }
         # Deepest first: renaming or nesting an outer key must not hide the paths below it.
+        if set(properties) == {"properties"} and isinstance(properties["properties"], dict):
+            properties = properties["properties"]  # the SDK's `properties` input is ARM's (dataprotection, AzureML)
         for sdk_path, arm_key in sorted(RENAMED.get(arm_type, {}).items(), key=lambda kv: -kv[0].count(".")):
             properties = rename(properties, sdk_path.split("."), arm_key)
         for flattened in sorted(FLATTENED.get(arm_type, ()), key=lambda p: -p.count(".")):
@@ -352,16 +354,18 @@ def _select(plan: dict[str, Any]) -> list[tuple[dict[str, Any], ResourceFacts]]:
 
 
 def _deployment_scope(selected: list[tuple[dict[str, Any], ResourceFacts]]) -> tuple[str, str]:
-    """The one subscription and resource group every selected resource lives in."""
-    scopes: set[tuple[str, str]] = set()
+    """The one subscription every selected resource lives in, and the template's group (``arm_nested``)."""
+    subscriptions: set[str] = set()
+    groups = []
     for resource, _ in selected:
         arm = parse_arm_id(str(resource["id"]))
         if arm is None or arm.resource_group is None:
             raise ExportError(f"{resource['urn']}: {resource['id']} is not a resource-group-level ARM id")
-        scopes.add((arm.subscription.lower(), arm.resource_group.lower()))
-    if len(scopes) > 1:
-        raise ExportError(f"resources span several resource groups: {sorted(scopes)}")
-    return next(iter(scopes)) if scopes else ("", "")
+        subscriptions.add(arm.subscription.lower())
+        groups.append(arm.resource_group)
+    if len(subscriptions) > 1:
+        raise ExportError(f"resources span several subscriptions: {sorted(subscriptions)}")
+    return (next(iter(subscriptions)) if subscriptions else "", main_group(groups))
 
 
 def export_template(plan: dict[str, Any]) -> dict[str, Any]:
@@ -376,7 +380,8 @@ def export_template(plan: dict[str, Any]) -> dict[str, Any]:
             raise ExportError(f"{resource['urn']}: id {resource['id']} is not a {rtype.arm_type}")
         entries.append(_Entry(resource, rtype, arm))
     exporter = _Exporter(subscription, resource_group, entries)
-    resources = [exporter.resource(e) for e in entries]
+    placed = [(str(e.arm.resource_group), f"[{exporter.entry_expression(e)}]", exporter.resource(e)) for e in entries]
+    resources = nest_other_groups(placed, resource_group)
     return {
         "$schema": SCHEMA,
         "contentVersion": CONTENT_VERSION,

@@ -70,6 +70,11 @@ class Stage:
     group: str  # the stack's own resource group
     creates_group: bool  # the program creates it (then the first `up` must adopt the one made here)
     others: tuple[tuple[str, str], ...]  # (ARM id, why): existing resources the stack writes to
+    # The stack's snapshot resource group (its disk backups: stacks/backup.py), which the program creates too.
+    snapshot_group: str | None = None
+    # Existing resources the stack assigns roles on (a backed-up disk's Disk Backup Reader): the deploy identity's
+    # RBAC Administrator, under the condition, on the resource alone.
+    assigns_on: tuple[str, ...] = ()
 
     @property
     def promotion_target(self) -> bool:
@@ -86,7 +91,15 @@ def stage_of(project_dir: Path, stack: str, subscription: str) -> Stage:
         config = stacks.load_config(read_stack(project_dir, stack).config, project_dir=project_dir)
     except ConfigError as error:
         raise BootstrapError(f"Pulumi.{stack}.yaml: {error}") from None
+    from stacks.backup import snapshot_group_name
+    from stacks.config.backup import DiskBackupStack
+
     group = config.resource_group_name or f"rg-{PROJECT}-{stack}"
+    backs_up = isinstance(config, DiskBackupStack) and bool(config.backed_up_units())
+    assigns_on = tuple(sorted(
+        str(disk.existing_disk_resource_id) for name, disk in config.data_disks()
+        if disk.existing_disk_resource_id and name in config.backed_up_units()
+    )) if isinstance(config, DiskBackupStack) else ()  # fmt: skip
     others = []
     for kind, ref, path in config.external_resources():
         parts = ref.split("/")
@@ -99,7 +112,10 @@ def stage_of(project_dir: Path, stack: str, subscription: str) -> Stage:
             )
         why = "attaches its AzureML compute there" if kind == "azureml_workspace" else "attaches an existing disk"
         others.append((ref, f"{why} (dsvm:{path})"))
-    return Stage(stack, config.location, group, not config.resource_group_name, tuple(sorted(set(others))))
+    return Stage(
+        stack, config.location, group, not config.resource_group_name, tuple(sorted(set(others))),
+        snapshot_group_name(group) if backs_up else None, assigns_on,
+    )  # fmt: skip
 
 
 def check_arguments(repo: str, subscription: str) -> None:
@@ -222,18 +238,31 @@ def stage_lines(subscription: str, stage: Stage, repo: str) -> list[str]:
         'READ_SP=$(az ad sp show --id "$READ_APP" --query id -o tsv)',
         f"ensure_federated \"$READ_APP\" github-{preview_env} repo:{repo}:environment:{preview_env}",
     ]
-    group_scope = f"{scope}/resourceGroups/{stage.group}"
-    lines += [
-        f'ensure_role "$DEPLOY_SP" Contributor {group_scope}',
-        f'ensure_role "$DEPLOY_SP" "Role Based Access Control Administrator" {group_scope} "$CONDITION"',
-        f'ensure_role "$READ_SP" Reader {group_scope}',
-    ]
+    groups = [stage.group]
+    if stage.snapshot_group:
+        lines += [
+            "# The disk backups' snapshot resource group (the stack's Backup vault writes there): made here, since the",
+            "# deploy identity cannot create groups, and adopted by the stack like its own group.",
+            f"ensure_group {shlex.quote(stage.snapshot_group)} {stage.location}",
+        ]
+        groups.append(stage.snapshot_group)
+    for group in groups:
+        group_scope = f"{scope}/resourceGroups/{group}"
+        lines += [
+            f'ensure_role "$DEPLOY_SP" Contributor {group_scope}',
+            f'ensure_role "$DEPLOY_SP" "Role Based Access Control Administrator" {group_scope} "$CONDITION"',
+            f'ensure_role "$READ_SP" Reader {group_scope}',
+        ]
     for arm_id, why in stage.others:  # an existing resource the stack writes to: that resource alone
         lines += [
             f"# {why}: it must exist already",
             f'ensure_role "$DEPLOY_SP" Contributor {shlex.quote(arm_id)}',
             f'ensure_role "$READ_SP" Reader {shlex.quote(arm_id)}',
         ]
+        if arm_id in stage.assigns_on:  # its backup: the vault's Disk Backup Reader is assigned on it
+            lines.append(
+                f'ensure_role "$DEPLOY_SP" "Role Based Access Control Administrator" {shlex.quote(arm_id)} "$CONDITION"'
+            )
     lines += [
         "# The setup this replaces granted these on the whole subscription: nothing of it stays.",
         f'drop_role "$DEPLOY_SP" Contributor {scope}',

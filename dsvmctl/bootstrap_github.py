@@ -123,14 +123,15 @@ def pulumi_stage_lines(stage: Stage, subscription: str, pulumi_org: str | None) 
         "# The Pulumi stack: the workflows select it, so it must exist",
         f"pulumi stack select {name} >/dev/null 2>&1 || pulumi stack init {name} --non-interactive",
     ]
-    if stage.creates_group:
-        group_id = f"/subscriptions/{subscription.lower()}/resourceGroups/{stage.group}"
-        urn_tail = f"azure-native:resources:ResourceGroup::{stage.group}"
+    adopted = ([stage.group] if stage.creates_group else []) + ([stage.snapshot_group] if stage.snapshot_group else [])
+    for group in adopted:
+        group_id = f"/subscriptions/{subscription.lower()}/resourceGroups/{group}"
+        urn_tail = f"azure-native:resources:ResourceGroup::{group}"
         lines += [
             "# The program creates this group; it exists now (the deploy identity's grants are on it), and",
             "# azure-native refuses to create what exists: the stack adopts it, protected, before its first up.",
             f"pulumi stack export --stack {name} | grep -q {shlex.quote(urn_tail)} || \\",
-            f"  pulumi import azure-native:resources:ResourceGroup {stage.group} {group_id} --stack {name} \\",
+            f"  pulumi import azure-native:resources:ResourceGroup {group} {group_id} --stack {name} \\",
             "    --protect --generate-code=false --yes --non-interactive",
         ]
     return lines

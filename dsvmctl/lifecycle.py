@@ -64,8 +64,11 @@ def plan_against(
         backend = saved.backend()
         if quota_profile is not None:
             backend.quota = load_profile(quota_profile)
+    from dsvmctl.backup_guard import explain_backup_deletes
+
     head = make_plan(project_dir, stack, backend, stack_file, existing).to_json()
-    return backend, head, refuse_deletes(backend, diff_document(head, saved.plan if saved else None))
+    document = refuse_deletes(backend, diff_document(head, saved.plan if saved else None))
+    return backend, head, explain_backup_deletes(backend, document)
 
 
 def refuse_deletes(backend: FakeAzure, document: dict[str, Any]) -> dict[str, Any]:

@@ -116,6 +116,8 @@ def build_foundation(
             allowed_subnet_ids=[net.subnet_id],  # the workstations reach storage; nothing else does
             hns_enabled=storage.hns_enabled,
             soft_delete_days=storage.soft_delete_days,
+            versioning=storage.versioning,
+            restore_days=storage.restore_days,
             sku=storage.sku,
             tags=tags,
         ),

@@ -17,7 +17,9 @@ import pulumi_azure_native.machinelearningservices as ml
 import pulumi_tls as tls
 
 from components import DataDisk, DataDiskArgs, Workstation, WorkstationArgs
+from components.backup import DiskBackupVault
 from components.types import SpotSettings
+from stacks.backup import backup_outputs, protect, stack_vault
 from stacks.config.gpu_rig import GpuRigStackConfig, RigConfig
 from stacks.connections import Target, connection_info
 from stacks.cost_controls import idle_role_id, idle_stop_of, wants_idle_role
@@ -28,13 +30,15 @@ def build_gpu_rig(config: GpuRigStackConfig, stack: str, only: frozenset[str] | 
     """Compose the gpu_rig stack; returns the stack outputs (``only``: just these rigs)."""
     base = build_foundation(config, stack, config.storage, [rig.container_name for rig in config.rigs])
     role = idle_role_id(base) if wants_idle_role(config) else None
+    vault = stack_vault(config, base, config.location)
     rigs: dict[str, Any] = {}
     for rig in config.rigs:
         if only is None or rig.name in only:
-            rigs[rig.name] = _rig(config, base, rig, role)
+            rigs[rig.name] = _rig(config, base, rig, role, vault)
     return {
         "resource_group_name": base.rg_name,
         "rigs": rigs,
+        "backup": backup_outputs(config, base),
         "storage": {
             "account_name": base.store.account_name,
             "blob_endpoint": base.store.primary_endpoints.apply(lambda e: e.blob),
@@ -45,7 +49,11 @@ def build_gpu_rig(config: GpuRigStackConfig, stack: str, only: frozenset[str] | 
 
 
 def _rig(
-    config: GpuRigStackConfig, base: Foundation, rig: RigConfig, role: pulumi.Output[str] | None
+    config: GpuRigStackConfig,
+    base: Foundation,
+    rig: RigConfig,
+    role: pulumi.Output[str] | None,
+    vault: DiskBackupVault | None,
 ) -> dict[str, Any]:
     # AzureML attaches a VM over SSH: a key of its own, which the rig also accepts.
     ml_key = tls.PrivateKey(f"{rig.name}-azureml-key", algorithm="ED25519") if config.azureml else None
@@ -64,6 +72,7 @@ def _rig(
             tags=tags,
         ),
     )
+    backup = protect(vault, f"{rig.name}-data", disk, rig.data_disk, base.rg_plain)
     ws = Workstation(
         rig.name,
         WorkstationArgs(
@@ -110,6 +119,7 @@ def _rig(
         "spot": rig.spot is not None,
         "expires_on": rig.expires_on.isoformat() if rig.expires_on else None,
         "vm_id": ws.vm_id,
+        "backup_instance": backup,
         **connection_info(target, base.bastion, ws.local_password),
     }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from components import DataDisk, DataDiskArgs, Workstation, WorkstationArgs
+from stacks.backup import backup_outputs, protect, stack_vault
 from stacks.config import TeamStackConfig
 from stacks.connections import Target, connection_info
 from stacks.cost_controls import idle_role_id, idle_stop_of, wants_idle_role
@@ -19,6 +20,7 @@ def build_team(config: TeamStackConfig, stack: str, only: frozenset[str] | None 
     bastion, image, schedule, subscription_id = base.bastion, base.image, base.schedule, base.subscription_id
     containers = base.containers
     role = idle_role_id(base) if wants_idle_role(config) else None
+    vault = stack_vault(config, base, config.location)
     members: dict[str, Any] = {}
     for member in config.members:
         if only is not None and member.username not in only:
@@ -34,8 +36,9 @@ def build_team(config: TeamStackConfig, stack: str, only: frozenset[str] | None 
                 tags=tags,
             ),
         )
+        backup = protect(vault, f"{member.username}-data", disk, member.data_disk, rg_plain)
         if member.leaving:
-            members[member.username] = {"leaving": True, "data_disk_id": disk.disk_id}
+            members[member.username] = {"leaving": True, "data_disk_id": disk.disk_id, "backup_instance": backup}
             continue
         ws = Workstation(
             member.username,
@@ -69,11 +72,12 @@ def build_team(config: TeamStackConfig, stack: str, only: frozenset[str] | None 
             private_ip=ws.private_ip,
             public_ip=ws.public_ip,
         )
-        members[member.username] = connection_info(target, bastion, ws.local_password)
+        members[member.username] = {**connection_info(target, bastion, ws.local_password), "backup_instance": backup}
 
     return {
         "resource_group_name": rg_name,
         "members": members,
+        "backup": backup_outputs(config, base),
         "storage": {
             "account_name": store.account_name,
             "blob_endpoint": store.primary_endpoints.apply(lambda e: e.blob),

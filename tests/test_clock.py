@@ -85,6 +85,8 @@ def _without_days(document: dict[str, Any]) -> dict[str, Any]:
         if resource["type"] == "azure-native:consumption:Budget":
             for side in ("inputs", "outputs"):
                 resource[side]["timePeriod"].pop("startDate")
+        if resource["type"] == "azure-native:dataprotection:BackupInstance":
+            resource["outputs"].pop("systemData")  # when protection began: the day it is created
     return document
 
 

@@ -227,6 +227,7 @@ class BackupPolicy(ResourceType):
             raise errors.backup_request_invalid(
                 f"Backup policy {resource.name} is in use by backup instance(s) {', '.join(users)}.",
                 "backupPolicyName",
+                hint="its backup instances go first (they are protected: their refusal says how)",
             )
 
 

@@ -21,6 +21,7 @@ from pydantic import Field, field_validator, model_validator
 from azurefacts import clock
 from azurefacts.quotas import Need
 from azurefacts.sizes import VM_SIZES, VmSize, resize_problem
+from stacks.config.backup import DiskBackupStack
 from stacks.config.base import Model, PathError
 from stacks.config.idle_stop import OWN_IDLE_STOP_DESCRIPTION, IdleStopOverride
 from stacks.config.image import check_vm_size
@@ -263,7 +264,7 @@ class AzureMlConfig(Model):
         return value
 
 
-class GpuRigStackConfig(BaseStackConfig):
+class GpuRigStackConfig(DiskBackupStack, BaseStackConfig):
     """`gpu_rig`: one or a few GPU experiment rigs that switch CPU <-> GPU in place, data kept."""
 
     kind: Literal["gpu_rig"] = Field(description="Required. `gpu_rig`.")
@@ -284,6 +285,9 @@ class GpuRigStackConfig(BaseStackConfig):
 
     def units(self) -> list[Unit]:
         return [Unit(r.name, (r.name, f"{r.name}-data", f"{r.name}-azureml-key"), f"{r.name}-nic") for r in self.rigs]
+
+    def data_disks(self) -> list[tuple[str, DataDiskConfig]]:
+        return [(r.name, r.data_disk) for r in self.rigs]
 
     def quota_needs(self, mode: str = "current") -> list[Need]:
         """Each rig's size in ``mode`` (``current``: the mode it is configured in); Spot counts apart."""

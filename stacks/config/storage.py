@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
-from stacks.config.base import PROMOTED, Model
+from stacks.config.base import PROMOTED, Model, PathError
 
 _DISK_ID = r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Compute/disks/[^/]+$"
 
@@ -35,6 +35,26 @@ class StorageConfig(Model):
     sku: Literal["Standard_LRS", "Standard_ZRS", "Standard_GRS", "Standard_GZRS"] = Field(
         default="Standard_LRS", description="Optional. Replication SKU."
     )
+    versioning_enabled: bool | None = Field(
+        default=None,
+        description=(
+            "Optional. Blob versioning and change feed (kept `soft_delete_days`), which point-in-time restore needs. "
+            "Default: on, except with `hns_enabled`: Azure offers neither on an ADLS Gen2 account (soft delete is "
+            "the recovery there), and refuses `true`."
+        ),
+        json_schema_extra=PROMOTED,
+    )
+    point_in_time_restore_days: int | None = Field(
+        default=None,
+        ge=0,
+        le=364,
+        description=(
+            "Optional. Point-in-time restore of block blobs: how many days back the account can be restored "
+            "(`az storage blob restore`), less than `soft_delete_days`; 0: off. Default: `soft_delete_days` - 1 "
+            "where versioning is on; refused with `hns_enabled` (Azure has no point-in-time restore on ADLS Gen2)."
+        ),
+        json_schema_extra=PROMOTED,
+    )
 
     @field_validator("account_name")
     @classmethod
@@ -45,6 +65,48 @@ class StorageConfig(Model):
                 "no hyphens (e.g. dsvmteamdev01)"
             )
         return value
+
+    @model_validator(mode="after")
+    def _protection(self) -> StorageConfig:
+        gen2 = "an account with a hierarchical namespace (hns_enabled, ADLS Gen2)"
+        if self.hns_enabled and self.versioning_enabled:
+            raise PathError(
+                "versioning_enabled",
+                f"Azure refuses blob versioning and change feed on {gen2}; remove versioning_enabled (blob and "
+                "container soft delete protect it), or use a new account without hns_enabled (it cannot change later)",
+            )
+        if self.hns_enabled and self.point_in_time_restore_days:
+            raise PathError(
+                "point_in_time_restore_days",
+                f"Azure has no point-in-time restore on {gen2}; remove it (deleted blobs come back from soft "
+                "delete: docs/RESTORE.md)",
+            )
+        if self.point_in_time_restore_days and self.versioning_enabled is False:
+            raise PathError(
+                "point_in_time_restore_days",
+                "point-in-time restore needs blob versioning and change feed: remove versioning_enabled: false, or "
+                "set point_in_time_restore_days: 0",
+            )
+        if self.point_in_time_restore_days is not None and self.point_in_time_restore_days >= self.soft_delete_days:
+            raise PathError(
+                "point_in_time_restore_days",
+                f"Azure keeps point-in-time restore at least one day shorter than blob soft delete "
+                f"(soft_delete_days {self.soft_delete_days}): use {self.soft_delete_days - 1} or less, or raise "
+                "soft_delete_days",
+            )
+        return self
+
+    @property
+    def versioning(self) -> bool:
+        """Whether the account keeps blob versions and a change feed (where Azure allows them)."""
+        return not self.hns_enabled if self.versioning_enabled is None else self.versioning_enabled
+
+    @property
+    def restore_days(self) -> int:
+        """Point-in-time restore days (0: off): the config's, else one day less than soft delete."""
+        if self.point_in_time_restore_days is not None:
+            return self.point_in_time_restore_days
+        return self.soft_delete_days - 1 if self.versioning and self.soft_delete_days > 1 else 0
 
 
 class DataDiskConfig(Model):
@@ -59,6 +121,13 @@ class DataDiskConfig(Model):
         description=(
             "Optional. ARM id of an existing managed disk to attach instead of creating one "
             "(`/subscriptions/.../providers/Microsoft.Compute/disks/NAME`). It is never deleted."
+        ),
+    )
+    backup_enabled: bool = Field(
+        default=True,
+        description=(
+            "Optional. Back this disk up with the stack's `backup` (when that is on). Default true; false opts this "
+            "disk out (refused while it has recovery points: docs/RESTORE.md)."
         ),
     )
 

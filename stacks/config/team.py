@@ -9,14 +9,15 @@ from pydantic import Field, field_validator, model_validator
 
 from azurefacts.quotas import Need
 from azurefacts.sizes import VM_SIZES
+from stacks.config.backup import DiskBackupStack
 from stacks.config.base import PROMOTED, PathError
 from stacks.config.image import check_vm_size
 from stacks.config.members import MemberConfig
 from stacks.config.stack import BaseStackConfig, Unit
-from stacks.config.storage import StorageConfig
+from stacks.config.storage import DataDiskConfig, StorageConfig
 
 
-class TeamStackConfig(BaseStackConfig):
+class TeamStackConfig(DiskBackupStack, BaseStackConfig):
     """`team`: one DSVM per member on one pinned image, shared network and storage."""
 
     kind: Literal["team"] = Field(description="Required. `team`.")
@@ -35,6 +36,9 @@ class TeamStackConfig(BaseStackConfig):
                 path = f"members[{i}].data_disk.existing_disk_resource_id"
                 found.append(("disk", member.data_disk.existing_disk_resource_id, path))
         return found
+
+    def data_disks(self) -> list[tuple[str, DataDiskConfig]]:
+        return [(m.username, m.data_disk) for m in self.members]
 
     def units(self) -> list[Unit]:
         return [

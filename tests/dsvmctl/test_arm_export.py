@@ -69,8 +69,22 @@ def entra_plan(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     return project_plan(tmp_path_factory.mktemp("entra"), "entra", **{"dsvm:members": [member]})
 
 
+DEPLOYMENTS = "Microsoft.Resources/deployments"
+
+
+def flattened(template: dict[str, Any]) -> list[dict[str, Any]]:
+    """The template's resources with each nested deployment (another resource group's) replaced by its resources."""
+    found = []
+    for resource in template["resources"]:
+        if resource["type"] == DEPLOYMENTS:
+            found += resource["properties"]["template"]["resources"]
+        else:
+            found.append(resource)
+    return found
+
+
 def of_type(template: dict[str, Any], arm_type: str) -> list[dict[str, Any]]:
-    return [r for r in template["resources"] if r["type"] == arm_type]
+    return [r for r in flattened(template) if r["type"] == arm_type]
 
 
 def by_name(template: dict[str, Any], arm_type: str, name: str) -> dict[str, Any]:
@@ -94,12 +108,16 @@ def walk(value: Any) -> list[Any]:
 
 # -- an independent reading of the expressions the export writes ----------------------------------
 def resolve(expression: str, plan: dict[str, Any]) -> str:
-    """The ARM id a ``[resourceId(...)]`` expression yields when deployed into the plan's resource group."""
+    """The ARM id a ``[resourceId(...)]`` (or ``[extensionResourceId(resourceId(...), type, name)]``) expression
+    yields when deployed into the plan's resource group."""
+    extension = re.fullmatch(r"\[extensionResourceId\((resourceId\(.*\)), '([^']*)', '([^']*)'\)\]", expression)
+    if extension:
+        return f"{resolve(f'[{extension[1]}]', plan)}/providers/{extension[2]}/{extension[3]}"
     match = re.fullmatch(r"\[resourceId\((.*)\)\]", expression)
     assert match, f"not a resourceId expression: {expression}"
     arm_type, *names = [a.replace("''", "'") for a in re.findall(r"'((?:[^']|'')*)'", match[1])]
     namespace, *types = arm_type.split("/")
-    (group,) = [r for r in plan["resources"] if r["type"] == "azure-native:resources:ResourceGroup"]
+    group = next(r for r in plan["resources"] if r["type"] == "azure-native:resources:ResourceGroup")  # the stack's
     path = "/".join(f"{t}/{n}" for t, n in zip(types, names, strict=True))
     return f"{group['id']}/providers/{namespace}/{path}"
 
@@ -107,8 +125,12 @@ def resolve(expression: str, plan: dict[str, Any]) -> str:
 def template_ids(template: dict[str, Any], plan: dict[str, Any]) -> dict[str, str]:
     """Lower-cased plan id -> the resourceId expression of each (non-extension) resource in the template."""
     ids = {}
+    group = next(r for r in plan["resources"] if r["type"] == "azure-native:resources:ResourceGroup")["id"]
     for resource in template["resources"]:
-        if "scope" in resource:
+        if resource["type"] == DEPLOYMENTS:
+            continue
+        if "scope" in resource:  # an extension resource on a resource of the template's group
+            ids[f"{group}/providers/{resource['scope']}/providers/{resource['type']}/{resource['name']}".lower()] = ""
             continue
         names = resource["name"].split("/")
         args = ", ".join(f"'{a}'" for a in (resource["type"], *names))
@@ -135,8 +157,14 @@ def test_every_arm_resource_but_the_group_is_exported_in_plan_order(
         for r in dev_plan["resources"]
         if r["id"] and not r["type"].startswith(("dsvm:", "random:", "azure-native:resources:"))
     ]
-    assert [r["type"] for r in dev["resources"]] == expected
-    assert len(expected) == 26  # 21, plus 2 extensions, 2 idle-role assignments and the budget
+    assert [r["type"] for r in flattened(dev)] == expected
+    # 21, plus 2 extensions, 2 idle-role assignments and the budget; the backups' vault, policy, 2 instances and 3
+    # role assignments (one in the snapshot group, nested)
+    assert len(expected) == 33
+    (nested,) = [r for r in dev["resources"] if r["type"] == DEPLOYMENTS]
+    assert nested["resourceGroup"] == "rg-dsvm-dev-snapshots"
+    assert [r["type"] for r in nested["properties"]["template"]["resources"]] == [
+        "Microsoft.Authorization/roleAssignments"]
     assert not {r["type"] for r in dev["resources"]} & {RESOURCE_GROUP_TYPE, "random/passwords"}
 
 
@@ -163,7 +191,7 @@ def test_api_versions_are_what_the_pinned_sdk_sends() -> None:
 def test_common_shape_of_every_resource(dev_plan: dict[str, Any], dev: dict[str, Any]) -> None:
     """apiVersion the SDK sends; location iff ARM has one; no path parameter left in properties."""
     arm_types = {t.arm_type: t for t in RESOURCE_TYPES.values()}
-    for resource in dev["resources"]:
+    for resource in flattened(dev):
         rtype = arm_types[resource["type"]]
         assert resource["apiVersion"] == FACTS[rtype.token].api_version()
         assert ("location" in resource) == rtype.has_location, resource["name"]
@@ -268,7 +296,7 @@ def test_role_assignment_is_an_extension_resource_on_the_container(
     dev_plan: dict[str, Any], dev: dict[str, Any]
 ) -> None:
     account = account_name(dev_plan)
-    roles = [r for r in of_type(dev, "Microsoft.Authorization/roleAssignments") if "/containers/" in r["scope"]]
+    roles = [r for r in of_type(dev, "Microsoft.Authorization/roleAssignments") if "/containers/" in r.get("scope", "")]
     containers = f"Microsoft.Storage/storageAccounts/{account}/blobServices/default/containers"
     assert sorted(r["scope"] for r in roles) == [f"{containers}/home-alice", f"{containers}/home-bob"]
     plan_roles = [r for r in dev_plan["resources"] if r["type"] == "azure-native:authorization:RoleAssignment"
@@ -293,7 +321,7 @@ def test_role_assignment_is_an_extension_resource_on_the_container(
 
 def test_role_assignment_on_the_resource_group_has_no_scope(dev_plan: dict[str, Any]) -> None:
     plan = json.loads(json.dumps(dev_plan))
-    (group,) = [r for r in plan["resources"] if r["type"] == "azure-native:resources:ResourceGroup"]
+    group = next(r for r in plan["resources"] if r["type"] == "azure-native:resources:ResourceGroup")
     role = next(r for r in plan["resources"] if r["type"] == "azure-native:authorization:RoleAssignment")
     role["inputs"]["scope"] = group["id"]
     role["id"] = f"{group['id']}/providers/Microsoft.Authorization/roleAssignments/{role['id'].rsplit('/', 1)[1]}"
@@ -312,7 +340,7 @@ def test_entra_login_exports_the_extension_and_the_login_role(entra_plan: dict[s
     vm = by_name(template, "Microsoft.Compute/virtualMachines", "alice-vm")
     assert vm["properties"]["osProfile"]["allowExtensionOperations"] is True
     (login,) = [r for r in of_type(template, "Microsoft.Authorization/roleAssignments")
-                if r["scope"] == "Microsoft.Compute/virtualMachines/alice-vm"
+                if r.get("scope") == "Microsoft.Compute/virtualMachines/alice-vm"
                 and r["properties"]["principalType"] == "User"]
     assert login["properties"]["principalId"] == ENTRA_OBJECT_ID  # given in config: stays literal
 
@@ -387,18 +415,35 @@ def test_depends_on_names_exactly_the_plan_dependencies_in_the_template(
     plan_by_urn = {r["urn"]: r for r in dev_plan["resources"]}
     exported = [r for r in dev_plan["resources"]
                 if r["id"] and not r["type"].startswith(("dsvm:", "random:", "azure-native:resources:"))]
-    assert len(exported) == len(dev["resources"])
-    for plan_resource, resource in zip(exported, dev["resources"], strict=True):
+    # Another group's resources are in a nested deployment: a dependency on one of them is on the deployment, and
+    # their own dependencies on the outer template are the deployment's (dsvmctl/arm_nested.py).
+    deployment_of: dict[str, dict[str, Any]] = {}
+    for deployment in (r for r in dev["resources"] if r["type"] == DEPLOYMENTS):
+        for inner in deployment["properties"]["template"]["resources"]:
+            deployment_of[id(inner)] = deployment
+    expression_of = {d["name"]: f"[resourceId('{DEPLOYMENTS}', '{d['name']}')]" for d in deployment_of.values()}
+    nested_ids = {str(p["id"]).lower(): expression_of[deployment_of[id(t)]["name"]]
+                  for p, t in zip(exported, flattened(dev), strict=True) if id(t) in deployment_of}  # fmt: skip
+    assert len(exported) == len(flattened(dev))
+    for plan_resource, resource in zip(exported, flattened(dev), strict=True):
         depends = resource.get("dependsOn", [])
-        assert len(depends) == len(set(depends)), resource["name"]
-        # Every entry evaluates to the id of a resource of this template ...
-        assert all(resolve(d, dev_plan).lower() in ids for d in depends), resource["name"]
+        if id(resource) in deployment_of:
+            depends = [*depends, *deployment_of[id(resource)].get("dependsOn", [])]
+        assert len(resource.get("dependsOn", [])) == len(set(resource.get("dependsOn", []))), resource["name"]
+        # Every entry evaluates to the id of a resource of this template, or names a nested deployment ...
+        resolved = {resolve(d, dev_plan).lower() for d in depends if d not in expression_of.values()}
+        assert resolved <= set(ids), resource["name"]
         # ... and every plan dependency that is in the template is there (the group and passwords are not).
-        wanted = {str(plan_by_urn[u]["id"]).lower() for u in plan_resource["dependsOn"]} & set(ids)
-        assert wanted <= {resolve(d, dev_plan).lower() for d in depends}, resource["name"]
+        wanted = {str(plan_by_urn[u]["id"]).lower() for u in plan_resource["dependsOn"]} & (set(ids) | set(nested_ids))
+        for dependency in wanted:
+            assert dependency in resolved or nested_ids.get(dependency) in depends, (resource["name"], dependency)
     vm = by_name(dev, "Microsoft.Compute/virtualMachines", "alice-vm")
     assert vm["dependsOn"] == ["[resourceId('Microsoft.Compute/disks', 'alice-data-disk')]",
                                "[resourceId('Microsoft.Network/networkInterfaces', 'alice-nic')]"]
+    (reader,) = [r for r in of_type(dev, "Microsoft.Authorization/roleAssignments")
+                 if r.get("scope") == "Microsoft.Compute/disks/alice-data-disk"]  # fmt: skip
+    assert "[resourceId('Microsoft.Resources/deployments', 'resources-in-rg-dsvm-dev-snapshots')]" in (
+        reader["dependsOn"])  # the snapshot group's role, nested in its group's deployment
 
 
 @pytest.mark.parametrize("stack", ["dev", "gpu", "classroom", "hackathon", "staging", "prod"])
@@ -457,16 +502,32 @@ def test_output_is_deterministic(dev_plan: dict[str, Any], dev: dict[str, Any]) 
     assert render(dev).endswith("}\n") and json.loads(render(dev)) == dev
 
 
-def test_unknown_type_and_several_resource_groups_are_refused(dev_plan: dict[str, Any]) -> None:
+def test_unknown_type_and_several_subscriptions_are_refused(dev_plan: dict[str, Any]) -> None:
     plan = json.loads(json.dumps(dev_plan))
     plan["resources"].append({**plan["resources"][-1], "type": "azure-native:web:WebApp", "urn": "urn:x"})
     with pytest.raises(ExportError, match="azure-native:web:WebApp"):
         export_template(plan)
     plan = json.loads(json.dumps(dev_plan))
     (nsg,) = [r for r in plan["resources"] if r["type"] == "azure-native:network:NetworkSecurityGroup"]
-    nsg["id"] = str(nsg["id"]).replace("/rg-dsvm-dev/", "/rg-other/")
-    with pytest.raises(ExportError, match="several resource groups"):
+    other = "/11111111-0000-4000-8000-0000000000aa/"
+    nsg["id"] = str(nsg["id"]).replace("/00000000-0000-4000-8000-000000000001/", other)
+    with pytest.raises(ExportError, match="several subscriptions"):
         export_template(plan)
+
+
+def test_another_groups_resources_go_into_a_nested_deployment_evaluated_outside(dev_plan: dict[str, Any]) -> None:
+    """The NSG moved to another group: it is deployed there by a nested deployment; what depends on it depends on
+    that deployment, and its own dependencies move to the deployment (dependsOn names its own template only)."""
+    plan = json.loads(json.dumps(dev_plan))
+    (nsg,) = [r for r in plan["resources"] if r["type"] == "azure-native:network:NetworkSecurityGroup"]
+    nsg["id"] = str(nsg["id"]).replace("/rg-dsvm-dev/", "/rg-other/")
+    template = export_template(plan)
+    (other,) = [r for r in template["resources"] if r.get("resourceGroup") == "rg-other"]
+    assert other["type"] == DEPLOYMENTS and other["properties"]["expressionEvaluationOptions"] == {"scope": "outer"}
+    assert [r["name"] for r in other["properties"]["template"]["resources"]] == ["dsvm-dev-nsg"]
+    users = [r for r in template["resources"]
+             if "[resourceId('Microsoft.Resources/deployments', 'resources-in-rg-other')]" in r.get("dependsOn", [])]
+    assert users and not any("networkSecurityGroups" in d for r in users for d in r.get("dependsOn", []))
 
 
 # -- the emulator accepts what the hardened program sends, and refuses what Azure refuses ----------

@@ -101,13 +101,16 @@ def test_each_identity_holds_its_roles_on_its_own_groups_only(run: Any) -> None:
     held = {(a["principal"], a["role"], a["scope"]): a["condition"] for a in state["assignments"]}
     expected = {}
     for stack, group in groups.items():
-        scope = f"/subscriptions/{SUB}/resourceGroups/{group}"
-        expected[(sp[f"dsvm-{stack}-deploy"], "Contributor", scope)] = None
-        expected[(sp[f"dsvm-{stack}-deploy"], "Role Based Access Control Administrator", scope)] = abac_condition(SUB)
-        expected[(sp[f"dsvm-{stack}-preview"], "Reader", scope)] = None
+        for each in (group, f"{group}-snapshots"):  # the disk backups' snapshot group: the same grants
+            scope = f"/subscriptions/{SUB}/resourceGroups/{each}"
+            expected[(sp[f"dsvm-{stack}-deploy"], "Contributor", scope)] = None
+            expected[(sp[f"dsvm-{stack}-deploy"], "Role Based Access Control Administrator", scope)] = (
+                abac_condition(SUB))
+            expected[(sp[f"dsvm-{stack}-preview"], "Reader", scope)] = None
     assert held == expected  # nothing on the subscription (the old grant is gone), nothing on another stack's group
-    assert state["groups"] == {g: loc for g, loc in zip(groups.values(), ["westeurope", "eastus", "northeurope",
-                                                                            "swedencentral"], strict=True)}
+    locations = ["westeurope", "eastus", "northeurope", "swedencentral"]
+    assert state["groups"] == {g + suffix: loc for g, loc in zip(groups.values(), locations, strict=True)
+                               for suffix in ("", "-snapshots")}  # fmt: skip
     for stack in groups:
         app = state["apps"][f"dsvm-{stack}-deploy"]["appId"]
         (credential,) = state["credentials"][app].values()
@@ -141,8 +144,11 @@ def test_github_environments_deploy_from_main_and_promotion_targets_wait_for_a_r
 def test_pulumi_stacks_exist_and_a_stack_that_creates_its_group_adopts_it(run: Any) -> None:
     state = run()
     assert set(state["stacks"]) == {f"contoso/{s}" for s in STACKS}
-    assert state["stacks"]["contoso/dev"] == [["azure-native:resources:ResourceGroup", "rg-dsvm-dev"]]
-    assert state["stacks"]["contoso/prod"] == []  # prod deploys into a group made outside the stack
+    assert state["stacks"]["contoso/dev"] == [["azure-native:resources:ResourceGroup", "rg-dsvm-dev"],
+                                              ["azure-native:resources:ResourceGroup", "rg-dsvm-dev-snapshots"]]
+    # prod deploys into a group made outside the stack; its snapshot group is the program's
+    prod_snapshots = ["azure-native:resources:ResourceGroup", "rg-datascience-prod-snapshots"]
+    assert state["stacks"]["contoso/prod"] == [prod_snapshots]
 
 
 def test_the_condition_lists_exactly_what_the_program_assigns(tmp_path: Path) -> None:
@@ -214,3 +220,21 @@ def test_existing_resources_a_stack_writes_to_are_granted_alone(tmp_path: Path) 
     (tmp_path / "Pulumi.gpu.yaml").write_text(yaml.safe_dump(gpu))
     code, text = script("--stack", "gpu", project=tmp_path)
     assert code == 2 and "dsvm:azureml.workspace_id is in subscription 99999999" in " ".join(text.split())
+
+
+def test_a_backed_up_existing_disk_gets_the_deploy_identitys_role_administration_on_it_alone(tmp_path: Path) -> None:
+    """The vault's Disk Backup Reader is assigned on the disk itself: the deploy identity's conditioned RBAC
+    Administrator goes on that disk, not its group; a disk that opts out of backups gets no such grant."""
+    shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
+    dev = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())
+    disk = f"/subscriptions/{SUB}/resourceGroups/rg-shared/providers/Microsoft.Compute/disks/alice-old"
+    dev["config"]["dsvm:members"][0]["data_disk"] = {"existing_disk_resource_id": disk}
+    (tmp_path / "Pulumi.dev.yaml").write_text(yaml.safe_dump(dev))
+    code, text = script("--stack", "dev", project=tmp_path)
+    assert code == 0, text
+    admin = f'ensure_role "$DEPLOY_SP" "Role Based Access Control Administrator" {disk} "$CONDITION"'
+    assert admin in text and f'ensure_role "$DEPLOY_SP" Contributor {disk}' in text
+    dev["config"]["dsvm:members"][0]["data_disk"]["backup_enabled"] = False
+    (tmp_path / "Pulumi.dev.yaml").write_text(yaml.safe_dump(dev))
+    code, text = script("--stack", "dev", project=tmp_path)
+    assert code == 0 and admin not in text

@@ -49,9 +49,12 @@ def test_an_existing_resource_group_is_assumed_without_a_file(tmp_path: Path) ->
         "kind": "role_definition", "id": role_definition_id(SUB, VM_IDLE_STOP), "configPath": "dsvmctl bootstrap",
         "source": "assumed", "location": None,
     }]  # fmt: skip
-    assert "azure-native:resources:ResourceGroup" not in {r["type"] for r in document["resources"]}
+    # The only group the stack creates is its disk backups' snapshot group, named after the existing one.
+    groups = [r["id"] for r in document["resources"] if r["type"] == "azure-native:resources:ResourceGroup"]
+    assert groups == [f"/subscriptions/{SUB}/resourceGroups/rg-shared-snapshots"]
     assert all("/resourceGroups/rg-shared/" in r["id"] for r in document["resources"] if r.get("id") and
-               r["type"].startswith("azure-native:") and r["type"] != "azure-native:authorization:RoleAssignment")
+               r["type"].startswith("azure-native:") and r["type"] not in (
+                   "azure-native:authorization:RoleAssignment", "azure-native:resources:ResourceGroup"))
     code, text = plan(directory)
     assert code == 0 and "assumed to exist (no --existing); dsvm:resource_group_name" in text
     assert "assumed to exist (no --existing); made by `dsvmctl bootstrap`" in text

@@ -108,7 +108,9 @@ def test_removing_a_member_outright_is_refused_because_its_data_is_protected(pro
     assert "kept" not in by_name(document, "bob-data-disk")  # no "data kept" under a refused delete
     code, output = project.run("up")
     assert code == 2 and "would be refused" in output and "nothing applied" in output
-    assert output.count("bob-data-disk") >= 1 and output.count("cannot be deleted because it is protected") == 2
+    # The disk, the member's container and the disk's backup instance (its recovery points) are protected.
+    assert output.count("bob-data-disk") >= 1 and output.count("cannot be deleted because it is protected") == 3
+    assert "backup instance bob-data-disk-85b51673 of disk bob-data-disk holds no recovery point yet" in output
 
 
 def test_renaming_the_storage_account_is_a_refused_replace(project: Project) -> None:
@@ -153,7 +155,8 @@ def test_destroy_after_unprotect_keeps_retained_data_in_azure(project: Project) 
     from dsvmctl.lifecycle import unprotect
     from dsvmctl.state import StateStore
 
-    assert len(unprotect("dev", StateStore(project.state))) == 7  # RG, 2 disks, account, 3 containers
+    # RG, 2 disks, account, 3 containers; the backups' snapshot group, vault and 2 instances
+    assert len(unprotect("dev", StateStore(project.state))) == 11
     code, output = project.run("destroy")
     assert code == 0, output
     assert "kept in Azure (retained): Disk alice-data-disk" in output

@@ -161,7 +161,8 @@ def test_advisory_findings_are_printed_and_exit_0(tmp_path: Path, blank_cost_cen
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     (tags,) = [x for x in lines if x.startswith("policy advice [required-tags] ")]  # one line for every resource
-    assert tags.startswith("policy advice [required-tags] ResourceGroup rg-dsvm-dev, NetworkSecurityGroup dsvm-dev-nsg")
+    assert tags.startswith("policy advice [required-tags] ResourceGroup rg-dsvm-dev, "
+                           "ResourceGroup rg-dsvm-dev-snapshots, NetworkSecurityGroup dsvm-dev-nsg")
     assert " more: tag cost-center is missing or empty. Fix: set dsvm:owner and dsvm:cost_center" in tags
     (cap,) = [x for x in lines if x.startswith("policy advice [cost-cap]")]
     assert cap.startswith("policy advice [cost-cap] stack dev: the estimated cost $")

@@ -26,7 +26,8 @@ NSG = "azure-native:network:NetworkSecurityGroup"
 PIP = "azure-native:network:PublicIPAddress"
 TAGGED_SKIP = {"azure-native:network:Subnet", "azure-native:storage:BlobServiceProperties",
                "azure-native:storage:BlobContainer", "azure-native:authorization:RoleAssignment",
-               "azure-native:authorization:RoleDefinition", "azure-native:consumption:Budget"}
+               "azure-native:authorization:RoleDefinition", "azure-native:consumption:Budget",
+               "azure-native:dataprotection:BackupPolicy", "azure-native:dataprotection:BackupInstance"}
 
 
 def inbound_allow_rules(run: ProgramRun) -> list[dict[str, Any]]:
@@ -42,10 +43,14 @@ def test_defaults_build_one_workstation_set_per_member(run_stack: Any) -> None:
     counts = Counter(r.type for r in run.records if r.custom)
     for token in (VM, NIC, DISK, SCHEDULE, "azure-native:compute:VirtualMachineExtension"):
         assert counts[token] == 2, token
-    assert counts["azure-native:authorization:RoleAssignment"] == 4  # blob data and idle stop, per member
+    # blob data, idle stop and the vault's Disk Backup Reader, per member; the vault's Disk Snapshot Contributor
+    assert counts["azure-native:authorization:RoleAssignment"] == 7
     for token in ("azure-native:network:VirtualNetwork", NSG, "azure-native:storage:StorageAccount",
-                  "azure-native:resources:ResourceGroup", "azure-native:network:BastionHost"):
+                  "azure-native:network:BastionHost", "azure-native:dataprotection:BackupVault",
+                  "azure-native:dataprotection:BackupPolicy"):
         assert counts[token] == 1, token
+    assert counts["azure-native:dataprotection:BackupInstance"] == 2  # one per data disk
+    assert counts["azure-native:resources:ResourceGroup"] == 2  # the stack's and its snapshot group
     assert counts["azure-native:authorization:RoleDefinition"] == 0  # the idle role is the subscription's
     assert counts["azure-native:consumption:Budget"] == 0  # only when dsvm:budget is set
     assert counts["azure-native:storage:BlobContainer"] == 3  # shared + home-alice + home-bob
@@ -245,6 +250,7 @@ def test_private_mode_admits_only_the_vnet(run_stack: Any) -> None:
         "jupyterhub_url": "https://10.8.4.4:8000",
         "local_password": "[secret]",
         "ssh": "ssh alice@10.8.4.4",
+        "backup_instance": "alice-data-disk-11f3615a",
     }
 
 
@@ -345,7 +351,8 @@ def test_existing_resource_group(run_stack: Any, fake_azure: FakeAzure) -> None:
     fake_azure.seed("azure-native:resources:ResourceGroup", "rg-team", {"resourceGroupName": "rg-team",
                                                                         "location": "westeurope"})
     run = run_stack(team_values(resource_group_name="rg-team"))
-    assert not of_type(run, "azure-native:resources:ResourceGroup")
+    # Only the disk backups' snapshot group, named after the existing one.
+    assert [r.name for r in of_type(run, "azure-native:resources:ResourceGroup")] == ["rg-team-snapshots"]
     assert one(run, VM, "alice-vm").id.split("/")[4] == "rg-team"
     with pytest.raises(ArmError, match="ResourceGroupNotFound"):
         run_stack(team_values(resource_group_name="rg-nope"), backend=FakeAzure())
