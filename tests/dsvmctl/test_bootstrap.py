@@ -24,6 +24,7 @@ from dsvmctl.bootstrap import abac_condition
 from dsvmctl.plan import make_plan
 from tests.dsvmctl.fake_cli import EMPTY
 from tests.helpers import ROOT, runner, ssh_key
+from tests.stacks.gpu_rig.test_gpu_rig import REACHABLE
 
 SUB = "11111111-2222-4333-8444-555555555555"
 REPO = "contoso/dsvm"
@@ -208,8 +209,7 @@ def test_existing_resources_a_stack_writes_to_are_granted_alone(tmp_path: Path) 
     gpu = yaml.safe_load((ROOT / "Pulumi.gpu.yaml").read_text())
     workspace = f"/subscriptions/{SUB}/resourceGroups/rg-ml/providers/Microsoft.MachineLearningServices/workspaces/ml"
     gpu["config"]["dsvm:azureml"] = {"workspace_id": workspace}
-    # AzureML reaches an attached rig over SSH at a public IP (docs/GPU.md): the access it needs.
-    gpu["config"]["dsvm:access"] = {"mode": "allowlist", "allowed_cidrs": ["203.0.113.0/24"], "public_ip_enabled": True}
+    gpu["config"]["dsvm:access"] = REACHABLE  # AzureML reaches a rig over SSH at a public IP (docs/GPU.md)
     (tmp_path / "Pulumi.gpu.yaml").write_text(yaml.safe_dump(gpu))
     code, text = script("--stack", "gpu", project=tmp_path)
     assert code == 0, text
