@@ -97,8 +97,8 @@ def stage_of(project_dir: Path, stack: str, subscription: str) -> Stage:
     group = config.resource_group_name or f"rg-{PROJECT}-{stack}"
     backs_up = isinstance(config, DiskBackupStack) and bool(config.backed_up_units())
     assigns_on = tuple(sorted(
-        str(disk.existing_disk_resource_id) for name, disk in config.data_disks()
-        if disk.existing_disk_resource_id and name in config.backed_up_units()
+        str(ref) for name, disk in config.data_disks() if name in config.backed_up_units()
+        for ref in (disk.existing_disk_resource_id, disk.restored_disk_resource_id) if ref
     )) if isinstance(config, DiskBackupStack) else ()  # fmt: skip
     others = []
     for kind, ref, path in config.external_resources():

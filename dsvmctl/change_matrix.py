@@ -158,6 +158,9 @@ CHANGES: tuple[Change, ...] = (
            _member_disk(0, existing_disk_resource_id=_DISK_ID)),
     Change("members[].data_disk.backup_enabled", "one member's disk opts out of backups",
            _member_disk(0, backup_enabled=False)),
+    Change("members[].data_disk.restored_disk_resource_id", "attach the disk a restore made (dsvmctl restore)",
+           _member_disk(0, restored_disk_resource_id=_DISK_ID.replace("/rg-data/", "/rg-dsvm-dev/").replace(
+               "/old", "/alice-data-r202612080200"))),
     Change("members[].entra_login_enabled", "Entra ID login (with entra_object_id)",
            _member(0, entra_login_enabled=True, entra_object_id=_ENTRA_ID)),
     Change("members[].entra_object_id", "(with entra_login_enabled)",

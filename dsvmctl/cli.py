@@ -43,6 +43,7 @@ from dsvmctl.options import (
 from dsvmctl.policy_check import finding_text, mandatory, print_findings
 from dsvmctl.project import find_project_dir
 from dsvmctl.promote import promote
+from dsvmctl.restore import restore
 from dsvmctl.state_cli import state_app
 from dsvmctl.text import cost_table, print_existing, print_modes, print_warnings, resource_tree
 
@@ -58,6 +59,7 @@ app.command()(images)
 app.command()(quota)
 app.command()(promote)
 app.command()(bootstrap)
+app.command()(restore)
 
 @app.callback()
 def _root(

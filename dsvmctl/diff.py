@@ -14,14 +14,16 @@ The rules follow how the Pulumi engine and azure-native decide (the facts are in
 - replacing or deleting a ``protect``-ed resource is an **error**: Pulumi refuses it;
 - a deleted resource that is ``retainOnDelete`` stays in Azure; a protected or
   retained resource that a deleted one depended on (a data disk whose VM goes)
-  is reported as **kept**, unless that delete is itself refused;
+  is reported as **kept**, unless that delete is itself refused; so is a disk a VM
+  no longer attaches (a restored disk attached instead, ``dsvmctl restore``);
 - locations that differ only in case or spaces are equal; secrets compare by
   their one-way fingerprints;
 - a path the resource lists in ``ignoreChanges`` (``ignore_changes``: a scale set's
   ``sku.capacity``, which autoscale owns) is never a change.
 
 Each change also says what it does to the running machine (``effects``): a
-resize restarts the VM; a replaced VM takes its OS disk along.
+resize restarts the VM; a replaced VM takes its OS disk along; another disk at a
+LUN wants the VM deallocated first.
 """
 
 from __future__ import annotations
@@ -172,6 +174,25 @@ def _scale_set_effects(base: dict[str, Any], head: dict[str, Any]) -> list[str]:
     ]
 
 
+def _attached(vm: dict[str, Any]) -> dict[int, str]:
+    """LUN -> the id of the data disk a VM attaches there."""
+    disks = get_path(vm, "inputs.storageProfile.dataDisks", []) or []
+    attached = [d for d in disks if d.get("createOption") == "Attach"]
+    return {int(d.get("lun", -1)): str(get_path(d, "managedDisk.id", "")) for d in attached}
+
+
+def _data_disk_swaps(base: dict[str, Any], head: dict[str, Any]) -> list[str]:
+    """Another disk at a LUN (a restored disk attached instead of the original): Azure swaps it on the running VM,
+    under the file system the VM has mounted from it."""
+    old, new = _attached(base), _attached(head)
+    swapped = sorted(lun for lun in old.keys() & new.keys() if old[lun].lower() != new[lun].lower())
+    return [
+        f"attaches {new[lun].rsplit('/', 1)[-1]} at LUN {lun} instead of {old[lun].rsplit('/', 1)[-1]}: deallocate "
+        "the VM first (`az vm deallocate`; the disk mounted at /data, F: on Windows, changes) and start it after"
+        for lun in swapped
+    ]
+
+
 def _effects(base: dict[str, Any], head: dict[str, Any] | None, kind: str) -> list[str]:
     """What the change does to a running VM or scale set (only those have effects worth saying)."""
     if base.get("type") == VMSS and head is not None and kind == "update":
@@ -191,7 +212,7 @@ def _effects(base: dict[str, Any], head: dict[str, Any] | None, kind: str) -> li
                 *downgrade]
     if head is None:
         return []
-    settings = []
+    settings = _data_disk_swaps(base, head)
     if get_path(base, "inputs.userData") != get_path(head, "inputs.userData"):
         settings = ["updates userData in place, no restart (the idle watcher reads it at its next check)"]
     old_size = get_path(base, "inputs.hardwareProfile.vmSize")
@@ -214,6 +235,17 @@ def diff_plans(base: list[dict[str, Any]] | None, head: list[dict[str, Any]]) ->
     head_urns = {r["urn"] for r in head}
     result = [{**r, **classify(base_by_urn.get(r["urn"]), r).to_json()} for r in head]
     deleted = [{**r, **classify(r, None).to_json()} for r in base or [] if r["urn"] not in head_urns]
+    # A disk a VM no longer attaches (a restored one attached instead) stays as it was: say so.
+    detached: dict[str, str] = {}
+    for vm in (r for r in head if r["type"] == VM and r["urn"] in base_by_urn):
+        for lun, disk_id in _attached(base_by_urn[vm["urn"]]).items():
+            if _attached(vm).get(lun, "").lower() != disk_id.lower():
+                detached[disk_id.lower()] = vm["name"]
+    for resource in result:
+        user = detached.get(str(resource.get("id", "")).lower())
+        if user and resource["change"] in ("same", "update"):
+            held = "protected and retained" if resource.get("protect") else "left as it is"
+            resource["kept"] = f"kept: no longer attached to {user}, {held} (and backed up, if it was)"
     # Protected/retained resources a deleted resource depended on outlive it: say so (unless that delete
     # is refused anyway).
     gone = [g for g in deleted if not g.get("errors")]

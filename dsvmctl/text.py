@@ -105,7 +105,8 @@ def print_warnings(console: Console, document: dict[str, Any]) -> None:
 def print_existing(console: Console, document: dict[str, Any]) -> None:
     """What the plan relies on without creating it, and whether it was described or assumed."""
     for item in document.get("existing") or []:
-        how = "described in --existing" if item["source"] == "described" else "assumed to exist (no --existing)"
+        how = {"described": "described in --existing", "restore": "the disk the restore creates"}.get(
+            item["source"], "assumed to exist (no --existing)")
         path = str(item["configPath"])
         why = f"made by `{path}`" if path.startswith("dsvmctl ") else f"dsvm:{path}"  # the subscription's roles
         console.print(

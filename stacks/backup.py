@@ -76,13 +76,26 @@ def disk_to_protect(name: str, disk: DataDisk, config: DataDiskConfig, resource_
 def protect(
     vault: DiskBackupVault | None, name: str, disk: DataDisk, config: DataDiskConfig, resource_group: str
 ) -> str | None:
-    """Back the unit's data disk up (when the stack has a vault and the disk does not opt out); returns the
-    backup instance's name for the outputs, None when the disk is not backed up."""
+    """Back the unit's data disk up (when the stack has a vault and the disk does not opt out), and the disk a
+    restore made from it, if any (the original keeps its own backups: its recovery points stay reachable); returns
+    the name of the backup instance of the disk the VM attaches, for the outputs (None: not backed up)."""
     if vault is None or not config.backup_enabled:
         return None
     target = disk_to_protect(name, disk, config, resource_group)
     vault.protect_disk(name, target, disk)
-    return instance_name(target)
+    if config.restored_disk_resource_id is None:
+        return instance_name(target)
+    parts = config.restored_disk_resource_id.split("/")
+    restored = DiskToProtect(config.restored_disk_resource_id, parts[8], parts[4])
+    vault.protect_disk(f"{name}-restored", restored, disk)
+    return instance_name(restored)
+
+
+def attached_disk(disk: DataDisk, config: DataDiskConfig) -> tuple[pulumi.Input[str], int | None]:
+    """The id of the disk the unit's VM attaches, and its size when known (a restored or existing disk: not)."""
+    if config.restored_disk_resource_id:
+        return config.restored_disk_resource_id, None
+    return disk.disk_id, None if config.existing_disk_resource_id else config.size_gb
 
 
 def backup_outputs(config: DiskBackupStack, base: Foundation) -> dict[str, Any] | None:

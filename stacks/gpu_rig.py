@@ -19,7 +19,7 @@ import pulumi_tls as tls
 from components import DataDisk, DataDiskArgs, Workstation, WorkstationArgs
 from components.backup import DiskBackupVault
 from components.types import SpotSettings
-from stacks.backup import backup_outputs, protect, stack_vault
+from stacks.backup import attached_disk, backup_outputs, protect, stack_vault
 from stacks.config.gpu_rig import GpuRigStackConfig, RigConfig
 from stacks.connections import Target, connection_info
 from stacks.cost_controls import idle_role_id, idle_stop_of, wants_idle_role
@@ -84,8 +84,8 @@ def _rig(
             security_size=rig.gpu_size,
             image=base.image,
             subnet_id=base.net.subnet_id,
-            data_disk_id=disk.disk_id,
-            data_disk_size_gb=None if rig.data_disk.existing_disk_resource_id else rig.data_disk.size_gb,
+            data_disk_id=attached_disk(disk, rig.data_disk)[0],
+            data_disk_size_gb=attached_disk(disk, rig.data_disk)[1],
             storage_container_id=base.store.container_ids[rig.container_name],
             auto_shutdown=base.schedule,
             ssh_public_key=rig.ssh_public_key,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from components import DataDisk, DataDiskArgs, Workstation, WorkstationArgs
-from stacks.backup import backup_outputs, protect, stack_vault
+from stacks.backup import attached_disk, backup_outputs, protect, stack_vault
 from stacks.config import TeamStackConfig
 from stacks.connections import Target, connection_info
 from stacks.cost_controls import idle_role_id, idle_stop_of, wants_idle_role
@@ -50,8 +50,8 @@ def build_team(config: TeamStackConfig, stack: str, only: frozenset[str] | None 
                 vm_size=member.vm_size or config.vm_size,
                 image=image,
                 subnet_id=net.subnet_id,
-                data_disk_id=disk.disk_id,
-                data_disk_size_gb=None if member.data_disk.existing_disk_resource_id else member.data_disk.size_gb,
+                data_disk_id=attached_disk(disk, member.data_disk)[0],
+                data_disk_size_gb=attached_disk(disk, member.data_disk)[1],
                 storage_container_id=store.container_ids[member.container_name],
                 auto_shutdown=schedule,
                 ssh_public_key=member.ssh_public_key,

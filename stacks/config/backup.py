@@ -9,7 +9,7 @@ and have no ``backup`` section.
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -99,7 +99,10 @@ class BackupConfig(Model):
 
 
 class DiskBackupStack(Model):
-    """The ``backup`` section of the kinds whose VMs have data disks (``team``, ``gpu_rig``)."""
+    """The ``backup`` section of the kinds whose VMs have data disks (``team``, ``gpu_rig``), and what their
+    units' data disks share (a restored disk attached instead of the original)."""
+
+    UNITS_KEY: ClassVar[str] = "members"  # the config key of the units (``rigs`` for gpu_rig)
 
     backup: BackupConfig = Field(
         default_factory=BackupConfig,
@@ -115,3 +118,29 @@ class DiskBackupStack(Model):
         if not self.backup.enabled:
             return set()
         return {name for name, disk in self.data_disks() if disk.backup_enabled}
+
+    def external_resources(self) -> list[tuple[str, str, str]]:
+        """The kind's, plus each unit's restored disk (it exists: the restore made it)."""
+        found: list[tuple[str, str, str]] = super().external_resources()  # type: ignore[misc]
+        for i, (_, disk) in enumerate(self.data_disks()):
+            if disk.restored_disk_resource_id:
+                found.append(("disk", disk.restored_disk_resource_id,
+                              f"{self.UNITS_KEY}[{i}].data_disk.restored_disk_resource_id"))  # fmt: skip
+        return found
+
+    @model_validator(mode="after")
+    def _restored_once(self) -> DiskBackupStack:
+        attached: dict[str, int] = {}
+        for i, (_, disk) in enumerate(self.data_disks()):
+            if disk.restored_disk_resource_id is None:
+                continue
+            path = f"{self.UNITS_KEY}[{i}].data_disk.restored_disk_resource_id"
+            if disk.existing_disk_resource_id and disk.restored_disk_resource_id.lower() == (
+                disk.existing_disk_resource_id.lower()
+            ):
+                raise PathError(path, "is the disk it was restored from; give the id of the disk the restore created")
+            other = attached.setdefault(disk.restored_disk_resource_id.lower(), i)
+            others = {str(d.existing_disk_resource_id).lower() for j, (_, d) in enumerate(self.data_disks()) if j != i}
+            if other != i or disk.restored_disk_resource_id.lower() in others:
+                raise PathError(path, "the disk is another unit's data disk; a managed disk attaches to one VM only")
+        return self

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -267,6 +267,7 @@ class AzureMlConfig(Model):
 class GpuRigStackConfig(DiskBackupStack, BaseStackConfig):
     """`gpu_rig`: one or a few GPU experiment rigs that switch CPU <-> GPU in place, data kept."""
 
+    UNITS_KEY: ClassVar[str] = "rigs"
     kind: Literal["gpu_rig"] = Field(description="Required. `gpu_rig`.")
     storage: StorageConfig = Field(default_factory=StorageConfig, description="Optional. Shared storage account.")
     rigs: tuple[RigConfig, ...] = Field(min_length=1, max_length=MAX_RIGS, description="Required. The rigs (1-10).")

@@ -123,6 +123,14 @@ class DataDiskConfig(Model):
             "(`/subscriptions/.../providers/Microsoft.Compute/disks/NAME`). It is never deleted."
         ),
     )
+    restored_disk_resource_id: str | None = Field(
+        default=None,
+        description=(
+            "Optional. ARM id of the disk a restore created from this disk's backup (`dsvmctl restore` plans it, "
+            "docs/RESTORE.md): the VM attaches it instead, and it is backed up too; the disk it was restored from "
+            "stays in the stack, protected, with its own backups. Remove it to attach the original disk again."
+        ),
+    )
     backup_enabled: bool = Field(
         default=True,
         description=(
@@ -131,9 +139,14 @@ class DataDiskConfig(Model):
         ),
     )
 
-    @field_validator("existing_disk_resource_id")
+    @field_validator("existing_disk_resource_id", "restored_disk_resource_id")
     @classmethod
     def _disk_id(cls, value: str | None) -> str | None:
         if value is not None and not re.match(_DISK_ID, value, re.IGNORECASE):
             raise ValueError(f"'{value}' is not a managed disk id; copy it from `az disk show --query id`")
         return value
+
+    @property
+    def attached_disk_resource_id(self) -> str | None:
+        """The disk the VM attaches when it is not the stack's own new one: the restored one, else the existing."""
+        return self.restored_disk_resource_id or self.existing_disk_resource_id
