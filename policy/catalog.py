@@ -7,6 +7,7 @@ The names are the policy names ``pulumi preview --policy-pack policy`` prints an
 
 from __future__ import annotations
 
+from policy.backup_rules import check_disks_backed_up, check_disks_backed_up_in_production
 from policy.rules import (
     ADVISORY,
     MANDATORY,
@@ -125,6 +126,22 @@ STACK_RULES: tuple[StackRule, ...] = (
         "set dsvm:owner and dsvm:cost_center (and do not blank them out in dsvm:tags); give each rig rigs[].expires_on",
         ADVISORY,
         check_required_tags,
+    ),
+    StackRule(
+        "data-disks-backed-up",
+        "Every data disk (one the stack creates, or one a VM attaches by id) is protected by an Azure Backup instance. "
+        "Advisory; on production stacks data-disks-backed-up-in-production enforces the same.",
+        "keep dsvm:backup.enabled (on by default) and each disk's data_disk.backup_enabled true (docs/RESTORE.md)",
+        ADVISORY,
+        check_disks_backed_up,
+    ),
+    StackRule(
+        "data-disks-backed-up-in-production",
+        "On a production stack (prod) every data disk is protected by an Azure Backup instance.",
+        "keep dsvm:backup.enabled (on by default) and each disk's data_disk.backup_enabled true on prod "
+        "(docs/RESTORE.md)",
+        MANDATORY,
+        check_disks_backed_up_in_production,
     ),
     StackRule(
         "cost-cap",

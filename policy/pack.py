@@ -44,14 +44,22 @@ def _message(text: str, fix: str) -> str:
 
 
 def stack_info() -> StackInfo:
-    """The stack's kind and cost cap from its config (``dsvm:kind``, ``dsvm:cost_cap_monthly``), as the
-    Pulumi CLI passes it to the pack; whatever is not set or not readable is None."""
+    """The stack's name, and its kind and cost cap from its config (``dsvm:kind``, ``dsvm:cost_cap_monthly``), as
+    the Pulumi CLI passes them to the pack; whatever is not set or not readable is None."""
     config = pulumi.Config(CONFIG_NAMESPACE)
     try:
         cap = config.get_float("cost_cap_monthly")
     except pulumi.ConfigTypeError:
         cap = None  # the program itself refuses such a config
-    return StackInfo(kind=config.get("kind"), cost_cap_monthly=cap)
+    return StackInfo(name=stack_name(), kind=config.get("kind"), cost_cap_monthly=cap)
+
+
+def stack_name() -> str | None:
+    """The stack the Pulumi CLI runs the pack for (it sets PULUMI_STACK for the analyzer); None when not known."""
+    try:
+        return pulumi.get_stack() or None
+    except Exception:  # no stack configured: the pack then knows no name
+        return None
 
 
 def plain(value: Any) -> Any:

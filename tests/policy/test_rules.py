@@ -29,6 +29,7 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
+import policy.pack
 from azurefacts import clock
 from policy.catalog import ALL_RULES
 from policy.pack import policies
@@ -44,7 +45,7 @@ SCHEDULE = "azure-native:devtestlab:GlobalSchedule"
 AUTOSCALE = "azure-native:monitor:AutoscaleSetting"
 SUBNET = "azure-native:network:Subnet"
 POLICIES = {p.name: p for p in policies()}
-ADVISORY_RULES = {"image-pin-age", "required-tags", "cost-cap"}
+ADVISORY_RULES = {"image-pin-age", "required-tags", "cost-cap", "data-disks-backed-up"}
 
 
 def options(protect: bool = False) -> PolicyResourceOptions:
@@ -274,6 +275,11 @@ def test_pin_advice_never_names_a_version_that_is_too_old_itself(dev_plan: dict[
     assert "it is the newest version azurefacts/images.py knows" in message
 
 # -- stack rules ------------------------------------------------------------------------------------------------------
+BACKUP_INSTANCE = "azure-native:dataprotection:BackupInstance"
+OTHER_DISK = (
+    "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-x/providers/Microsoft.Compute/disks/old"
+)
+
 @dataclass(frozen=True)
 class StackCase:
     rule: str
@@ -282,6 +288,7 @@ class StackCase:
     violation: str | None  # a fragment of the (single) message; None: passes
     config: dict[str, Any] = field(default_factory=dict)  # the stack's Pulumi config, as the CLI passes it
     on: str | None = "VirtualMachine"  # the type the violation names (None: the stack as a whole)
+    stack: str = "dev"  # the stack's name, as the Pulumi CLI tells the pack
 
 
 def _of(resources: list[dict[str, Any]], resource_type: str) -> list[dict[str, Any]]:
@@ -327,6 +334,17 @@ STACK_CASES = [
               config={"dsvm:kind": "gpu_rig"}),
     StackCase("required-tags", "dev", lambda rs: [vm["inputs"]["tags"].update({"expires-on": "2027-01-31"})
                                                   for vm in _of(rs, VM)], None, config={"dsvm:kind": "gpu_rig"}),
+    StackCase("data-disks-backed-up", "dev", _drop("nothing"), None),
+    StackCase("data-disks-backed-up", "dev", _drop(BACKUP_INSTANCE, keep=1),
+              "data disk bob-data-disk has no backup instance", on="Disk"),
+    StackCase("data-disks-backed-up", "dev", _inputs(VM, lambda vm: vm["storageProfile"]["dataDisks"][0]["managedDisk"]
+                                                     .update(id=OTHER_DISK)),
+              "attaches data disk old, which no backup instance protects"),
+    StackCase("data-disks-backed-up", "dev", _drop(BACKUP_INSTANCE), None, stack="prod"),  # prod: the other rule
+    StackCase("data-disks-backed-up-in-production", "dev", _drop(BACKUP_INSTANCE), None),
+    StackCase("data-disks-backed-up-in-production", "dev", _drop("nothing"), None, stack="prod"),
+    StackCase("data-disks-backed-up-in-production", "dev", _drop(BACKUP_INSTANCE, keep=1),
+              "data disk bob-data-disk has no backup instance", on="Disk", stack="prod"),
     StackCase("cost-cap", "dev", _drop("nothing"), None),  # no cap in the config
     StackCase("cost-cap", "dev", _drop("nothing"), None, config={"dsvm:cost_cap_monthly": "100000"}),
     StackCase("cost-cap", "dev", _drop("nothing"), "is over the stack's cap of $1.00/month (dsvm:cost_cap_monthly)",
@@ -336,9 +354,11 @@ STACK_CASES = [
 
 @pytest.mark.parametrize("case", STACK_CASES, ids=lambda c: f"{c.rule}-{'fails' if c.violation else 'passes'}")
 def test_the_stack_rule_as_pulumi_policy_runs_it(
-    case: StackCase, dev_plan: dict[str, Any], classroom_plan: dict[str, Any], stack_config: dict[str, Any]
+    case: StackCase, dev_plan: dict[str, Any], classroom_plan: dict[str, Any], stack_config: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     stack_config.update(case.config)
+    monkeypatch.setattr(policy.pack, "stack_name", lambda: case.stack)
     resources = copy.deepcopy((dev_plan if case.plan == "dev" else classroom_plan)["resources"])
     case.change(resources)
     found = stack_violations(case.rule, resources)
