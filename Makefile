@@ -23,6 +23,14 @@ test: $(STAMP) $(CHECKOV_STAMP) $(OS_TOOLS_STAMP) $(ACTIONLINT)  ## set up, then
 	$(VENV)/bin/python -m stacks.docs --check
 	$(VENV)/bin/python -m pytest -n 2
 
+# Azure's ARM resource schemas, for the tests that validate the ARM export against them (they skip without):
+# the folders of the API versions the pinned SDK sends (tests/dsvmctl/arm_schemas.py), not part of the repository.
+ARM_SCHEMAS_REPO ?= https://github.com/Azure/azure-resource-manager-schemas
+.PHONY: arm-schemas
+arm-schemas: $(STAMP)  ## check out Azure's ARM resource schemas into .arm-schemas/ (the export's schema tests use them)
+	test -d .arm-schemas/.git || git clone --quiet --depth 1 --filter=blob:none --sparse $(ARM_SCHEMAS_REPO) .arm-schemas
+	git -C .arm-schemas sparse-checkout set $$($(VENV)/bin/python -m tests.dsvmctl.arm_schemas)
+
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt

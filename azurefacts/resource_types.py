@@ -97,6 +97,8 @@ BUDGET = "azure-native:consumption:Budget"
 BACKUP_VAULT = "azure-native:dataprotection:BackupVault"
 BACKUP_POLICY = "azure-native:dataprotection:BackupPolicy"
 BACKUP_INSTANCE = "azure-native:dataprotection:BackupInstance"
+MAINTENANCE_CONFIGURATION = "azure-native:maintenance:MaintenanceConfiguration"
+CONFIGURATION_ASSIGNMENT = "azure-native:maintenance:ConfigurationAssignment"
 BACKUP_SOURCE = (
     "Microsoft Learn, 'Create Azure Data Protection backup policies for disks using REST API' (a policy cannot be "
     "modified) and 'Back up Azure Managed Disks' (a backup instance's snapshot resource group cannot change)"
@@ -263,6 +265,17 @@ RESOURCE_TYPES: dict[str, ResourceFacts] = {
             parent_inputs=("vaultName",),
             update_refused=("properties.dataSourceInfo.resourceID", "properties.policyInfo.policyParameters"),
             source=f"{DIFF_SOURCE}; {BACKUP_SOURCE}",
+        ),
+        # Scheduled patching (azurefacts/patching.py). An assignment is an extension resource of the VM it attaches a
+        # configuration to: the VM's provider, type and name are path parameters.
+        ResourceFacts(
+            MAINTENANCE_CONFIGURATION, "Microsoft.Maintenance/maintenanceConfigurations", name_input="resourceName",
+            has_location=True,
+        ),
+        ResourceFacts(
+            CONFIGURATION_ASSIGNMENT, "Microsoft.Maintenance/configurationAssignments",
+            name_input="configurationAssignmentName", parent_inputs=("providerName", "resourceType", "resourceName"),
+            has_location=True,
         ),
     ]
 }  # fmt: skip

@@ -5,7 +5,7 @@ after the other, with the same inputs per member as the team stack (resource gro
 NSG, VNet, subnets, Bastion, storage account, blob service and containers, the
 idle-stop role and the budget; per member a data disk, a password, a NIC, a VM, a
 shutdown schedule, the idle-stop extension and two role assignments; the disk backups: snapshot group,
-vault, policy, the vault's roles, a backup instance per disk).
+vault, policy, the vault's roles, a backup instance per disk; the patch window and its assignment per VM).
 ``tests/bench/test_flat.py`` checks that it registers the same
 resources with the same inputs as the program, so the benchmark compares like
 with like. ``python -m bench.flat --members N`` plans it on fakeazure in a process
@@ -33,13 +33,16 @@ def flat_program(values: dict[str, Any], stack: str) -> dict[str, Any]:
     import pulumi_azure_native.consumption as consumption
     import pulumi_azure_native.dataprotection as dp
     import pulumi_azure_native.devtestlab as devtestlab
+    import pulumi_azure_native.maintenance as maintenance
     import pulumi_azure_native.network as network
     import pulumi_azure_native.resources as resources
     import pulumi_azure_native.storage as storage
     import pulumi_random as random
 
     from azurefacts import clock
+    from azurefacts.patching import Window, utc_spans
     from azurefacts.subscription_roles import VM_IDLE_STOP, role_definition_id
+    from azurefacts.timezones import WINDOWS_TO_IANA
     from components.cloud_init import linux_custom_data
     from components.idle_stop import IdleStop, linux_protected_settings, user_data
     from stacks.foundation import default_storage_account_name
@@ -124,7 +127,21 @@ def flat_program(values: dict[str, Any], stack: str) -> dict[str, Any]:
     # The subscription's idle-stop role (made once by `dsvmctl bootstrap`): referred to, never created.
     idle_role_id = sub.apply(lambda s: role_definition_id(s, VM_IDLE_STOP))
     idle = values.get("idle_stop", {})
-    idle_data = user_data(IdleStop("", idle_minutes=idle.get("idle_minutes", 60)), windows=False)
+    # Patching: Saturday 02:00 for 3 hours in the stack's time zone; the idle watcher holds off through it.
+    time_zone = values.get("auto_shutdown", {}).get("time_zone", "UTC")
+    spans = utc_spans(Window("Saturday", 120, 180), WINDOWS_TO_IANA.get(time_zone, "UTC"), clock.today().year)
+    idle_data = user_data(IdleStop("", idle_minutes=idle.get("idle_minutes", 60), patch_windows=tuple(spans)),
+                          windows=False)  # fmt: skip
+    window = maintenance.MaintenanceConfiguration(
+        f"{prefix}-patching-0200", resource_name_=f"{prefix}-patching-0200", resource_group_name=rg.name,
+        location=location, maintenance_scope="InGuestPatch", extension_properties={"InGuestPatchMode": "User"},
+        visibility="Custom", start_date_time=f"{clock.today().isoformat()} 02:00", duration="03:00",
+        time_zone=time_zone, recur_every="Week Saturday",
+        install_patches=maintenance.InputPatchConfigurationArgs(
+            reboot_setting="IfRequired",
+            linux_parameters=maintenance.InputLinuxParametersArgs(classifications_to_include=["Critical", "Security"])),
+        tags=tags, opts=pulumi.ResourceOptions(ignore_changes=["startDateTime"]),
+    )  # fmt: skip
     if "budget" in values:
         consumption.Budget(
             f"{prefix}-budget", budget_name=f"{prefix}-budget", scope=group_id, amount=values["budget"]["amount"],
@@ -220,6 +237,10 @@ def flat_program(values: dict[str, Any], stack: str) -> dict[str, Any]:
                 custom_data=pulumi.Output.secret(password.result.apply(lambda pw, u=user: linux_custom_data(u, pw))),
                 linux_configuration=compute.LinuxConfigurationArgs(
                     disable_password_authentication=True, provision_vm_agent=True,
+                    patch_settings=compute.LinuxPatchSettingsArgs(
+                        patch_mode="AutomaticByPlatform", assessment_mode="AutomaticByPlatform",
+                        automatic_by_platform_settings=compute.LinuxVMGuestPatchAutomaticByPlatformSettingsArgs(
+                            bypass_platform_safety_checks_on_user_schedule=True, reboot_setting="IfRequired")),
                     ssh=compute.SshConfigurationArgs(public_keys=[compute.SshPublicKeyArgs(
                         path=f"/home/{user}/.ssh/authorized_keys", key_data=member["ssh_public_key"],
                     )]),
@@ -272,6 +293,11 @@ def flat_program(values: dict[str, Any], stack: str) -> dict[str, Any]:
             role_definition_id=role("3e5e47e6-65f7-47ef-90b5-e5dd4d455f24"), scope=disk.id,
             opts=pulumi.ResourceOptions(depends_on=[snapshot_role]),
         )
+        maintenance.ConfigurationAssignment(
+            f"{user}-patching", configuration_assignment_name=f"{user}-patching", provider_name="Microsoft.Compute",
+            resource_type="virtualMachines", resource_name_=vm.name, resource_group_name=rg.name, location=location,
+            maintenance_configuration_id=window.id,
+        )  # fmt: skip
         digest = hashlib.sha256(f"rg-{prefix}/{user}-data-disk".lower().encode()).hexdigest()[:8]
         dp.BackupInstance(
             f"{user}-data-backup", backup_instance_name=f"{user}-data-disk-{digest}", vault_name=vault.name,

@@ -58,6 +58,9 @@ class IdleStop:
     # The cost estimate's assumption (never sent to Azure): recorded as an input of the Workstation
     # component, where ``costs`` reads it.
     active_hours_per_week: float = 25
+    # Update Manager's patch window, as minutes of the UTC week (azurefacts.patching.utc_spans): the watcher keeps
+    # the VM up through it, so a run that finds the VM running finishes.
+    patch_windows: tuple[tuple[int, int], ...] = ()
 
     def settings(self) -> dict[str, Any]:
         """The ``idle_stop`` object of the userData document (numbers as the config gave them)."""
@@ -67,6 +70,7 @@ class IdleStop:
             "warn_minutes": self.warn_minutes,
             "cpu_percent": _number(self.cpu_percent),
             "gpu_percent": _number(self.gpu_percent),
+            **({"patch_windows": [list(span) for span in self.patch_windows]} if self.patch_windows else {}),
         }
 
 

@@ -16,6 +16,11 @@ Secure by default:
   an unsigned kernel module Secure Boot refuses. Encryption at host always.
 - Premium OS disk deleted with the VM; data disks attached separately are never
   deleted with it (``deleteOption: Detach``).
+- With ``patch_reboot`` set, the patch orchestration Azure Update Manager's schedules need ("Customer Managed
+  Schedules": ``patchMode`` and ``assessmentMode`` AutomaticByPlatform, ``bypassPlatformSafetyChecksOnUserSchedule``,
+  the reboot setting), which Azure changes in place on an existing VM (``components/patching.py``); with
+  ``patch_default`` and no schedule, the image's own (a VM with the bypass flag and no schedule is patched by
+  nothing: 'Configure schedule patching on Azure VMs for business continuity').
 - ``diskControllerType: NVMe`` on sizes whose disks attach over NVMe only (the v6
   families, ``azurefacts.sizes``), where the first-boot script finds the data disk by
   its NVMe namespace; other sizes keep Azure's default (SCSI).
@@ -83,6 +88,11 @@ class VmProfile:
     first_logon_commands: str | None = None  # Windows: unattend FirstLogonCommands (runs the custom data)
     allow_extensions: bool = False
     os_disk_sku: str = "Premium_LRS"
+    # Scheduled patching (a VM only: Update Manager does not patch scale sets): the reboot setting; None: off.
+    patch_reboot: str | None = None
+    # Without a schedule, say the image's own patching explicitly (Linux ImageDefault, Windows AutomaticByOS), so
+    # turning patching off puts a VM back rather than leaving it waiting for a schedule that is gone.
+    patch_default: bool = False
 
     @property
     def windows(self) -> bool:
@@ -108,9 +118,21 @@ class VmProfile:
         )
 
     def linux_configuration(self) -> compute.LinuxConfigurationArgs:
+        patch = None
+        if self.patch_reboot:
+            patch = compute.LinuxPatchSettingsArgs(
+                patch_mode="AutomaticByPlatform",
+                assessment_mode="AutomaticByPlatform",
+                automatic_by_platform_settings=compute.LinuxVMGuestPatchAutomaticByPlatformSettingsArgs(
+                    bypass_platform_safety_checks_on_user_schedule=True, reboot_setting=self.patch_reboot
+                ),
+            )
+        elif self.patch_default:
+            patch = compute.LinuxPatchSettingsArgs(patch_mode="ImageDefault", assessment_mode="ImageDefault")
         return compute.LinuxConfigurationArgs(
             disable_password_authentication=True,
             provision_vm_agent=True,
+            patch_settings=patch,
             ssh=compute.SshConfigurationArgs(
                 public_keys=[
                     compute.SshPublicKeyArgs(path=f"/home/{self.admin_username}/.ssh/authorized_keys", key_data=key)
@@ -132,8 +154,20 @@ class VmProfile:
             if self.first_logon_commands
             else None
         )
+        patch = None
+        if self.patch_reboot:
+            patch = compute.PatchSettingsArgs(
+                patch_mode="AutomaticByPlatform",
+                assessment_mode="AutomaticByPlatform",
+                automatic_by_platform_settings=compute.WindowsVMGuestPatchAutomaticByPlatformSettingsArgs(
+                    bypass_platform_safety_checks_on_user_schedule=True, reboot_setting=self.patch_reboot
+                ),
+            )
+        elif self.patch_default:
+            patch = compute.PatchSettingsArgs(patch_mode="AutomaticByOS", assessment_mode="ImageDefault")
         return compute.WindowsConfigurationArgs(
-            enable_automatic_updates=True, provision_vm_agent=True, additional_unattend_content=unattend
+            enable_automatic_updates=True, provision_vm_agent=True, additional_unattend_content=unattend,
+            patch_settings=patch,
         )
 
     def diagnostics_profile(self) -> compute.DiagnosticsProfileArgs:

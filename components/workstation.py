@@ -25,6 +25,7 @@ from components.idle_stop import (
     user_data_off,
     windows_protected_settings,
 )
+from components.patching import Patching, assign
 from components.types import AttachedDisk, ImageReference, ShutdownSchedule, SpotSettings
 from components.vm_profile import VM_REPLACE_ON_CHANGES, VmProfile
 
@@ -59,6 +60,8 @@ class WorkstationArgs:
     spot: SpotSettings | None = None
     # The VM deallocates itself when idle (settings in userData, watcher by extension); None: off.
     idle_stop: IdleStop | None = None
+    # Scheduled patching (components/patching.py): the VM's patch orchestration and its assignment; None: off.
+    patching: Patching | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -85,8 +88,12 @@ class Workstation(pulumi.ComponentResource):
     preinstalled NVIDIA driver), encryption at host, boot diagnostics with managed
     storage, a system-assigned identity with Storage Blob Data Contributor on the
     member's container only, a daily auto-shutdown schedule, and no VM extensions
-    (``allowExtensionOperations: false``) unless Entra ID login or idle stop needs its extension.
+    (``allowExtensionOperations: false``) unless Entra ID login, idle stop or patching (Update Manager's patch
+    extension) needs one.
     With idle stop the VM's identity also gets the stack's deallocate role on this VM only.
+
+    With ``patching`` the VM is assigned to the stack's Update Manager window and its patch orchestration is
+    Customer Managed Schedules (changed in place on an existing VM).
 
     A change of image, OS, username or cloud-init replaces the VM
     (delete-before-replace) and leaves the data disk, which the VM only attaches.
@@ -190,6 +197,9 @@ class Workstation(pulumi.ComponentResource):
             self._entra_login(name, args, vm_name, tags)
         if args.idle_stop is not None:
             self._idle_stop(name, args, args.idle_stop, windows, principal_id, tags)
+        if args.patching is not None:
+            self.patch_assignment = assign(name, args.patching, self.vm.name, args.resource_group_name, args.location,
+                                           self)  # fmt: skip
 
         self.vm_id = self.vm.id
         self.principal_id = principal_id
@@ -216,8 +226,12 @@ class Workstation(pulumi.ComponentResource):
             if windows
             else pulumi.Output.secret(self.password.result.apply(lambda pw: cloud_init(args.username, pw))),
             first_logon_commands=windows_first_logon_commands() if windows else None,
-            # Extensions run as root/SYSTEM: allowed only for the program's own (Entra ID SSH login, idle stop).
-            allow_extensions=(args.entra_login_enabled and not windows) or args.idle_stop is not None,
+            # Extensions run as root/SYSTEM: allowed only for the program's own (Entra ID SSH login, idle stop) and
+            # Update Manager's (it patches through its own extension on the VM).
+            allow_extensions=(args.entra_login_enabled and not windows) or args.idle_stop is not None
+            or args.patching is not None,
+            patch_reboot=args.patching.reboot if args.patching else None,
+            patch_default=True,
         )
 
     def _entra_login(self, name: str, args: WorkstationArgs, vm_name: str, tags: dict[str, str]) -> None:

@@ -50,6 +50,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from azurefacts.resource_types import RESOURCE_TYPES, ResourceFacts, SdkNotFoundError
+from dsvmctl.arm_dates import deployment_dates
 from dsvmctl.arm_nested import main_group, nest_other_groups
 from dsvmctl.arm_paths import (
     TOP_LEVEL_KEYS,
@@ -100,8 +101,6 @@ RENAMED: dict[str, dict[str, str]] = {
     },
 }
 
-BUDGET_TYPE = "Microsoft.Consumption/budgets"
-BUDGET_START = "timePeriod.startDate"
 
 _GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
 
@@ -300,30 +299,11 @@ class _Exporter:
             properties = rename(properties, sdk_path.split("."), arm_key)
         for flattened in sorted(FLATTENED.get(arm_type, ()), key=lambda p: -p.count(".")):
             properties = nest(properties, flattened.split("."))
-        if arm_type == BUDGET_TYPE and BUDGET_START in (entry.plan.get("ignoreChanges") or []):
-            properties = self.budget_start(entry, properties)
-        body["properties"] = properties
+        body["properties"] = deployment_dates(arm_type, entry.plan, properties, self.parameters)
         depends = self.depends_on(entry, refs)
         if depends:
             body["dependsOn"] = depends
         return body
-
-    def budget_start(self, entry: _Entry, properties: dict[str, Any]) -> dict[str, Any]:
-        """A budget whose start the config does not pin starts in the month it is deployed: a parameter whose
-        default is that month (``utcNow`` may only appear in a parameter's default), never the month the plan
-        was made in, which Azure refuses once it has passed ('Budgets - Create Or Update': a past start must
-        lie in the current period)."""
-        name = camel(str(entry.plan["name"])) + "StartDate"
-        self.parameters[name] = {
-            "type": "string",
-            "defaultValue": "[format('{0}-{1}-01T00:00:00Z', utcNow('yyyy'), utcNow('MM'))]",
-            "metadata": {
-                "description": f"timePeriod.startDate of {entry.plan['name']}: the first of the month it is "
-                "deployed in (Azure refuses an earlier month); the Pulumi program keeps it afterwards."
-            },
-        }
-        period = {**(properties.get("timePeriod") or {}), "startDate": f"[parameters({quote(name)})]"}
-        return {**properties, "timePeriod": period}
 
     def depends_on(self, entry: _Entry, refs: set[str]) -> list[str]:
         """Plan dependencies in the template, the nested parent, and every template resource referenced."""

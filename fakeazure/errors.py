@@ -191,3 +191,6 @@ backup_vault_not_empty = ErrorCode("BadRequest", confirmed=False)
 # Microsoft.Storage blob service features an account with a hierarchical namespace does not have (Microsoft Learn,
 # 'Blob Storage features available in Azure Data Lake Storage'); the code is not confirmed.
 feature_not_supported_for_account = ErrorCode("FeatureNotSupportedForAccount", confirmed=False)
+# Microsoft.Maintenance guest patching (azurefacts/patching.py): the rules are documented, the codes not confirmed.
+maintenance_invalid = ErrorCode("InvalidParameter", confirmed=False)
+maintenance_prerequisites = ErrorCode("BadRequest", confirmed=False)

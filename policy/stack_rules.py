@@ -14,7 +14,17 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from azurefacts.resource_types import AUTOSCALE_SETTING, ML_COMPUTE, NIC, NSG, RESOURCE_TYPES, SCHEDULE, VM, VMSS
+from azurefacts.resource_types import (
+    AUTOSCALE_SETTING,
+    CONFIGURATION_ASSIGNMENT,
+    ML_COMPUTE,
+    NIC,
+    NSG,
+    RESOURCE_TYPES,
+    SCHEDULE,
+    VM,
+    VMSS,
+)
 from costs import estimate
 from policy.rules import SECURITY_RULE, StackInfo, Subject, elements, has_key, machine_profile, prop
 
@@ -132,8 +142,9 @@ def check_compute_stops(resources: Sequence[Subject], stack: StackInfo) -> list[
 # -- tags -----------------------------------------------------------------------------------------------------------
 REQUIRED_TAGS = ("owner", "cost-center")  # stacks/foundation.py stack_tags
 EXPIRES_TAG = "expires-on"  # stacks/gpu_rig.py, from rigs[].expires_on
-# An AzureML compute attachment lives in the workspace's resource group and the program does not tag it.
-UNTAGGED_TYPES = frozenset({ML_COMPUTE})
+# An AzureML compute attachment lives in the workspace's resource group and the program does not tag it; a
+# maintenance configuration assignment takes a location but no tags (the SDK has no tags input for it).
+UNTAGGED_TYPES = frozenset({ML_COMPUTE, CONFIGURATION_ASSIGNMENT})
 
 
 def _takes_tags(resource: Subject) -> bool:

@@ -18,12 +18,14 @@ import pulumi_tls as tls
 
 from components import DataDisk, DataDiskArgs, Workstation, WorkstationArgs
 from components.backup import DiskBackupVault
+from components.patching import Patching
 from components.types import SpotSettings
 from stacks.backup import attached_disk, backup_outputs, protect, stack_vault
 from stacks.config.gpu_rig import GpuRigStackConfig, RigConfig
 from stacks.connections import Target, connection_info
 from stacks.cost_controls import idle_role_id, idle_stop_of, wants_idle_role
 from stacks.foundation import Foundation, build_foundation
+from stacks.patching import hold, patch_schedule, patching_of, patching_outputs
 
 
 def build_gpu_rig(config: GpuRigStackConfig, stack: str, only: frozenset[str] | None = None) -> dict[str, Any]:
@@ -31,14 +33,16 @@ def build_gpu_rig(config: GpuRigStackConfig, stack: str, only: frozenset[str] | 
     base = build_foundation(config, stack, config.storage, [rig.container_name for rig in config.rigs])
     role = idle_role_id(base) if wants_idle_role(config) else None
     vault = stack_vault(config, base, config.location)
+    patching = patching_of(patch_schedule(config, base))
     rigs: dict[str, Any] = {}
     for rig in config.rigs:
         if only is None or rig.name in only:
-            rigs[rig.name] = _rig(config, base, rig, role, vault)
+            rigs[rig.name] = _rig(config, base, rig, role, vault, patching)
     return {
         "resource_group_name": base.rg_name,
         "rigs": rigs,
         "backup": backup_outputs(config, base),
+        "patching": patching_outputs(config, base),
         "storage": {
             "account_name": base.store.account_name,
             "blob_endpoint": base.store.primary_endpoints.apply(lambda e: e.blob),
@@ -54,6 +58,7 @@ def _rig(
     rig: RigConfig,
     role: pulumi.Output[str] | None,
     vault: DiskBackupVault | None,
+    patching: Patching | None,
 ) -> dict[str, Any]:
     # AzureML attaches a VM over SSH: a key of its own, which the rig also accepts.
     ml_key = tls.PrivateKey(f"{rig.name}-azureml-key", algorithm="ED25519") if config.azureml else None
@@ -92,7 +97,8 @@ def _rig(
             extra_ssh_public_keys=[ml_public] if ml_public is not None else [],
             public_ip_enabled=config.access.public_ip_enabled,
             spot=SpotSettings(rig.spot.eviction_policy, rig.spot.max_price) if rig.spot else None,
-            idle_stop=idle_stop_of(config, rig.idle_stop, role),
+            idle_stop=hold(idle_stop_of(config, rig.idle_stop, role), config),
+            patching=patching,
             tags=tags,
         ),
     )

@@ -10,6 +10,7 @@ from stacks.config import TeamStackConfig
 from stacks.connections import Target, connection_info
 from stacks.cost_controls import idle_role_id, idle_stop_of, wants_idle_role
 from stacks.foundation import build_foundation
+from stacks.patching import hold, patch_schedule, patching_of, patching_outputs
 
 
 def build_team(config: TeamStackConfig, stack: str, only: frozenset[str] | None = None) -> dict[str, Any]:
@@ -21,6 +22,7 @@ def build_team(config: TeamStackConfig, stack: str, only: frozenset[str] | None 
     containers = base.containers
     role = idle_role_id(base) if wants_idle_role(config) else None
     vault = stack_vault(config, base, config.location)
+    patching = patching_of(patch_schedule(config, base))
     members: dict[str, Any] = {}
     for member in config.members:
         if only is not None and member.username not in only:
@@ -58,7 +60,8 @@ def build_team(config: TeamStackConfig, stack: str, only: frozenset[str] | None 
                 public_ip_enabled=config.access.public_ip_enabled,
                 entra_login_enabled=member.entra_login_enabled,
                 entra_object_id=member.entra_object_id,
-                idle_stop=idle_stop_of(config, member.idle_stop, role),
+                idle_stop=hold(idle_stop_of(config, member.idle_stop, role), config),
+                patching=patching,
                 tags=tags,
             ),
         )
@@ -78,6 +81,7 @@ def build_team(config: TeamStackConfig, stack: str, only: frozenset[str] | None 
         "resource_group_name": rg_name,
         "members": members,
         "backup": backup_outputs(config, base),
+        "patching": patching_outputs(config, base),
         "storage": {
             "account_name": store.account_name,
             "blob_endpoint": store.primary_endpoints.apply(lambda e: e.blob),

@@ -87,6 +87,9 @@ def _without_days(document: dict[str, Any]) -> dict[str, Any]:
                 resource[side]["timePeriod"].pop("startDate")
         if resource["type"] == "azure-native:dataprotection:BackupInstance":
             resource["outputs"].pop("systemData")  # when protection began: the day it is created
+        if resource["type"] == "azure-native:maintenance:MaintenanceConfiguration":
+            for side in ("inputs", "outputs"):
+                resource[side].pop("startDateTime")  # the patch window's first day: the day it is created
     return document
 
 
@@ -99,6 +102,8 @@ def test_a_plan_a_year_ahead_differs_only_where_the_day_matters(
     assert _without_days(ahead) == _without_days(dev_plan)
     (budget,) = [r for r in ahead["resources"] if r["type"] == "azure-native:consumption:Budget"]
     assert budget["inputs"]["timePeriod"]["startDate"] == "2027-12-01T00:00:00Z"
+    (window,) = [r for r in ahead["resources"] if r["type"] == "azure-native:maintenance:MaintenanceConfiguration"]
+    assert window["inputs"]["startDateTime"] == f"{later.isoformat()} 02:00"
     assert any("was released 31 months ago" in w for w in ahead["warnings"])
     assert any("was released 19 months ago" in w for w in dev_plan["warnings"])
 

@@ -30,9 +30,10 @@ FORBIDDEN_THIRD_PARTY: dict[str, set[str]] = {
 }
 MAX_LINES = 400
 # Scripts shipped verbatim to VMs run as `python3 -I script.py`: isolated mode puts no script directory on
-# sys.path, so they cannot be split into modules. They get a cap of their own, still checked.
+# sys.path, so they cannot be split into modules. They get a cap of their own, still checked (500: the idle watcher
+# holds off during Update Manager's patch window, issue 25).
 SHIPPED_SCRIPTS = "components/scripts"
-MAX_SHIPPED_LINES = 480
+MAX_SHIPPED_LINES = 500
 
 
 def modules(package: str) -> list[Path]:

@@ -14,7 +14,8 @@ keys are ignored (the scale-out roster can share it)::
                    "sample_seconds": 3,        # CPU sampling window (<= 60)
                    "client_id": "",            # a user-assigned identity's client id; "": system-assigned
                    "jupyterhub_url": "https://127.0.0.1:8000",
-                   "leave_pool": false, "pool_minimum": 1}}  # leave the pool instead, while above this (below)
+                   "leave_pool": false, "pool_minimum": 1,  # leave the pool instead, while above this (below)
+                   "patch_windows": [[7320, 7500]]}}  # busy in these minutes of the UTC week (Update Manager)
 
 Missing keys take these defaults; unknown keys are logged and ignored. No userData or no idle_stop: off (exit 0); a
 document it cannot read is logged, nothing stops (exit 2). Each signal is a probe ``(settings, env) -> reason or
@@ -73,7 +74,7 @@ BACKOFF_FIRST, BACKOFF_MAX = 600.0, 7200.0
 DEFAULTS: dict[str, Any] = {
     "enabled": True, "idle_minutes": 60, "warn_minutes": 10, "cpu_percent": 10, "gpu_percent": 5,
     "cpu_cores": 0.5, "sample_seconds": 3, "client_id": "", "jupyterhub_url": "https://127.0.0.1:8000",
-    "leave_pool": False, "pool_minimum": 1,
+    "leave_pool": False, "pool_minimum": 1, "patch_windows": [],
 }  # fmt: skip
 log = partial(print, flush=True)  # stdout: journald keeps it under the unit (the task: a log file)
 
@@ -143,7 +144,7 @@ def parse_settings(text: str) -> dict[str, Any] | None:
             log(f"userData: ignoring unknown setting idle_stop.{key}")
             continue
         number = not isinstance(value, bool) and isinstance(value, (int, float)) and 0 <= value < 1e9
-        if not (type(value) is type(default) if isinstance(default, (bool, str)) else number):
+        if not (type(value) is type(default) if isinstance(default, (bool, str, list)) else number):
             raise ValueError(f"idle_stop.{key} cannot be {value!r} (default: {default!r})")
         settings[key] = value
     percents = max(settings["cpu_percent"], settings["gpu_percent"])
@@ -223,6 +224,16 @@ def probe_gpu(settings: dict[str, Any], env: Env) -> str | None:
     return f"gpu {max(values):.0f}% (busy from {limit}%)" if values and max(values) >= limit else None
 
 
+def probe_patch_window(settings: dict[str, Any], env: Env) -> str | None:
+    """Busy from 30 min before an Update Manager window to its end, so a patch run finds the VM up and finishes;
+    ``patch_windows``: [start, end) minutes of the UTC week (Monday 00:00 = 0), both offsets of a DST zone."""
+    now = time.gmtime(env.clock())
+    minute = now.tm_wday * 1440 + now.tm_hour * 60 + now.tm_min
+    if any(a - 30 <= m < b for a, b in settings["patch_windows"] for m in (minute, minute + 10080, minute - 10080)):
+        return "Update Manager's patch window"
+    return None
+
+
 def _hub(url: str, token: str) -> Any:
     status, body = call("GET", url, {"Authorization": "token " + token})
     if status != 200:
@@ -298,7 +309,8 @@ def notify_users(message: str) -> None:
 
 
 PROBES: dict[str, Callable[[dict[str, Any], Env], str | None]] = {
-    "sessions": probe_sessions, "jupyter": probe_jupyter, "cpu": probe_cpu, "gpu": probe_gpu}  # fmt: skip
+    "sessions": probe_sessions, "jupyter": probe_jupyter, "cpu": probe_cpu, "gpu": probe_gpu,
+    "patching": probe_patch_window}  # fmt: skip
 
 
 @dataclass

@@ -17,6 +17,7 @@ from fakeazure.providers import (
     devtestlab,
     extensions,
     identity,
+    maintenance,
     ml,
     monitor,
     network,
@@ -35,7 +36,7 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
     t.token: t
     for module in (
         resources, network, storage, compute, extensions, authorization, devtestlab, random, tls, ml,
-        identity, scale_sets, monitor, consumption, dataprotection,
+        identity, scale_sets, monitor, consumption, dataprotection, maintenance,
     )
     for t in module.TYPES
 }

@@ -26,7 +26,7 @@ Emulated (the ARM code each rejection carries is the one Azure returns; codes ma
     (``PropertyChangeNotAllowed``, ``azurefacts.resource_types``), and
     ``osProfile.allowExtensionOperations`` turned false while the VM has extensions
     (``OperationNotAllowed``; Azure allows false only on a VM without extensions);
-  - ``userData`` base64 of at most 64 KB (``InvalidParameter``); the disk controller (vm_rules.py);
+  - ``userData`` base64 of at most 64 KB (``InvalidParameter``); the disk controller and patch settings (vm_rules.py);
   - computed: ``vmId``, system-assigned ``identity.principalId``/``tenantId``
     (new ones when the VM is replaced), the OS disk's name.
 
@@ -59,7 +59,7 @@ from fakeazure.errors import UnknownFact
 from fakeazure.providers.base import ResourceType, dig
 from fakeazure.providers.credentials import check_ssh_key, check_windows_password
 from fakeazure.providers.network import NetworkInterface
-from fakeazure.providers.vm_rules import check_disk_controller, check_update, check_user_data
+from fakeazure.providers.vm_rules import check_disk_controller, check_guest, check_update
 from fakeazure.resource import stable_suffix, stable_uuid
 
 if TYPE_CHECKING:
@@ -154,7 +154,7 @@ class VirtualMachine(ResourceType):
         check_disk_controller(inputs, size)
         self._check_premium_storage(resource, size)
         self._check_os_profile(resource, image)
-        check_user_data(inputs.get("userData"))
+        check_guest(inputs)
         self._check_nics(az, resource)
         self._check_data_disks(az, resource, size)
         self._check_quota(az, resource, size)

@@ -1,5 +1,11 @@
-"""Rules of a virtual machine's mutable settings: ``userData``, ``osProfile.allowExtensionOperations`` and
-``storageProfile.diskControllerType``.
+"""Rules of a virtual machine's mutable settings: ``userData``, ``osProfile.allowExtensionOperations``,
+``storageProfile.diskControllerType`` and the patch settings.
+
+- patch settings (``osProfile.linuxConfiguration.patchSettings``, ``windowsConfiguration.patchSettings``): patch mode
+  ``AutomaticByPlatform`` needs the VM agent (``provisionVMAgent``), and on Windows ``enableAutomaticUpdates`` true
+  (Microsoft Learn, 'Automatic Guest Patching for Azure Virtual Machines and Scale Sets'); the settings change in
+  place on a running VM ('Configure schedule patching on Azure VMs for business continuity': a PATCH of the VM).
+  The code of the refusal is not confirmed (``InvalidParameter``).
 
 - ``userData``: base64, at most 64 KB; Azure updates it in place, without stopping or rebooting
   the VM (Microsoft Learn, 'User data for Azure Virtual Machine').
@@ -33,6 +39,26 @@ EXTENSION_TYPE = "Microsoft.Compute/virtualMachines/extensions"
 ALLOW_EXTENSIONS = "osProfile.allowExtensionOperations"
 USER_DATA_MAX_BYTES = 64 * 1024
 DISK_CONTROLLER = "storageProfile.diskControllerType"
+
+
+def check_guest(inputs: dict[str, Any]) -> None:
+    """The guest-facing settings a VM is created or updated with: its userData and its patch settings."""
+    check_user_data(inputs.get("userData"))
+    profile = inputs.get("osProfile") or {}
+    for key in ("linuxConfiguration", "windowsConfiguration"):
+        config = profile.get(key) or {}
+        if dig(config, "patchSettings.patchMode") != "AutomaticByPlatform":
+            continue
+        if config.get("provisionVMAgent") is False:
+            raise errors.invalid_parameter(
+                "Patch mode AutomaticByPlatform needs the VM agent: set provisionVMAgent true.",
+                f"osProfile.{key}.provisionVMAgent",
+            )
+        if key == "windowsConfiguration" and config.get("enableAutomaticUpdates") is False:
+            raise errors.invalid_parameter(
+                "Patch mode AutomaticByPlatform needs enableAutomaticUpdates true on Windows.",
+                "osProfile.windowsConfiguration.enableAutomaticUpdates",
+            )
 
 
 def check_user_data(value: Any) -> None:

@@ -21,11 +21,11 @@ from pydantic import Field, field_validator, model_validator
 from azurefacts import clock
 from azurefacts.quotas import Need
 from azurefacts.sizes import VM_SIZES, VmSize, resize_problem
-from stacks.config.backup import DiskBackupStack
 from stacks.config.base import Model, PathError
 from stacks.config.idle_stop import OWN_IDLE_STOP_DESCRIPTION, IdleStopOverride
 from stacks.config.image import check_vm_size
 from stacks.config.members import check_ssh_public_key, check_username
+from stacks.config.patching import WorkstationStack
 from stacks.config.stack import BaseStackConfig, Unit
 from stacks.config.storage import DataDiskConfig, StorageConfig
 
@@ -264,7 +264,7 @@ class AzureMlConfig(Model):
         return value
 
 
-class GpuRigStackConfig(DiskBackupStack, BaseStackConfig):
+class GpuRigStackConfig(WorkstationStack, BaseStackConfig):
     """`gpu_rig`: one or a few GPU experiment rigs that switch CPU <-> GPU in place, data kept."""
 
     UNITS_KEY: ClassVar[str] = "rigs"

@@ -9,15 +9,15 @@ from pydantic import Field, field_validator, model_validator
 
 from azurefacts.quotas import Need
 from azurefacts.sizes import VM_SIZES
-from stacks.config.backup import DiskBackupStack
 from stacks.config.base import PROMOTED, PathError
 from stacks.config.image import check_vm_size
 from stacks.config.members import MemberConfig
+from stacks.config.patching import WorkstationStack
 from stacks.config.stack import BaseStackConfig, Unit
 from stacks.config.storage import DataDiskConfig, StorageConfig
 
 
-class TeamStackConfig(DiskBackupStack, BaseStackConfig):
+class TeamStackConfig(WorkstationStack, BaseStackConfig):
     """`team`: one DSVM per member on one pinned image, shared network and storage."""
 
     kind: Literal["team"] = Field(description="Required. `team`.")

@@ -481,6 +481,43 @@ def test_gpu_is_the_busiest_gpu_and_no_nvidia_smi_means_no_gpu(machine: dict[str
     assert machine["commands"][-1] == ["nvidia-smi", "--query-gpu=utilization.gpu", "--format=csv,noheader,nounits"]
 
 
+def utc(day: int, hour: int, minute: int = 0) -> float:
+    """A time in the week of 2025-01-06 (a Monday; ``day`` 0-6), UTC."""
+    import calendar
+
+    return float(calendar.timegm((2025, 1, 6 + day, hour, minute, 0)))
+
+
+@pytest.mark.parametrize(
+    ("when", "busy"),
+    [(utc(5, 0, 29), False), (utc(5, 0, 30), True), (utc(5, 3, 59), True), (utc(5, 4, 0), False),
+     (utc(6, 23, 30), True), (utc(0, 1, 59), True), (utc(0, 2, 0), False), (utc(2, 1, 0), False)],
+)  # fmt: skip
+def test_the_patch_window_keeps_the_vm_up_from_half_an_hour_before(box: Box, when: float, busy: bool) -> None:
+    """Saturday 01:00-04:00 UTC, and Sunday 23:30 to Monday 02:00 (a window across the week's end)."""
+    settings = {**SETTINGS, "patch_windows": [[7260, 7440], [10020, 10200]]}
+    reason = watch.probe_patch_window(settings, box.env(clock=lambda: when))
+    assert (reason == "Update Manager's patch window") is busy and (reason is None) is not busy
+
+
+def test_a_quiet_vm_in_its_patch_window_is_not_stopped(box: Box) -> None:
+    box.imds.routes["/metadata/instance/compute/userData"] = (200, user_data(warn_minutes=0, patch_windows=[
+        [7260, 7440]]))  # fmt: skip
+    box.now = utc(5, 1)  # Saturday 01:00 UTC, nobody working
+    probes = {"patching": watch.PROBES["patching"]}
+    assert box.run(probes=probes) == 0
+    assert box.run(minutes=120, probes=probes) == 0  # still in the window: up
+    assert box.deallocations() == [] and box.state()["reason"] == "Update Manager's patch window"
+    assert box.run(minutes=180, probes=probes) == 0  # 06:00, quiet since 04:00: stopped
+    assert len(box.deallocations()) == 1
+
+
+def test_patch_windows_must_be_a_list() -> None:
+    assert watch.parse_settings(user_data(patch_windows=[[7260, 7440]]))["patch_windows"] == [[7260, 7440]]
+    with pytest.raises(ValueError, match="patch_windows"):
+        watch.parse_settings(user_data(patch_windows=7260))
+
+
 def test_jupyter_asks_the_hub_for_busy_kernels_and_recent_activity(box: Box, servers: Callable[[], FakeServer],
                                                                    tmp_path: Path) -> None:  # fmt: skip
     hub, token = servers(), tmp_path / "hub.token"

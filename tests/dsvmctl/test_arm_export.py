@@ -25,11 +25,13 @@ from dsvmctl.arm import RESOURCE_GROUP_TYPE, SCHEMA, ExportError, export_templat
 from dsvmctl.plan import make_plan
 from fakeazure import ArmError, FakeAzure
 from fakeazure.providers import RESOURCE_TYPES
+from policy.stack_rules import UNTAGGED_TYPES
 from tests.helpers import ROOT, team_values
 
 ENTRA_OBJECT_ID = "6a1f3c2e-9b4d-4e8f-a7c0-2d5e8f1b3c4a"
 EXPRESSION = re.compile(r"^\[(?!\[).*\]$", re.DOTALL)
 SECURITY_ROW = re.compile(r"^\|\s*(CKV2?_[A-Z0-9_]+)\s*\|\s*([^|]+?)\s*\|\s*([^|]+?)\s*\|\s*$")
+DEPLOY_DAY = ("StartDate", "StartDateTime")  # the parameters of a start Azure refuses in the past (arm_dates.py)
 
 
 # -- fixtures ------------------------------------------------------------------------------------
@@ -160,7 +162,7 @@ def test_every_arm_resource_but_the_group_is_exported_in_plan_order(
     assert [r["type"] for r in flattened(dev)] == expected
     # 21, plus 2 extensions, 2 idle-role assignments and the budget; the backups' vault, policy, 2 instances and 3
     # role assignments (one in the snapshot group, nested)
-    assert len(expected) == 33
+    assert len(expected) == 36
     (nested,) = [r for r in dev["resources"] if r["type"] == DEPLOYMENTS]
     assert nested["resourceGroup"] == "rg-dsvm-dev-snapshots"
     assert [r["type"] for r in nested["properties"]["template"]["resources"]] == [
@@ -195,7 +197,8 @@ def test_common_shape_of_every_resource(dev_plan: dict[str, Any], dev: dict[str,
         rtype = arm_types[resource["type"]]
         assert resource["apiVersion"] == FACTS[rtype.token].api_version()
         assert ("location" in resource) == rtype.has_location, resource["name"]
-        assert ("tags" in resource) == rtype.has_location, resource["name"]  # the program tags what ARM tags
+        tagged = rtype.has_location and rtype.token not in UNTAGGED_TYPES  # a configuration assignment takes none
+        assert ("tags" in resource) == tagged, resource["name"]  # the program tags what ARM tags
         path_inputs = {"resourceGroupName", "location", "tags", *rtype.parent_inputs}
         if rtype.name_input:
             path_inputs.add(rtype.name_input)
@@ -367,10 +370,76 @@ def test_idle_stop_exports_the_assignments_the_extensions_and_the_budget(
     assert budget["apiVersion"] == "2024-08-01"
 
 
+def test_backups_export_the_vault_the_policy_an_instance_per_disk_and_the_vaults_roles(dev: dict[str, Any]) -> None:
+    from azurefacts.roles import DISK_BACKUP_READER, DISK_SNAPSHOT_CONTRIBUTOR
+
+    (vault,) = of_type(dev, "Microsoft.DataProtection/backupVaults")
+    assert vault["identity"] == {"type": "SystemAssigned"}
+    assert vault["properties"]["storageSettings"] == [{"datastoreType": "VaultStore", "type": "LocallyRedundant"}]
+    (policy,) = of_type(dev, "Microsoft.DataProtection/backupVaults/backupPolicies")
+    assert policy["name"] == "dsvm-dev-backup/disk-daily-0200utc-7d"
+    instances = of_type(dev, "Microsoft.DataProtection/backupVaults/backupInstances")
+    disks = sorted(i["properties"]["dataSourceInfo"]["resourceID"] for i in instances)
+    assert disks == ["[resourceId('Microsoft.Compute/disks', 'alice-data-disk')]",
+                     "[resourceId('Microsoft.Compute/disks', 'bob-data-disk')]"]  # fmt: skip
+    (store,) = instances[0]["properties"]["policyInfo"]["policyParameters"]["dataStoreParametersList"]
+    assert store["resourceGroupId"] == "[subscriptionResourceId('Microsoft.Resources/resourceGroups', " \
+        "'rg-dsvm-dev-snapshots')]"
+    vault_principal = ("[reference(resourceId('Microsoft.DataProtection/backupVaults', 'dsvm-dev-backup'), "
+                       "'2025-01-01', 'full').identity.principalId]")  # fmt: skip
+    roles = [(r.get("scope"), r["properties"]["roleDefinitionId"].split("'")[-2])
+             for r in of_type(dev, "Microsoft.Authorization/roleAssignments")
+             if r["properties"]["principalId"] == vault_principal]  # fmt: skip
+    assert sorted(roles, key=str) == sorted([
+        ("Microsoft.Compute/disks/alice-data-disk", DISK_BACKUP_READER),
+        ("Microsoft.Compute/disks/bob-data-disk", DISK_BACKUP_READER),
+        (None, DISK_SNAPSHOT_CONTRIBUTOR),  # on its group, in the snapshot group's nested deployment
+    ], key=str)  # fmt: skip
+
+
+def test_patching_exports_the_window_its_deploy_day_start_and_an_assignment_per_vm(dev: dict[str, Any]) -> None:
+    (window,) = of_type(dev, "Microsoft.Maintenance/maintenanceConfigurations")
+    assert window["name"] == "dsvm-dev-patching-0200"  # its start is in its name (components/patching.py)
+    assert window["properties"]["maintenanceScope"] == "InGuestPatch"
+    assert window["properties"]["extensionProperties"] == {"InGuestPatchMode": "User"}
+    # ARM nests the window the SDK flattens; its start is the day the template is deployed (Azure refuses a past one).
+    assert window["properties"]["maintenanceWindow"] == {
+        "startDateTime": "[parameters('dsvmDevPatching0200StartDateTime')]", "duration": "03:00",
+        "timeZone": "W. Europe Standard Time", "recurEvery": "Week Saturday"}  # fmt: skip
+    assert dev["parameters"]["dsvmDevPatching0200StartDateTime"]["defaultValue"] == (
+        "[format('{0} 02:00', utcNow('yyyy-MM-dd'))]")  # fmt: skip
+    assert window["properties"]["installPatches"] == {
+        "linuxParameters": {"classificationsToInclude": ["Critical", "Security"]}, "rebootSetting": "IfRequired"}
+    assignments = of_type(dev, "Microsoft.Maintenance/configurationAssignments")
+    assert sorted(a["scope"] for a in assignments) == ["Microsoft.Compute/virtualMachines/alice-vm",
+                                                       "Microsoft.Compute/virtualMachines/bob-vm"]  # fmt: skip
+    window_id = "[resourceId('Microsoft.Maintenance/maintenanceConfigurations', 'dsvm-dev-patching-0200')]"
+    assert {a["properties"]["maintenanceConfigurationId"] for a in assignments} == {window_id}
+    assert all(window_id in a["dependsOn"] for a in assignments)
+    vm = by_name(dev, "Microsoft.Compute/virtualMachines", "alice-vm")
+    assert vm["properties"]["osProfile"]["linuxConfiguration"]["patchSettings"] == {
+        "assessmentMode": "AutomaticByPlatform", "patchMode": "AutomaticByPlatform",
+        "automaticByPlatformSettings": {"bypassPlatformSafetyChecksOnUserSchedule": True,
+                                        "rebootSetting": "IfRequired"},
+    }  # fmt: skip
+    assert vm["properties"]["osProfile"]["allowExtensionOperations"] is True  # Update Manager's patch extension
+
+
+def test_windows_patch_settings_and_classifications(windows: dict[str, Any]) -> None:
+    vm = by_name(windows, "Microsoft.Compute/virtualMachines", "carol-vm")
+    settings = vm["properties"]["osProfile"]["windowsConfiguration"]
+    assert settings["patchSettings"]["patchMode"] == "AutomaticByPlatform"
+    assert settings["enableAutomaticUpdates"] is True and settings["provisionVMAgent"] is True
+    (window,) = of_type(windows, "Microsoft.Maintenance/maintenanceConfigurations")
+    assert window["properties"]["installPatches"]["windowsParameters"] == {
+        "classificationsToInclude": ["Critical", "Security"]}
+    assert "linuxParameters" not in window["properties"]["installPatches"]
+
+
 # -- secrets ---------------------------------------------------------------------------------------
 def test_secrets_become_securestring_parameters(dev_plan: dict[str, Any], dev: dict[str, Any]) -> None:
     assert '"[secret]"' in json.dumps(dev_plan)
-    secrets = {k: v for k, v in dev["parameters"].items() if k != "dsvmDevBudgetStartDate"}
+    secrets = {k: v for k, v in dev["parameters"].items() if not k.endswith(DEPLOY_DAY)}
     assert set(secrets) == {
         "aliceVmCustomData", "bobVmCustomData", "aliceIdleStopProtectedSettings", "bobIdleStopProtectedSettings"}
     for name, parameter in secrets.items():
@@ -387,7 +456,7 @@ def test_secrets_become_securestring_parameters(dev_plan: dict[str, Any], dev: d
 def test_windows_admin_password_is_a_secure_parameter(windows: dict[str, Any]) -> None:
     assert windows["parameters"]["carolVmAdminPassword"] == {
         "type": "securestring", "metadata": windows["parameters"]["carolVmAdminPassword"]["metadata"]}
-    secrets = {name for name in windows["parameters"] if not name.endswith("BudgetStartDate")}
+    secrets = {name for name in windows["parameters"] if not name.endswith(DEPLOY_DAY)}
     assert secrets == {"carolVmAdminPassword", "carolIdleStopProtectedSettings"}
     vm = by_name(windows, "Microsoft.Compute/virtualMachines", "carol-vm")
     assert vm["properties"]["osProfile"]["adminPassword"] == "[parameters('carolVmAdminPassword')]"
@@ -580,7 +649,8 @@ def test_storage_network_rules(fake_azure: FakeAzure, rules: dict[str, Any], cod
 
 
 def test_extension_on_a_vm_that_disallows_extensions_is_refused(run_stack: Any, fake_azure: FakeAzure) -> None:
-    run_stack(team_values(idle_stop={"enabled": False}))  # no extension the program installs: none allowed
+    # No extension the program installs and no patching (Update Manager's): none allowed.
+    run_stack(team_values(idle_stop={"enabled": False}, patching={"enabled": False}))
     (vm,) = [r for r in fake_azure.of_type("Microsoft.Compute/virtualMachines") if r.name == "alice-vm"]
     assert vm.inputs["osProfile"]["allowExtensionOperations"] is False
     with pytest.raises(ArmError) as info:
@@ -589,6 +659,52 @@ def test_extension_on_a_vm_that_disallows_extensions_is_refused(run_stack: Any, 
             "publisher": "Microsoft.Azure.ActiveDirectory", "type": "AADSSHLoginForLinux",
             "typeHandlerVersion": "1.0"})
     assert info.value.code == "OperationNotAllowed"
+
+
+# -- Azure's resource schemas (tests/dsvmctl/arm_schemas.py; `make arm-schemas` fetches them) ---------
+@pytest.fixture(scope="module")
+def schemas() -> Path:
+    from tests.dsvmctl.arm_schemas import ENV, schemas_dir
+
+    folder = schemas_dir()
+    if folder is None:
+        pytest.skip(f"Azure's ARM schemas are not here: `make arm-schemas`, or {ENV}=<a checkout>")
+    return folder
+
+
+@pytest.mark.parametrize("stack", ["dev", "gpu", "classroom", "staging", "prod", "hackathon"])
+def test_every_exported_resource_is_valid_against_azures_schema(stack: str, schemas: Path) -> None:
+    from tests.dsvmctl.arm_schemas import errors_of
+
+    template = export_template(make_plan(ROOT, stack).to_json())
+    found = {r["name"]: errors_of(schemas, r) for r in flattened(template)}
+    assert {name: errors for name, errors in found.items() if errors} == {}
+
+
+def test_windows_and_entra_exports_are_valid_against_azures_schema(
+    windows: dict[str, Any], entra_plan: dict[str, Any], schemas: Path
+) -> None:
+    from tests.dsvmctl.arm_schemas import errors_of
+
+    for template in (windows, export_template(entra_plan)):
+        found = {r["name"]: errors_of(schemas, r) for r in flattened(template)}
+        assert {name: errors for name, errors in found.items() if errors} == {}
+
+
+def test_the_schema_check_finds_what_azure_refuses(dev: dict[str, Any], schemas: Path) -> None:
+    """The check is no rubber stamp: a wrong value in each new type is caught."""
+    from tests.dsvmctl.arm_schemas import errors_of
+
+    window = by_name(dev, "Microsoft.Maintenance/maintenanceConfigurations", "dsvm-dev-patching-0200")
+    window = json.loads(json.dumps(window))
+    window["properties"]["maintenanceScope"] = "Nightly"
+    assert errors_of(schemas, window)
+    vm = json.loads(json.dumps(by_name(dev, "Microsoft.Compute/virtualMachines", "alice-vm")))
+    vm["properties"]["osProfile"]["linuxConfiguration"]["patchSettings"]["patchMode"] = "AutomaticByOS"  # Windows'
+    assert errors_of(schemas, vm)
+    vault = json.loads(json.dumps(by_name(dev, "Microsoft.DataProtection/backupVaults", "dsvm-dev-backup")))
+    vault["properties"]["storageSettings"][0]["type"] = "GloballyRedundant"
+    assert errors_of(schemas, vault)
 
 
 # -- checkov -----------------------------------------------------------------------------------------

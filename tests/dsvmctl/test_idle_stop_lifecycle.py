@@ -60,8 +60,11 @@ def test_the_dev_plan_assigns_the_subscriptions_role_per_vm_with_the_extensions_
         script = base64.b64decode(linux_protected_settings()["script"]).decode()
         assert script.startswith("#!/bin/sh") and f"systemctl enable --now {idle_units.TIMER_NAME}" in script
         assert vm["inputs"]["osProfile"]["allowExtensionOperations"] is True
+        # The patch window (Saturday 02:00-05:00 W. Europe time) in minutes of the UTC week, in summer and in winter
+        # time: the watcher holds off through it.
         assert decoded(vm["inputs"]["userData"]) == {"idle_stop": {
-            "enabled": True, "idle_minutes": 60, "warn_minutes": 10, "cpu_percent": 10, "gpu_percent": 5}}
+            "enabled": True, "idle_minutes": 60, "warn_minutes": 10, "cpu_percent": 10, "gpu_percent": 5,
+            "patch_windows": [[7200, 7380], [7260, 7440]]}}
         assert by_name(dev_plan, member)["inputs"] == {"activeHoursPerWeek": 25}  # the estimate's assumption
     (budget,) = of_type(dev_plan, "azure-native:consumption:Budget")
     inputs = budget["inputs"]
@@ -89,6 +92,7 @@ def test_changing_idle_minutes_updates_user_data_in_place_only(project: Project)
 def test_turning_idle_stop_on_creates_the_extension_and_role_and_updates_the_vms_in_place(tmp_path: Path) -> None:
     config = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())["config"]
     config["dsvm:idle_stop"] = {"enabled": False}
+    config["dsvm:patching"] = {"enabled": False}  # Update Manager's extension would keep extensions allowed
     project = Project(tmp_path, config)
     first = project.up()
     assert not [r for r in first["resources"] if r["type"] == EXTENSION]
@@ -111,7 +115,11 @@ def test_turning_idle_stop_on_creates_the_extension_and_role_and_updates_the_vms
     assert project.run("up")[0] == 0 and not changed(project.diff()[1])
 
 
-def test_turning_idle_stop_off_is_refused_until_the_extension_is_gone(project: Project) -> None:
+def test_turning_idle_stop_off_is_refused_until_the_extension_is_gone(tmp_path: Path) -> None:
+    config = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())["config"]
+    config["dsvm:patching"] = {"enabled": False}  # nothing else keeps extensions allowed on the VM
+    project = Project(tmp_path, config)
+    project.up()
     project.config["dsvm:members"][0]["idle_stop"] = False
     project.write()
     code, document = project.diff()
@@ -120,6 +128,22 @@ def test_turning_idle_stop_off_is_refused_until_the_extension_is_gone(project: P
     assert error["code"] == "OperationNotAllowed" and "az vm extension delete" in error["fix"]
     assert by_name(document, "alice-idle-stop")["change"] == "delete"
     assert not [n for n in changed(document) if n.startswith("bob")]
+
+
+def test_with_patching_on_turning_idle_stop_off_deletes_the_extension_and_keeps_extensions_allowed(
+    project: Project,
+) -> None:
+    """Update Manager installs its patch extension on the VM, so the VM keeps allowing extensions: the idle watcher's
+    extension is deleted in place, and the VM's userData loses its settings."""
+    project.config["dsvm:members"][0]["idle_stop"] = False
+    project.write()
+    code, document = project.diff()
+    assert code == 0, document["errors"]
+    moves = {n: (r["change"], r["changedProperties"] if r["change"] == "update" else "")
+             for n, r in changed(document).items() if not r["type"].startswith("dsvm:")}  # fmt: skip
+    assert moves == {"alice-vm": ("update", ["userData"]), "alice-idle-stop": ("delete", ""),
+                     "alice-idle-role": ("delete", "")}  # fmt: skip
+    assert by_name(document, "alice-vm")["inputs"]["osProfile"]["allowExtensionOperations"] is True
 
 
 def test_the_active_hours_assumption_changes_the_estimate_not_azure(project: Project) -> None:

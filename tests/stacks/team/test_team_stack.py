@@ -27,7 +27,8 @@ PIP = "azure-native:network:PublicIPAddress"
 TAGGED_SKIP = {"azure-native:network:Subnet", "azure-native:storage:BlobServiceProperties",
                "azure-native:storage:BlobContainer", "azure-native:authorization:RoleAssignment",
                "azure-native:authorization:RoleDefinition", "azure-native:consumption:Budget",
-               "azure-native:dataprotection:BackupPolicy", "azure-native:dataprotection:BackupInstance"}
+               "azure-native:dataprotection:BackupPolicy", "azure-native:dataprotection:BackupInstance",
+               "azure-native:maintenance:ConfigurationAssignment"}
 
 
 def inbound_allow_rules(run: ProgramRun) -> list[dict[str, Any]]:
