@@ -151,10 +151,19 @@ def _version_key(version: object) -> tuple[int, ...] | None:
 
 
 def _image_effects(old: object, new: object) -> list[str]:
-    """A pin that goes back in time is worth a second look (Azure accepts it)."""
-    old_key, new_key = _version_key(old), _version_key(new)
+    """A pin that goes back in time on the same image is worth a second look (Azure accepts it).
+
+    ``old``/``new`` are imageReference objects: versions of different images (another OS, offer or
+    SKU) are different release lines, so comparing them says nothing.
+    """
+    if not isinstance(old, dict) or not isinstance(new, dict):
+        return []
+    if any(old.get(k) != new.get(k) for k in ("publisher", "offer", "sku")):
+        return []
+    old_key, new_key = _version_key(old.get("version")), _version_key(new.get("version"))
     if old_key is not None and new_key is not None and new_key < old_key:
-        return [f"image version {old} -> {new} goes back to an older release (a downgrade): make sure it is meant"]
+        return [f"image version {old['version']} -> {new['version']} goes back to an older release (a downgrade): "
+                "make sure it is meant"]
     return []
 
 
@@ -168,7 +177,8 @@ def _scale_set_effects(base: dict[str, Any], head: dict[str, Any]) -> list[str]:
         f"updates the scale set's model in place: instances created from now on boot image {new}; running "
         f"instances keep {old} until they leave the pool (the end of the window, idle stop, scale-in), and none "
         "is reimaged (the seats' work is in storage, not on instances)",
-        *_image_effects(old, new),
+        *_image_effects(get_path(base, f"inputs.virtualMachineProfile.{IMAGE}"),
+                        get_path(head, f"inputs.virtualMachineProfile.{IMAGE}")),
     ]
 
 
@@ -178,7 +188,7 @@ def _effects(base: dict[str, Any], head: dict[str, Any] | None, kind: str) -> li
         return _scale_set_effects(base, head)
     if base.get("type") != VM:
         return []
-    downgrade = _image_effects(get_path(base, f"inputs.{IMAGE}.version"), get_path(head, f"inputs.{IMAGE}.version")) \
+    downgrade = _image_effects(get_path(base, f"inputs.{IMAGE}"), get_path(head, f"inputs.{IMAGE}")) \
         if head is not None else []
     if kind in ("replace", "delete"):
         os_disk = get_path(base, "inputs.storageProfile.osDisk", {})

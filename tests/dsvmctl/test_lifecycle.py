@@ -251,3 +251,14 @@ def test_an_image_downgrade_is_flagged_on_the_replacement(project: Project) -> N
     project.config["dsvm:image"]["version"] = "25.09.15"
     project.write()
     assert not [e for e in by_name(project.diff()[1], "alice-vm")["effects"] if "downgrade" in e]
+
+
+def test_an_os_switch_to_an_older_numbered_image_is_no_downgrade(project: Project) -> None:
+    # Ubuntu 20.04's newest DSVM release is numbered below 22.04's: another image, not an older release.
+    project.config["dsvm:image"] = {"os": "ubuntu-2004", "version": "25.01.14"}  # deployed: ubuntu-2204 25.05.20
+    project.write()
+    code, document = project.diff()
+    assert code == 0
+    effects = by_name(document, "alice-vm")["effects"]
+    assert effects[0].startswith("replaces the VM")
+    assert not [e for e in effects if "downgrade" in e]
