@@ -11,7 +11,9 @@ The rules follow how the Pulumi engine and azure-native decide (the facts are in
   emulator decides those while it plans against the deployed state (a plan
   resource's ``refused`` list: ``PropertyChangeNotAllowed``, a region move, a
   disk that shrinks, a subnet in use ...);
-- replacing or deleting a ``protect``-ed resource is an **error**: Pulumi refuses it;
+- deleting a resource the state protects, or replacing one that both the state and the program
+  protect, is an **error**: Pulumi refuses it (a replace goes through once either side dropped
+  ``protect``: ``state unprotect`` is the deliberate step before one);
 - a deleted resource that is ``retainOnDelete`` stays in Azure; a protected or
   retained resource that a deleted one depended on (a data disk whose VM goes)
   is reported as **kept**, unless that delete is itself refused;
@@ -118,8 +120,11 @@ def classify(base: dict[str, Any] | None, head: dict[str, Any] | None) -> Change
                 break
     kind = "replace" if reasons else "update"
     change = Change(head["urn"], kind, paths, reasons, _refusals(head), _effects(base, head, kind))
-    if reasons and (base.get("protect") or head.get("protect")):
-        # The engine refuses before Azure is asked: the one refusal to report.
+    if reasons and base.get("protect") and head.get("protect"):
+        # The engine refuses before Azure is asked: the one refusal to report. Only when the resource is
+        # protected both in the state and in the program: unprotecting it (`state unprotect`, or protect=False
+        # in the program) and replacing it may happen in one update (pulumi/pulumi step_generator.go,
+        # generateStepsFromDiff: `if new.Protect && old.Protect`; pulumi/pulumi#8873).
         change.errors = [_protected(head, "replace")]
     return change
 
@@ -136,7 +141,10 @@ def _protected(resource: dict[str, Any], action: str) -> Refusal:
             f"release the data run `dsvmctl state unprotect '{urn}'` (Pulumi: `pulumi state unprotect`) first"
         )
     else:
-        fix = "keep the create-only property as it is, or unprotect the resource deliberately before replacing it"
+        fix = (
+            "keep the create-only property as it is, or, to replace it deliberately, unprotect it first: "
+            f"`dsvmctl state unprotect '{urn}'` (Pulumi: `pulumi state unprotect`)"
+        )
     message = f'resource "{urn}" cannot be {action}d because it is protected'
     return Refusal(PROTECTED, message, fix)
 

@@ -123,6 +123,23 @@ def test_renaming_the_storage_account_is_a_refused_replace(project: Project) -> 
                for e in document["errors"])
 
 
+def test_a_protected_resource_is_replaced_after_a_deliberate_unprotect(project: Project) -> None:
+    """The way out the refusal names: `state unprotect` the account (and its containers), then the rename
+    replaces them, as `pulumi up` would once the state no longer protects them (the program still does)."""
+    project.config["dsvm:storage"] = {"hns_enabled": True, "account_name": "dsvmrenamed01"}
+    project.write()
+    code, document = project.diff()
+    (error,) = by_name(document, "dsvm-dev-storage-account")["errors"]
+    assert code == 2 and "dsvmctl state unprotect 'urn:pulumi:dev::dsvm::" in error["fix"]
+    targets = [r["urn"] for r in document["resources"] if r["type"].startswith("azure-native:storage:")]
+    code, output = project.run("state", "unprotect", *targets)
+    assert code == 0, output
+    code, document = project.diff()
+    assert code == 0 and document["errors"] == []
+    account = by_name(document, "dsvm-dev-storage-account")
+    assert account["change"] == "replace" and account["protect"]  # protected again by the next up
+
+
 def test_hns_change_replaces_the_account(project: Project) -> None:
     project.config["dsvm:storage"] = {"hns_enabled": False}
     project.write()
