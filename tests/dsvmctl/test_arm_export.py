@@ -412,6 +412,17 @@ def test_ids_in_property_values_order_the_deployment_without_a_plan_dependency(d
                                      "[resourceId('Microsoft.Network/networkInterfaces', 'alice-nic')]"]
 
 
+def test_a_resource_never_depends_on_itself(dev_plan: dict[str, Any]) -> None:
+    """ARM refuses a template with a circular dependency: a property holding the resource's own id (here a tag)
+    references it, but makes no dependsOn entry."""
+    plan = json.loads(json.dumps(dev_plan))
+    (nsg,) = [r for r in plan["resources"] if r["type"] == "azure-native:network:NetworkSecurityGroup"]
+    nsg["inputs"]["tags"]["self"] = nsg["id"]
+    (exported,) = of_type(export_template(plan), "Microsoft.Network/networkSecurityGroups")
+    assert exported["tags"]["self"].startswith("[resourceId('Microsoft.Network/networkSecurityGroups'")
+    assert exported.get("dependsOn", []) == []
+
+
 def test_resource_group_names_in_ids_compare_ignoring_case(dev_plan: dict[str, Any], dev: dict[str, Any]) -> None:
     """ARM ids are case-insensitive, and Azure hands back a group's name in either case: an id whose group is
     written `RG-DSVM-Dev` is still this deployment's group (no `resourceId('RG-DSVM-Dev', ...)` form)."""

@@ -279,3 +279,14 @@ def test_an_os_switch_to_an_older_numbered_image_is_no_downgrade(project: Projec
     effects = by_name(document, "alice-vm")["effects"]
     assert effects[0].startswith("replaces the VM")
     assert not [e for e in effects if "downgrade" in e]
+
+
+def test_connect_to_an_offboarded_member_says_the_workstation_is_gone(project: Project) -> None:
+    project.config["dsvm:members"][1]["leaving"] = True
+    project.write()
+    project.up()
+    code, output = project.run("connect", "bob")
+    assert code == 0 and "offboarded (leaving: true): the workstation is gone; the data disk is kept" in output
+    assert "ssh" not in output and "jupyterhub" not in output
+    code, output = project.run("connect", "alice")
+    assert code == 0 and "ssh:" in output
