@@ -72,6 +72,14 @@ class AccessPolicy:
 
 
 @dataclass(frozen=True)
+class OsDisk:
+    """A VM's (or scale-set instance's) OS disk: its SKU, and its size in GiB (None: the image's)."""
+
+    sku: str = "Premium_LRS"
+    size_gb: int | None = None
+
+
+@dataclass(frozen=True)
 class AttachedDisk:
     """A managed data disk a VM attaches (by id). ``size_gb`` None: not known here (an existing disk)."""
 

@@ -30,7 +30,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from azurefacts.disks import DISK_SKUS
+from azurefacts.disks import DISK_SKUS, lrs_sibling
 from azurefacts.images import DsvmImage, find_image
 from azurefacts.paths import get_path
 from azurefacts.prices import SPOT_ASSUMED_FRACTION, Price, PriceNotFoundError
@@ -145,6 +145,17 @@ def compute_line(
     )
 
 
+def _disk_tier_price(context: Context, resource: Resource, sku: str, tier: str) -> tuple[Price, str]:
+    """A tier's monthly price; a ZRS tier the snapshot lacks is priced at its LRS sibling's, and said so."""
+    if sku == lrs_sibling(sku):
+        return _price(context, resource, "disk", sku, tier), ""
+    try:
+        return context.prices.price(region_of(resource), "disk", sku, tier), ""
+    except PriceNotFoundError:
+        price = _price(context, resource, "disk", lrs_sibling(sku), tier)
+    return price, f" (assumed: no {sku} price in the snapshot, priced as {lrs_sibling(sku)}; ZRS costs more)"
+
+
 def disk_line(context: Context, resource: Resource, item: str, size_gib: object, sku_name: object) -> Line:
     """A managed disk: always billed, by the tier its size rounds up to (or per GiB without tiers)."""
     sku = DISK_SKUS.get(str(sku_name))
@@ -158,10 +169,10 @@ def disk_line(context: Context, resource: Resource, item: str, size_gib: object,
         monthly = price.amount * size_gib
         note = f"always billed; ${price.amount:g}/GiB-month"
     else:
-        price = _price(context, resource, "disk", sku.name, tier[0])
+        price, assumed = _disk_tier_price(context, resource, sku.name, tier[0])
         monthly = price.amount
         rounded = f"{size_gib:g} GiB billed as {tier[0]} ({tier[1]} GiB)" if size_gib != tier[1] else tier[0]
-        note = f"always billed; {rounded}, ${price.amount:g}/month"
+        note = f"always billed; {rounded}, ${price.amount:g}/month{assumed}"
     return Line(resource, f"{size_gib:g} GiB {sku.name} {item}", monthly, monthly, _with(note, price, context))
 
 

@@ -178,4 +178,12 @@ user_data_invalid = ErrorCode("InvalidParameter", confirmed=False)
 # A Premium SSD on a size without premium storage (Microsoft Learn, 'Azure managed disk types': Premium SSDs
 # need a premium-storage-capable size, the series pages' "Premium Storage: Not Supported"); code not confirmed.
 premium_storage_not_supported = ErrorCode("OperationNotAllowed", confirmed=False)
+# OS disk rules (Microsoft Learn, 'Azure managed disk types', 'Deploy a ZRS managed disk', 'Expand virtual hard disks
+# on a Linux VM', 'Change the disk type of an Azure managed disk'): the refusals are documented, the codes are not
+# confirmed. Azure's answer to an OS disk smaller than its image reads "Disk size ... is smaller than the size of the
+# corresponding disk in the VM image"; its code is reported as ResizeDiskError, not confirmed from Microsoft.
+os_disk_sku_not_supported = ErrorCode("InvalidParameter", confirmed=False)
+zrs_disk_not_available = ErrorCode("BadRequest", confirmed=False)
+os_disk_smaller_than_image = ErrorCode("ResizeDiskError", confirmed=False)
+os_disk_change_while_running = ErrorCode("OperationNotAllowed", confirmed=False)
 extensions_present = ErrorCode("OperationNotAllowed", confirmed=False)

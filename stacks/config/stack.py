@@ -15,6 +15,7 @@ from stacks.config.access import AccessConfig, NetworkConfig
 from stacks.config.base import PROMOTED, Model
 from stacks.config.idle_stop import BudgetConfig, IdleStopConfig, check_cost_controls
 from stacks.config.image import ImageConfig
+from stacks.config.os_disk import DiskUse, OsDiskConfig, check_os_disks
 from stacks.config.schedule import AutoShutdownConfig
 
 
@@ -60,6 +61,13 @@ class BaseStackConfig(Model):
     access: AccessConfig = Field(description="Required. Access mode (see AccessConfig).")
     network: NetworkConfig = Field(default_factory=NetworkConfig, description="Optional. Address plan.")
     image: ImageConfig = Field(description="Required. DSVM image and pinned version.")
+    os_disk: OsDiskConfig = Field(
+        default_factory=OsDiskConfig,
+        description=(
+            "Optional. The OS disk of every VM and scale-set instance (Premium SSD at the image's size; see "
+            "OsDiskConfig); members, rigs and pools may override it."
+        ),
+    )
     auto_shutdown: AutoShutdownConfig = Field(
         default_factory=AutoShutdownConfig, description="Optional. Daily auto-shutdown (on at 19:00 UTC)."
     )
@@ -139,8 +147,17 @@ class BaseStackConfig(Model):
         check_cost_controls(self.owner, self.idle_stop, self.budget, self.idle_stop_overrides())
         return self
 
+    @model_validator(mode="after")
+    def _os_disks(self) -> BaseStackConfig:
+        check_os_disks(self.os_disk, self.disk_uses(), self.image.facts, self.location)
+        return self
+
     def idle_stop_overrides(self) -> list[tuple[str, object]]:
         """(config path, own ``idle_stop``) of each VM that may override the stack's (kinds override)."""
+        return []
+
+    def disk_uses(self) -> list[DiskUse]:
+        """Each machine the stack builds, with its own OS disk, sizes and new data disk (kinds override)."""
         return []
 
     def ssh_service_tags(self) -> tuple[str, ...]:

@@ -23,7 +23,7 @@ from components import ScaleSet, ScaleSetArgs
 from components.vm_profile import VmProfile
 from stacks.config.scale_out import PoolConfig, ScaleOutStackConfig
 from stacks.cost_controls import idle_stop_of, idle_stop_role, wants_idle_role
-from stacks.foundation import Foundation, build_foundation
+from stacks.foundation import Foundation, build_foundation, os_disk_of
 from stacks.scale_out.agent import derive_password, encode_roster
 from stacks.scale_out.autoscale import autoscale_setting
 from stacks.scale_out.schedule import describe, profiles
@@ -69,6 +69,7 @@ def _pool(
             security_size=pool.vm_size,
             ssh_public_keys=[config.admin.ssh_public_key],
             custom_data=pulumi.Output.secret(values),
+            os_disk=os_disk_of(config, pool.os_disk),
         )
 
     scale_set = ScaleSet(

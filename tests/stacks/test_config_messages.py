@@ -49,7 +49,7 @@ _NUMBER_HINT = ('write it in quotes as you mean it (e.g. "0720", "25.10"): unquo
     (team_values(members={"username": "alice"}), "dsvm:members",
      "must be a list of members, one `- username: ...` entry each (got a mapping)"),
     (team_values(members=["alice"]), "dsvm:members[0]",
-     "must be a mapping with the keys username, ssh_public_key, vm_size, data_disk, entra_login_enabled, "
+     "must be a mapping with the keys username, ssh_public_key, vm_size, data_disk, os_disk, entra_login_enabled, "
      "entra_object_id, idle_stop, leaving (got 'alice')"),
     (team_values(rstudio_enabled="maybe"), "dsvm:rstudio_enabled", "must be true or false (got 'maybe')"),
     (team_values(storage={"soft_delete_days": "week"}), "dsvm:storage.soft_delete_days",
