@@ -133,6 +133,15 @@ bastion_subnet_size = ErrorCode("BastionHostSubnetSizeInvalid", confirmed=False)
 bastion_public_ip_sku = ErrorCode("BastionHostPublicIpSkuInvalid", confirmed=False)
 # Downgrading a Bastion SKU is not supported (documented); the code Azure answers with is not confirmed.
 bastion_sku_downgrade = ErrorCode("BadRequest", confirmed=False)
+# A Developer Bastion without virtualNetwork.id: "Virtual Network Id is a mandatory field for Developer BastionHost
+# SKU." (MicrosoftDocs/azure-docs #117532); a feature it lacks (ip configurations, tunneling, scale units):
+# FeatureNotSupportedForDeveloperBastionSku (pulumi/pulumi-azure-native #4000; the message is not confirmed).
+bastion_vnet_id_not_provided = ErrorCode("BastionHostVnetIdNotProvided")
+bastion_developer_feature = ErrorCode("FeatureNotSupportedForDeveloperBastionSku")
+# Developer outside its regions, host scaling or tunneling on a SKU without them: refused per Microsoft Learn
+# ('Choose the right Azure Bastion SKU', the Developer quickstart); the codes are not confirmed.
+bastion_developer_region = ErrorCode("BadRequest", confirmed=False)
+bastion_feature_needs_sku = ErrorCode("BadRequest", confirmed=False)
 # Microsoft.Storage
 account_name_invalid = ErrorCode("AccountNameInvalid")
 storage_account_already_taken = ErrorCode("StorageAccountAlreadyTaken")

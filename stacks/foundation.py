@@ -102,6 +102,8 @@ def build_foundation(
                 bastion_sku=config.access.bastion_sku,
                 existing_bastion_id=config.access.existing_bastion_resource_id,
                 existing_bastion_subnet=config.access.existing_bastion_subnet,
+                bastion_scale_units=config.access.bastion_scale_units,
+                existing_bastion_sku=config.access.existing_bastion_sku,
             ),
             address_space=config.network.address_space,
             workstation_subnet=config.network.workstation_subnet,
@@ -129,7 +131,7 @@ def build_foundation(
     )
 
     bastion = (
-        Bastion(net.bastion_name, net.bastion_resource_group, config.access.native_client)
+        Bastion(net.bastion_name, net.bastion_resource_group, config.access.sku.name if config.access.sku else "")
         if net.bastion_name is not None and net.bastion_resource_group is not None
         else None
     )

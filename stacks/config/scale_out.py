@@ -216,6 +216,9 @@ class ScaleOutStackConfig(BaseStackConfig):
     def idle_stop_overrides(self) -> list[tuple[str, object]]:
         return [(f"pools[{i}]", pool.idle_stop) for i, pool in enumerate(self.pools)]
 
+    def connections(self) -> int:
+        return len(self.participants)
+
     def disk_uses(self) -> list[DiskUse]:
         """Each pool (its per-instance data disk takes the pool's OS disk SKU: checked with it)."""
         return [DiskUse(f"pools[{i}]", p.os_disk, ((f"pools[{i}].vm_size", p.vm_size),))

@@ -33,11 +33,11 @@ from stacks.scale_out.seats import SEATS_CONTAINER, Way, connect, custom_data, s
 def _way(config: ScaleOutStackConfig, base: Foundation) -> Way:
     """How the class reaches its instances (names as the Network component gives them)."""
     access = config.access
-    if access.mode == "bastion" and access.existing_bastion_resource_id:
+    if access.sku is not None and access.existing_bastion_resource_id:
         parts = access.existing_bastion_resource_id.split("/")
-        return Way("bastion", base.rg_plain, parts[8], parts[4])
-    if access.mode == "bastion":
-        return Way("bastion", base.rg_plain, f"{base.prefix}-bastion", base.rg_plain, access.native_client)
+        return Way("bastion", base.rg_plain, parts[8], parts[4], access.sku.name)
+    if access.sku is not None:
+        return Way("bastion", base.rg_plain, f"{base.prefix}-bastion", base.rg_plain, access.sku.name)
     return Way("public" if access.public_ip_enabled else "private", base.rg_plain)
 
 
