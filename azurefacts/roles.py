@@ -17,3 +17,8 @@ ROLE_DEFINITIONS: dict[str, str] = {
     VIRTUAL_MACHINE_USER_LOGIN: "Virtual Machine User Login",
     VIRTUAL_MACHINE_ADMINISTRATOR_LOGIN: "Virtual Machine Administrator Login",
 }
+
+# Roles the bootstrap gives the deploy and read identities (docs/GITOPS.md; Microsoft Learn, 'Azure built-in roles').
+CONTRIBUTOR = "b24988ac-6180-42a0-ab88-20f7382dd24c"
+READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
+RBAC_ADMINISTRATOR = "f58310d9-a9f6-439a-9e8d-f62e7b41a168"  # Role Based Access Control Administrator

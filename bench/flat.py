@@ -24,8 +24,6 @@ started = time.perf_counter()
 
 def flat_program(values: dict[str, Any], stack: str) -> dict[str, Any]:
     """Register the team stack's resources for ``values`` (the team config's plain values)."""
-    import hashlib
-
     import pulumi
     import pulumi_azure_native.authorization as authorization
     import pulumi_azure_native.compute as compute
@@ -37,6 +35,7 @@ def flat_program(values: dict[str, Any], stack: str) -> dict[str, Any]:
     import pulumi_random as random
 
     from azurefacts import clock
+    from azurefacts.subscription_roles import VM_IDLE_STOP, role_definition_id
     from components.cloud_init import linux_custom_data
     from components.idle_stop import IdleStop, linux_protected_settings, user_data
     from stacks.foundation import default_storage_account_name
@@ -118,17 +117,8 @@ def flat_program(values: dict[str, Any], stack: str) -> dict[str, Any]:
         for name in ["shared", *(f"home-{u}" for u in users)]
     }  # fmt: skip
     group_id = pulumi.Output.concat("/subscriptions/", sub, "/resourceGroups/", rg.name)
-    idle_role = authorization.RoleDefinition(
-        f"{prefix}-idle-stop-role", scope=group_id, role_type="CustomRole", assignable_scopes=[group_id],
-        role_name=pulumi.Output.concat("dsvm idle stop: ", f"rg-{prefix}", " (",
-                                       sub.apply(lambda s: hashlib.sha256(s.encode()).hexdigest()[:8]), ")"),
-        description=f"Lets a DSVM of stack {stack} deallocate itself when idle (assigned to each VM's own identity, "
-        "on that VM only). Managed by Pulumi.",
-        permissions=[authorization.PermissionArgs(
-            actions=["Microsoft.Compute/virtualMachines/deallocate/action", "Microsoft.Compute/virtualMachines/read"],
-            not_actions=[], data_actions=[], not_data_actions=[],
-        )],
-    )  # fmt: skip
+    # The subscription's idle-stop role (made once by `dsvmctl bootstrap`): referred to, never created.
+    idle_role_id = sub.apply(lambda s: role_definition_id(s, VM_IDLE_STOP))
     idle = values.get("idle_stop", {})
     idle_data = user_data(IdleStop("", idle_minutes=idle.get("idle_minutes", 60)), windows=False)
     if "budget" in values:
@@ -230,7 +220,7 @@ def flat_program(values: dict[str, Any], stack: str) -> dict[str, Any]:
         )  # fmt: skip
         authorization.RoleAssignment(
             f"{user}-idle-role", principal_id=vm.identity.apply(lambda i: i.principal_id if i else ""),
-            principal_type="ServicePrincipal", role_definition_id=idle_role.id, scope=vm.id,
+            principal_type="ServicePrincipal", role_definition_id=idle_role_id, scope=vm.id,
         )  # fmt: skip
     return {"bastion": bastion.name}
 

@@ -7,6 +7,10 @@ from typing import Any
 import pulumi
 import pulumi_azure_native.network as network
 
+# ARM refuses to change an assignment's role in place (RoleAssignmentUpdateNotPermitted; the RoleAssignment row of
+# azurefacts/resource_types.py): a new role is a new assignment, created before the old one goes.
+ROLE_ASSIGNMENT_REPLACE = ["roleDefinitionId"]
+
 
 def child_opts(parent: pulumi.Resource, **kwargs: Any) -> pulumi.ResourceOptions:
     """Options for a component's child: parented to the component, plus ``kwargs``."""

@@ -33,18 +33,11 @@ from typing import Any
 
 import pulumi
 
+# What the watcher's identity may do: the subscription's idle-stop roles (azurefacts/subscription_roles.py).
+from azurefacts.subscription_roles import DEALLOCATE_ACTIONS as DEALLOCATE_ACTIONS
+from azurefacts.subscription_roles import SCALE_IN_ACTIONS as SCALE_IN_ACTIONS
 from components import idle_units
 
-# What the watcher's identity may do: read its VM and deallocate it (a custom role, assigned per VM).
-DEALLOCATE_ACTIONS = ("Microsoft.Compute/virtualMachines/deallocate/action", "Microsoft.Compute/virtualMachines/read")
-# What a scale set instance's identity may do to leave its pool: read the scale set (its capacity) and delete
-# instances of it (POST .../delete, 'Virtual Machine Scale Sets - Delete Instances'). Not the scale set's own
-# `virtualMachineScaleSets/delete`, which deletes the whole scale set. Microsoft Learn, 'Azure permissions
-# for Compute' lists both actions; not confirmed: that a Flexible instance's batch delete needs no
-# `virtualMachines/delete` on the instance VM as well.
-SCALE_IN_ACTIONS = (
-    "Microsoft.Compute/virtualMachineScaleSets/delete/action", "Microsoft.Compute/virtualMachineScaleSets/read",
-)
 EXTENSION_NAME = "dsvm-idle-stop"
 LINUX_EXTENSION = ("Microsoft.Azure.Extensions", "CustomScript", "2.1")
 WINDOWS_EXTENSION = ("Microsoft.Compute", "CustomScriptExtension", "1.10")
@@ -54,7 +47,8 @@ IMDS_USER_DATA = "http://169.254.169.254/metadata/instance/compute/userData?api-
 
 @dataclass(frozen=True)
 class IdleStop:
-    """One VM's idle stop: the watcher's settings and the custom role its identity gets on the VM."""
+    """One VM's idle stop: the watcher's settings and the id of the subscription's idle-stop role its identity gets
+    on the VM (``azurefacts/subscription_roles.py``)."""
 
     role_definition_id: pulumi.Input[str]
     idle_minutes: int = 60

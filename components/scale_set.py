@@ -43,7 +43,7 @@ import pulumi_azure_native.managedidentity as managedidentity
 from azurefacts.regions import ZONES, has_zones
 from azurefacts.resource_types import RESOURCE_TYPES, VMSS
 from azurefacts.roles import STORAGE_BLOB_DATA_CONTRIBUTOR
-from components.common import child_opts
+from components.common import ROLE_ASSIGNMENT_REPLACE, child_opts
 from components.vm_profile import SECURITY_TYPE, VmProfile
 from components.workstation import role_definition_id
 
@@ -131,7 +131,7 @@ class ScaleSet(pulumi.ComponentResource):
             principal_type="ServicePrincipal",
             role_definition_id=role_definition_id(args.subscription_id, args.role),
             scope=args.storage_scope_id,
-            opts=child_opts(self),
+            opts=child_opts(self, replace_on_changes=ROLE_ASSIGNMENT_REPLACE),
         )
         self.idle_role = (
             authorization.RoleAssignment(
@@ -140,7 +140,7 @@ class ScaleSet(pulumi.ComponentResource):
                 principal_type="ServicePrincipal",
                 role_definition_id=args.idle_role_definition_id,
                 scope=self.scale_set.id,
-                opts=child_opts(self),
+                opts=child_opts(self, replace_on_changes=ROLE_ASSIGNMENT_REPLACE),
             )
             if args.idle_role_definition_id is not None
             else None

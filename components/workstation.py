@@ -14,7 +14,7 @@ import pulumi_random as random
 
 from azurefacts.roles import STORAGE_BLOB_DATA_CONTRIBUTOR, VIRTUAL_MACHINE_USER_LOGIN
 from components.cloud_init import linux_custom_data, windows_custom_data, windows_first_logon_commands
-from components.common import child_opts, standard_public_ip
+from components.common import ROLE_ASSIGNMENT_REPLACE, child_opts, standard_public_ip
 from components.idle_stop import (
     EXTENSION_NAME,
     LINUX_EXTENSION,
@@ -185,7 +185,7 @@ class Workstation(pulumi.ComponentResource):
             principal_type="ServicePrincipal",
             role_definition_id=role_definition_id(args.subscription_id, STORAGE_BLOB_DATA_CONTRIBUTOR),
             scope=args.storage_container_id,
-            opts=child_opts(self),
+            opts=child_opts(self, replace_on_changes=ROLE_ASSIGNMENT_REPLACE),
         )
         if args.entra_login_enabled and not windows:
             self._entra_login(name, args, vm_name, tags)
@@ -246,7 +246,7 @@ class Workstation(pulumi.ComponentResource):
             principal_type="User",
             role_definition_id=role_definition_id(args.subscription_id, VIRTUAL_MACHINE_USER_LOGIN),
             scope=self.vm.id,
-            opts=child_opts(self),
+            opts=child_opts(self, replace_on_changes=ROLE_ASSIGNMENT_REPLACE),
         )
 
     def _idle_stop(
@@ -286,5 +286,5 @@ class Workstation(pulumi.ComponentResource):
             principal_type="ServicePrincipal",
             role_definition_id=idle.role_definition_id,
             scope=self.vm.id,
-            opts=child_opts(self),
+            opts=child_opts(self, replace_on_changes=ROLE_ASSIGNMENT_REPLACE),
         )

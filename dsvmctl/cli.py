@@ -17,6 +17,7 @@ from typing import Annotated, Any
 
 import typer
 
+from dsvmctl.bootstrap import bootstrap
 from dsvmctl.diff_view import cost_text, print_diff
 from dsvmctl.info_cli import connect, images, quota
 from dsvmctl.options import (
@@ -31,6 +32,7 @@ from dsvmctl.options import (
     QuotaOption,
     StackOption,
     StateOption,
+    caller_option,
     console_out,
     existing_file,
     fail,
@@ -55,6 +57,7 @@ app.command()(connect)
 app.command()(images)
 app.command()(quota)
 app.command()(promote)
+app.command()(bootstrap)
 
 @app.callback()
 def _root(
@@ -67,6 +70,18 @@ def _root(
             help="Plan as if it were this day (image pin ages, expiries, events, budget months); default: "
             "today's UTC date.",
             callback=today_option,
+        ),
+    ] = None,
+    caller: Annotated[
+        str | None,
+        typer.Option(
+            "--as",
+            envvar="DSVMCTL_AS",
+            metavar="deploy|owner",
+            help="Who the emulator's writes run as: the stage's deploy identity (default; no role definitions, "
+            "role assignments only as its ABAC condition allows) or a subscription Owner (the bootstrap, a "
+            "one-time move off a per-stack role). docs/GITOPS.md.",
+            callback=caller_option,
         ),
     ] = None,
 ) -> None:

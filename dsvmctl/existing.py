@@ -26,6 +26,14 @@ The file::
     azureml_workspaces:
       - id: /subscriptions/<sub>/resourceGroups/rg-ml/providers/Microsoft.MachineLearningServices/workspaces/ml
         location: westeurope
+    subscription_roles: true     # false: `dsvmctl bootstrap` has not created the idle-stop roles yet
+
+The subscription's idle-stop role (``azurefacts/subscription_roles.py``) is one of these
+resources: an administrator creates it once per subscription (``dsvmctl bootstrap``), and a
+stack with idle stop assigns it. The emulator is a subscription so prepared
+(``FakeAzure.bootstrapped``) and the plan lists the role as assumed, unless the file says
+``subscription_roles: false``; then an assignment of it fails as Azure fails it
+(``RoleDefinitionDoesNotExist``).
 """
 
 from __future__ import annotations
@@ -38,6 +46,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from azurefacts.resource_types import BASTION, DISK, RESOURCE_GROUP
+from azurefacts.subscription_roles import SubscriptionRole, role_definition_id
 from fakeazure import FakeAzure
 
 TOKENS = {
@@ -46,6 +55,7 @@ TOKENS = {
     "bastion": BASTION,
     "azureml_workspace": "azure-native:machinelearningservices:Workspace",
 }
+BOOTSTRAP_PATH = "dsvmctl bootstrap"  # what makes the subscription's roles exist (the config path of others)
 
 
 class ExistingError(Exception):
@@ -95,6 +105,7 @@ class ExistingFile(_Model):
     disks: tuple[ExistingDisk, ...] = ()
     bastions: tuple[ExistingBastion, ...] = ()
     azureml_workspaces: tuple[ExistingWorkspace, ...] = ()
+    subscription_roles: bool = True  # whether `dsvmctl bootstrap` created the subscription's idle-stop roles
 
 
 def read_existing(path: Path) -> ExistingFile:
@@ -169,6 +180,20 @@ def seed(
             inputs = {"sku": {"name": bastion.sku if bastion else "Standard"}}
         backend.seed_existing(TOKENS[kind], arm_id, where, inputs, outputs)
     return found
+
+
+def seed_subscription_role(
+    backend: FakeAzure, role: SubscriptionRole | None, described: ExistingFile | None
+) -> list[Existing]:
+    """The subscription's idle-stop role the stack assigns, as the plan lists it. The emulator is a subscription
+    the bootstrap prepared (``FakeAzure.bootstrapped``) unless ``described`` says it is not."""
+    if described is not None and not described.subscription_roles:
+        backend.bootstrapped = False
+    if role is None or not backend.bootstrapped:
+        return []
+    said = described is not None and "subscription_roles" in described.model_fields_set
+    arm_id = role_definition_id(backend.subscription_id, role)
+    return [Existing("role_definition", arm_id, BOOTSTRAP_PATH, "described" if said else "assumed", None)]
 
 
 def _group(backend: FakeAzure, arm_id: str, location: str) -> None:

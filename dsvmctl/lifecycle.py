@@ -65,7 +65,23 @@ def plan_against(
         if quota_profile is not None:
             backend.quota = load_profile(quota_profile)
     head = make_plan(project_dir, stack, backend, stack_file, existing).to_json()
-    return backend, head, diff_document(head, saved.plan if saved else None)
+    return backend, head, refuse_deletes(backend, diff_document(head, saved.plan if saved else None))
+
+
+def refuse_deletes(backend: FakeAzure, document: dict[str, Any]) -> dict[str, Any]:
+    """Mark each delete Azure would refuse (the caller may not: a role definition for the deploy identity,
+    ``fakeazure/caller.py``) as an error of ``document``, which it returns."""
+    from dsvmctl.diff import errors
+    from fakeazure.caller import delete_refusal
+
+    for resource in document["resources"]:
+        if resource["change"] != "delete" or resource.get("retainOnDelete") or resource.get("errors"):
+            continue
+        refusal = delete_refusal(backend, backend_key(resource))
+        if refusal is not None:
+            resource["errors"] = [{"code": refusal.code, "message": refusal.message, "fix": refusal.hint}]
+    document["errors"] = errors(document["resources"])
+    return document
 
 
 def apply(backend: FakeAzure, document: dict[str, Any]) -> None:

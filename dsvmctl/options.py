@@ -57,6 +57,20 @@ def today_option(value: str | None) -> str | None:
     return value
 
 
+def caller_option(value: str | None) -> str | None:
+    """A usage error (exit 2) for an unknown caller; a known one becomes the emulator's caller for this command
+    and every process it starts (``fakeazure/caller.py``)."""
+    from fakeazure.caller import CallerError, set_current
+
+    if value is None or not value.strip():
+        return None
+    try:
+        set_current(value.strip().lower())
+    except CallerError as error:
+        raise typer.BadParameter(str(error)) from None
+    return value
+
+
 def jobs(value: int | None) -> int | None:
     """Plan in this many processes (``dsvmctl.shard``); 0 or 1: one process."""
     from dsvmctl.shard import request_jobs

@@ -322,6 +322,11 @@ def promote(
     check: Annotated[
         bool, typer.Option("--check", help="Write nothing; exit 1 when TARGET is behind SOURCE, 0 when level.")
     ] = False,
+    source_deployed: Annotated[
+        str | None,
+        typer.Option("--source-deployed", metavar="COMMIT", help="Refuse unless SOURCE's promotable keys are what it "
+                     "deployed at COMMIT (its last successful deployment; `none`: it has none)."),
+    ] = None,
     quota_profile: QuotaOption = None,
     project_dir: ProjectOption = None,
     state_dir: StateOption = None,
@@ -336,6 +341,10 @@ def promote(
     console = console_out()
     with handled(target):
         try:
+            if source_deployed is not None:  # dsvmctl/promote_source.py: only what SOURCE runs travels
+                from dsvmctl.promote_source import check_source_deployed
+
+                check_source_deployed(directory, source, source_deployed)
             found, text, stack_file = promote_text(directory, source, target)
         except PromoteError as error:
             raise fail(EXIT_BAD_INPUT, str(error)) from None

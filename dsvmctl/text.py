@@ -106,8 +106,10 @@ def print_existing(console: Console, document: dict[str, Any]) -> None:
     """What the plan relies on without creating it, and whether it was described or assumed."""
     for item in document.get("existing") or []:
         how = "described in --existing" if item["source"] == "described" else "assumed to exist (no --existing)"
+        path = str(item["configPath"])
+        why = f"made by `{path}`" if path.startswith("dsvmctl ") else f"dsvm:{path}"  # the subscription's roles
         console.print(
-            f"[cyan]existing {escape(item['kind'])}[/] {escape(item['id'])} ({how}; dsvm:{escape(item['configPath'])})",
+            f"[cyan]existing {escape(item['kind'])}[/] {escape(item['id'])} ({how}; {escape(why)})",
             highlight=False,
         )
 

@@ -30,6 +30,7 @@ from azurefacts.paths import changed_paths, comparable_leaves, covers, get_path
 from azurefacts.quotas import QuotaProfile, UsageError, load_profile
 from azurefacts.regions import REGIONS, normalize_location
 from fakeazure import errors
+from fakeazure.caller import Caller
 from fakeazure.errors import ArmError, FakeAzureError, UnknownInvoke, UnknownResourceType
 from fakeazure.resource import ArmResource, fingerprint
 from fakeazure.store import ResourceStore
@@ -64,6 +65,8 @@ class FakeAzure:
         quota_profile: str | QuotaProfile = "payg",
         taken_storage_account_names: frozenset[str] | set[str] = frozenset(),
         client_object_id: str = DEFAULT_CLIENT_OBJECT_ID,
+        caller: Caller | None = None,
+        bootstrapped: bool = True,
     ) -> None:
         if isinstance(quota_profile, str):
             try:
@@ -73,6 +76,9 @@ class FakeAzure:
         self.subscription_id = subscription_id
         self.tenant_id = tenant_id
         self.client_object_id = client_object_id
+        self.caller = caller  # None: as DSVMCTL_AS says (fakeazure/caller.py)
+        # `dsvmctl bootstrap` ran: the subscription's custom roles exist (azurefacts/subscription_roles.py).
+        self.bootstrapped = bootstrapped
         self.quota: QuotaProfile = quota_profile
         self.taken_storage_account_names = {n.lower() for n in taken_storage_account_names}
         self.resources: dict[str, ArmResource] = ResourceStore()
@@ -232,6 +238,10 @@ class FakeAzure:
                 hint=REGION_MOVE_HINT,
             )
         if replaced:
+            try:  # the engine deletes the old resource too (after creating the new one, or before)
+                rtype.validate_delete(self, previous)
+            except ArmError as error:
+                return error
             self.delete(previous.id, replaced=True)
             return None
         try:
@@ -291,6 +301,7 @@ class FakeAzure:
             "takenStorageAccountNames": sorted(self.taken_storage_account_names),
             "resources": [self.resources[k].to_json() for k in sorted(self.resources)],
             "generations": dict(sorted(self.generations.items())),
+            **({} if self.bootstrapped else {"bootstrapped": False}),
         }
 
     @classmethod
@@ -305,6 +316,7 @@ class FakeAzure:
                 else data.get("quotaProfile", "payg")
             ),
             taken_storage_account_names=set(data.get("takenStorageAccountNames", [])),
+            bootstrapped=bool(data.get("bootstrapped", True)),
         )
         for item in data.get("resources", []):
             resource = ArmResource.from_json(item)

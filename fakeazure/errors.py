@@ -153,6 +153,9 @@ invalid_role_assignment_id = ErrorCode("InvalidRoleAssignmentId")
 role_definition_does_not_exist = ErrorCode("RoleDefinitionDoesNotExist")
 invalid_principal_id = ErrorCode("InvalidPrincipalId")
 role_assignment_exists = ErrorCode("RoleAssignmentExists")
+# ARM's authorization answer before any provider sees the request (Microsoft Learn, 'Troubleshoot Azure RBAC':
+# "The client ... does not have authorization to perform action ... over scope ..."): fakeazure/caller.py.
+authorization_failed = ErrorCode("AuthorizationFailed")
 # Microsoft.MachineLearningServices (codes not confirmed)
 compute_name_invalid = ErrorCode("InvalidParameter", confirmed=False)
 compute_ssh_failed = ErrorCode("BadRequest", confirmed=False)

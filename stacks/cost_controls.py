@@ -1,12 +1,14 @@
-"""Pay only for work: the idle-stop role of a stack and its VMs' idle stop settings, the stack's budget.
+"""Pay only for work: the idle-stop role a stack's VMs get and their idle stop settings, the stack's budget.
 
-- One custom role per stack (``authorization.RoleDefinition`` at the resource group, assignable
-  there only) with exactly the two actions the idle watcher needs: read its VM, deallocate it.
-  Each VM's system identity gets it on that VM alone (``components/workstation.py``), so a VM can
-  stop itself and nothing else. Created only when some VM of the stack has idle stop. A
-  ``scale_out`` stack's role instead reads a scale set and deletes its instances, assigned to
-  each pool's identity on its scale set (``components/scale_set.py``): an idle instance leaves
-  its pool rather than deallocating (a deallocated instance would keep its place in the pool).
+- The idle-stop custom roles are the subscription's (``azurefacts/subscription_roles.py``), defined
+  once by an administrator (``dsvmctl bootstrap``), referred to here by their ARM id: exactly the two
+  actions the idle watcher needs, read its VM and deallocate it. Each VM's system identity gets the
+  role on that VM alone (``components/workstation.py``), so a VM can stop itself and nothing else. A
+  ``scale_out`` stack's pools use the other role, which reads a scale set and deletes its instances,
+  assigned to each pool's identity on its scale set (``components/scale_set.py``): an idle instance
+  leaves its pool rather than deallocating (a deallocated instance would keep its place in the pool).
+  A stack that created its own role before (one per stack, named after its resource group: two stacks
+  in one group clashed) moves to the subscription's role once, as an administrator (docs/GITOPS.md).
 - One ``consumption.Budget`` per stack on the resource group when ``dsvm:budget`` is set: monthly,
   alerts at 80 % and 100 % actual and 110 % forecast to the owner and the contacts. Its start is the
   first of the month it is created in, kept afterwards (``ignore_changes``): Azure refuses a start in
@@ -15,16 +17,15 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import date
 from typing import TYPE_CHECKING
 
 import pulumi
-import pulumi_azure_native.authorization as authorization
 import pulumi_azure_native.consumption as consumption
 
 from azurefacts import clock
-from components.idle_stop import DEALLOCATE_ACTIONS, SCALE_IN_ACTIONS, IdleStop
+from azurefacts.subscription_roles import POOL_IDLE_STOP, VM_IDLE_STOP, SubscriptionRole, role_definition_id
+from components.idle_stop import IdleStop
 from stacks.config.idle_stop import IdleStopConfig, IdleStopOverride, budget_contacts
 from stacks.config.stack import BaseStackConfig
 
@@ -42,30 +43,24 @@ def resource_group_id(base: Foundation) -> pulumi.Output[str]:
     return pulumi.Output.concat("/subscriptions/", base.subscription_id, "/resourceGroups/", base.rg_name)
 
 
-def idle_stop_role(base: Foundation, stack: str, scale_in: bool = False) -> authorization.RoleDefinition:
-    """The stack's custom role: read and deallocate a VM (assigned per VM, on the VM), or with ``scale_in``
-    read a scale set and delete its instances (assigned per pool, on its scale set)."""
-    group = resource_group_id(base)
-    if scale_in:
-        actions = SCALE_IN_ACTIONS
-        what = (f"an idle scale set instance of stack {stack} leave its pool (assigned to each scale set's "
-                "identity, on that scale set only)")  # fmt: skip
-    else:
-        actions = DEALLOCATE_ACTIONS
-        what = (f"a DSVM of stack {stack} deallocate itself when idle (assigned to each VM's own identity, on "
-                "that VM only)")  # fmt: skip
-    return authorization.RoleDefinition(
-        f"{base.prefix}-idle-stop-role",
-        scope=group,
-        # Role names are unique in the tenant: the group and (a digest of) the subscription make this one so.
-        role_name=pulumi.Output.concat("dsvm idle stop: ", base.rg_plain, " (",
-                                       pulumi.Output.from_input(base.subscription_id).apply(_digest), ")"),
-        description=f"Lets {what}. Managed by Pulumi.",
-        role_type="CustomRole",
-        permissions=[authorization.PermissionArgs(actions=list(actions), not_actions=[], data_actions=[],
-                                                  not_data_actions=[])],
-        assignable_scopes=[group],
-    )  # fmt: skip
+def idle_role_id(base: Foundation, scale_in: bool = False) -> pulumi.Output[str]:
+    """The ARM id of the subscription's idle-stop role: read and deallocate a VM (assigned per VM, on the VM),
+    or with ``scale_in`` read a scale set and delete its instances (assigned per pool, on its scale set).
+
+    The role is defined once per subscription by an administrator (``dsvmctl bootstrap``); its id derives
+    from the subscription id, so the program refers to it without creating it. The deploy identity could
+    not create it (``Microsoft.Authorization/roleDefinitions/write``), and the offline plan refuses a program
+    that tries (``fakeazure/caller.py``).
+    """
+    role = POOL_IDLE_STOP if scale_in else VM_IDLE_STOP
+    return pulumi.Output.from_input(base.subscription_id).apply(lambda sub: role_definition_id(sub, role))
+
+
+def subscription_role(config: BaseStackConfig) -> SubscriptionRole | None:
+    """The subscription's idle-stop role the stack assigns (None: no VM or pool of it has idle stop)."""
+    if not wants_idle_role(config):
+        return None
+    return POOL_IDLE_STOP if config.kind == "scale_out" else VM_IDLE_STOP
 
 
 def wants_idle_role(config: BaseStackConfig) -> bool:
@@ -74,14 +69,14 @@ def wants_idle_role(config: BaseStackConfig) -> bool:
 
 
 def idle_stop_of(
-    config: BaseStackConfig, own: bool | IdleStopOverride | None, role: authorization.RoleDefinition | None
+    config: BaseStackConfig, own: bool | IdleStopOverride | None, role_id: pulumi.Input[str] | None
 ) -> IdleStop | None:
     """One VM's idle stop (None: off): the stack's settings merged with its own."""
     settings: IdleStopConfig = config.idle_stop.merged(own)
-    if not settings.enabled or role is None:
+    if not settings.enabled or role_id is None:
         return None
     return IdleStop(
-        role_definition_id=role.id,
+        role_definition_id=role_id,
         idle_minutes=settings.idle_minutes,
         warn_minutes=settings.warn_minutes,
         cpu_percent=settings.cpu_percent,
@@ -118,10 +113,6 @@ def stack_budget(config: BaseStackConfig, base: Foundation) -> consumption.Budge
         # A start the config does not pin is the month of creation, and stays so.
         opts=pulumi.ResourceOptions(ignore_changes=[] if budget.start_date else [BUDGET_START]),
     )
-
-
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()[:8]
 
 
 def _start(day: date) -> str:

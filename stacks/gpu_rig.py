@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import Any
 
 import pulumi
-import pulumi_azure_native.authorization as authorization
 import pulumi_azure_native.machinelearningservices as ml
 import pulumi_tls as tls
 
@@ -21,14 +20,14 @@ from components import DataDisk, DataDiskArgs, Workstation, WorkstationArgs
 from components.types import SpotSettings
 from stacks.config.gpu_rig import GpuRigStackConfig, RigConfig
 from stacks.connections import Target, connection_info
-from stacks.cost_controls import idle_stop_of, idle_stop_role, wants_idle_role
+from stacks.cost_controls import idle_role_id, idle_stop_of, wants_idle_role
 from stacks.foundation import Foundation, build_foundation, os_disk_of
 
 
 def build_gpu_rig(config: GpuRigStackConfig, stack: str, only: frozenset[str] | None = None) -> dict[str, Any]:
     """Compose the gpu_rig stack; returns the stack outputs (``only``: just these rigs)."""
     base = build_foundation(config, stack, config.storage, [rig.container_name for rig in config.rigs])
-    role = idle_stop_role(base, stack) if wants_idle_role(config) else None
+    role = idle_role_id(base) if wants_idle_role(config) else None
     rigs: dict[str, Any] = {}
     for rig in config.rigs:
         if only is None or rig.name in only:
@@ -46,7 +45,7 @@ def build_gpu_rig(config: GpuRigStackConfig, stack: str, only: frozenset[str] | 
 
 
 def _rig(
-    config: GpuRigStackConfig, base: Foundation, rig: RigConfig, role: authorization.RoleDefinition | None
+    config: GpuRigStackConfig, base: Foundation, rig: RigConfig, role: pulumi.Output[str] | None
 ) -> dict[str, Any]:
     # AzureML attaches a VM over SSH: a key of its own, which the rig also accepts.
     ml_key = tls.PrivateKey(f"{rig.name}-azureml-key", algorithm="ED25519") if config.azureml else None

@@ -7,7 +7,7 @@ from typing import Any
 from components import DataDisk, DataDiskArgs, Workstation, WorkstationArgs
 from stacks.config import TeamStackConfig
 from stacks.connections import Target, connection_info
-from stacks.cost_controls import idle_stop_of, idle_stop_role, wants_idle_role
+from stacks.cost_controls import idle_role_id, idle_stop_of, wants_idle_role
 from stacks.foundation import build_foundation, os_disk_of
 
 
@@ -18,7 +18,7 @@ def build_team(config: TeamStackConfig, stack: str, only: frozenset[str] | None 
     tags, rg_name, rg_plain, net, store = base.tags, base.rg_name, base.rg_plain, base.net, base.store
     bastion, image, schedule, subscription_id = base.bastion, base.image, base.schedule, base.subscription_id
     containers = base.containers
-    role = idle_stop_role(base, stack) if wants_idle_role(config) else None
+    role = idle_role_id(base) if wants_idle_role(config) else None
     members: dict[str, Any] = {}
     for member in config.members:
         if only is not None and member.username not in only:

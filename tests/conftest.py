@@ -27,6 +27,15 @@ def pinned_today(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(clock.ENV, TODAY.isoformat())
 
 
+@pytest.fixture(autouse=True)
+def deploy_caller(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test's emulator writes as the deploy identity (fakeazure/caller.py) unless it says otherwise, even
+    after an earlier test ran `dsvmctl --as owner`."""
+    from fakeazure.caller import DEPLOY, ENV
+
+    monkeypatch.setenv(ENV, DEPLOY.name)
+
+
 @pytest.fixture(scope="session")
 def dev_plan() -> dict[str, Any]:
     """The dev stack's plan document, planned in-process once per worker (read-only: copy before changing)."""

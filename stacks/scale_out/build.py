@@ -2,8 +2,8 @@
 
 Per stack: the shared foundation (resource group, network, Bastion if any, storage
 with the ``seats`` container), one ``RandomPassword``, the secret every seat's
-password derives from, and the idle scale-in role when a pool has idle stop. Per
-pool: a ``ScaleSet`` (scale set, identity, storage role, idle role) and its
+password derives from. Per pool: a ``ScaleSet`` (scale set, identity, storage role, and with idle
+stop an assignment of the subscription's scale-in role, ``stacks/cost_controls.py``) and its
 ``AutoscaleSetting``. With idle stop every instance runs the idle watcher (installed
 by its cloud-config, settings in the pool's ``userData`` next to the roster) and
 leaves the pool when idle, down to ``min_capacity``; the CPU scale-in rule is left
@@ -16,13 +16,12 @@ from __future__ import annotations
 from typing import Any
 
 import pulumi
-import pulumi_azure_native.authorization as authorization
 import pulumi_random as random
 
 from components import ScaleSet, ScaleSetArgs
 from components.vm_profile import VmProfile
 from stacks.config.scale_out import PoolConfig, ScaleOutStackConfig
-from stacks.cost_controls import idle_stop_of, idle_stop_role, wants_idle_role
+from stacks.cost_controls import idle_role_id, idle_stop_of, wants_idle_role
 from stacks.foundation import Foundation, build_foundation, os_disk_of
 from stacks.scale_out.agent import derive_password, encode_roster
 from stacks.scale_out.autoscale import autoscale_setting
@@ -47,7 +46,7 @@ def _pool(
     pool: PoolConfig,
     master: random.RandomPassword,
     seats: list[dict[str, Any]],
-    role: authorization.RoleDefinition | None,
+    role: pulumi.Output[str] | None,
 ) -> dict[str, Any]:
     name = f"{base.prefix}-{pool.name}"
     idle = idle_stop_of(config, pool.idle_stop, role)
@@ -86,7 +85,7 @@ def _pool(
             data_disk_gb=pool.data_disk_gb,
             user_data=user_data,
             public_ip_per_instance=config.access.public_ip_enabled,
-            idle_role_definition_id=role.id if leaves and role is not None else None,
+            idle_role_definition_id=role if leaves else None,
             tags=base.tags,
         ),
     )
@@ -113,7 +112,7 @@ def build(config: ScaleOutStackConfig, stack: str) -> dict[str, Any]:
     base = build_foundation(config, stack, config.storage, [SEATS_CONTAINER])
     master = random.RandomPassword(f"{base.prefix}-seats-secret", length=32, special=False)
     participants = config.participants
-    role = idle_stop_role(base, stack, scale_in=True) if wants_idle_role(config) else None
+    role = idle_role_id(base, scale_in=True) if wants_idle_role(config) else None
     records = [config.seat_record(p) for p in participants]
     pools = {pool.name: _pool(config, base, pool, master, records, role) for pool in config.pools}
 

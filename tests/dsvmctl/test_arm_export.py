@@ -136,7 +136,7 @@ def test_every_arm_resource_but_the_group_is_exported_in_plan_order(
         if r["id"] and not r["type"].startswith(("dsvm:", "random:", "azure-native:resources:"))
     ]
     assert [r["type"] for r in dev["resources"]] == expected
-    assert len(expected) == 27  # 21, plus the idle-stop role, 2 extensions, 2 assignments and the budget
+    assert len(expected) == 26  # 21, plus 2 extensions, 2 idle-role assignments and the budget
     assert not {r["type"] for r in dev["resources"]} & {RESOURCE_GROUP_TYPE, "random/passwords"}
 
 
@@ -317,18 +317,20 @@ def test_entra_login_exports_the_extension_and_the_login_role(entra_plan: dict[s
     assert login["properties"]["principalId"] == ENTRA_OBJECT_ID  # given in config: stays literal
 
 
-def test_idle_stop_exports_the_role_the_assignments_the_extensions_and_the_budget(dev: dict[str, Any]) -> None:
-    (role,) = of_type(dev, "Microsoft.Authorization/roleDefinitions")
-    assert role["apiVersion"] == "2022-05-01-preview" and "scope" not in role
-    assert role["properties"]["assignableScopes"] == ["[resourceGroup().id]"]
-    assert role["properties"]["permissions"][0]["actions"] == [
-        "Microsoft.Compute/virtualMachines/deallocate/action", "Microsoft.Compute/virtualMachines/read"]
-    role_id = f"[resourceId('Microsoft.Authorization/roleDefinitions', '{role['name']}')]"
+def test_idle_stop_exports_the_assignments_the_extensions_and_the_budget(
+    dev_plan: dict[str, Any], dev: dict[str, Any]
+) -> None:
+    from azurefacts.subscription_roles import VM_IDLE_STOP, role_guid
+
+    # The idle-stop role is the subscription's (`dsvmctl bootstrap`): the template assigns it, never defines it.
+    assert not of_type(dev, "Microsoft.Authorization/roleDefinitions")
+    subscription = next(r["id"] for r in dev_plan["resources"] if r.get("id")).split("/")[2]
+    role_id = ("[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', "
+               f"'{role_guid(subscription, VM_IDLE_STOP)}')]")  # fmt: skip
     idle = [r for r in of_type(dev, "Microsoft.Authorization/roleAssignments")
             if r["properties"]["roleDefinitionId"] == role_id]
     assert sorted(r["scope"] for r in idle) == ["Microsoft.Compute/virtualMachines/alice-vm",
                                                 "Microsoft.Compute/virtualMachines/bob-vm"]
-    assert all(role_id in r["dependsOn"] for r in idle)
     extensions = of_type(dev, "Microsoft.Compute/virtualMachines/extensions")
     assert sorted(e["name"] for e in extensions) == ["alice-vm/dsvm-idle-stop", "bob-vm/dsvm-idle-stop"]
     assert {e["properties"]["publisher"] for e in extensions} == {"Microsoft.Azure.Extensions"}

@@ -9,6 +9,7 @@ from typing import Any
 
 import yaml
 
+from azurefacts.subscription_roles import VM_IDLE_STOP, role_definition_id
 from tests.helpers import ROOT, runner
 
 SUB = "00000000-0000-4000-8000-000000000001"
@@ -44,12 +45,16 @@ def test_an_existing_resource_group_is_assumed_without_a_file(tmp_path: Path) ->
     assert document["existing"] == [{
         "kind": "resource_group", "id": f"/subscriptions/{SUB}/resourceGroups/rg-shared",
         "configPath": "resource_group_name", "source": "assumed", "location": "westeurope",
+    }, {
+        "kind": "role_definition", "id": role_definition_id(SUB, VM_IDLE_STOP), "configPath": "dsvmctl bootstrap",
+        "source": "assumed", "location": None,
     }]  # fmt: skip
     assert "azure-native:resources:ResourceGroup" not in {r["type"] for r in document["resources"]}
     assert all("/resourceGroups/rg-shared/" in r["id"] for r in document["resources"] if r.get("id") and
                r["type"].startswith("azure-native:") and r["type"] != "azure-native:authorization:RoleAssignment")
     code, text = plan(directory)
     assert code == 0 and "assumed to exist (no --existing); dsvm:resource_group_name" in text
+    assert "assumed to exist (no --existing); made by `dsvmctl bootstrap`" in text
 
 
 def test_an_existing_resource_group_described_in_a_file(tmp_path: Path) -> None:
@@ -57,8 +62,9 @@ def test_an_existing_resource_group_described_in_a_file(tmp_path: Path) -> None:
     (tmp_path / "existing.yaml").write_text("resource_groups:\n  - {name: rg-shared, location: northeurope}\n")
     code, output = plan(directory, "--json", "--existing", str(tmp_path / "existing.yaml"))
     assert code == 0, output
-    (item,) = json.loads(output)["existing"]
+    item, role = json.loads(output)["existing"]
     assert item["source"] == "described" and item["location"] == "northeurope"
+    assert role["kind"] == "role_definition" and role["source"] == "assumed"  # the file does not say
 
 
 def test_an_existing_disk_attaches_when_it_is_where_the_vm_is(tmp_path: Path) -> None:
@@ -69,7 +75,7 @@ def test_an_existing_disk_attaches_when_it_is_where_the_vm_is(tmp_path: Path) ->
     (vm,) = [r for r in document["resources"] if r["name"] == "alice-vm"]
     assert vm["inputs"]["storageProfile"]["dataDisks"][0]["managedDisk"]["id"] == DISK
     assert vm["inputs"]["storageProfile"]["dataDisks"][0]["caching"] == "None"  # size unknown: no host caching
-    assert {e["kind"]: e["source"] for e in document["existing"]} == {"disk": "assumed"}
+    assert {e["kind"]: e["source"] for e in document["existing"]} == {"disk": "assumed", "role_definition": "assumed"}
 
 
 def test_an_existing_disk_in_another_region_is_refused(tmp_path: Path) -> None:
@@ -107,3 +113,17 @@ def test_the_pr_comment_lists_what_is_assumed(tmp_path: Path) -> None:
                                  str(tmp_path / "state"), "--markdown"])
     assert result.exit_code == 0, result.output
     assert "Uses without creating: `rg-shared` (resource_group, assumed)" in result.output
+
+
+def test_without_the_bootstraps_roles_the_idle_role_assignment_fails_as_azure_fails_it(tmp_path: Path) -> None:
+    """The subscription's idle-stop role is made once by an administrator (`dsvmctl bootstrap`): a subscription
+    where it was never made refuses each VM's assignment of it, and the plan says how to make it."""
+    directory = project(tmp_path)
+    (tmp_path / "existing.yaml").write_text("subscription_roles: false\n")
+    code, output = plan(directory, "--existing", str(tmp_path / "existing.yaml"))
+    flat = " ".join(output.split())
+    assert code == 2 and "RoleDefinitionDoesNotExist" in flat and "dsvmctl bootstrap" in flat, flat
+    assert role_definition_id(SUB, VM_IDLE_STOP).rsplit("/", 1)[1] in flat
+    (tmp_path / "existing.yaml").write_text("subscription_roles: true\n")
+    code, output = plan(directory, "--json", "--existing", str(tmp_path / "existing.yaml"))
+    assert code == 0 and json.loads(output)["existing"][0]["source"] == "described"

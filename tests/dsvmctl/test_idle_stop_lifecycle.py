@@ -13,8 +13,9 @@ from typing import Any
 
 import yaml
 
+from azurefacts.subscription_roles import VM_IDLE_STOP, role_definition_id
 from components import idle_units
-from components.idle_stop import DEALLOCATE_ACTIONS, linux_protected_settings
+from components.idle_stop import linux_protected_settings
 from tests.helpers import ROOT, Project, by_name, changed
 
 VM = "azure-native:compute:VirtualMachine"
@@ -29,22 +30,25 @@ def decoded(value: str) -> Any:
     return json.loads(base64.b64decode(value))
 
 
-def test_the_dev_plan_has_the_role_an_assignment_per_vm_the_extensions_and_the_budget(
+def test_the_dev_plan_assigns_the_subscriptions_role_per_vm_with_the_extensions_and_the_budget(
     dev_plan: dict[str, Any],
 ) -> None:
     group = by_name(dev_plan, "rg-dsvm-dev")["id"]
-    (role,) = of_type(dev_plan, "azure-native:authorization:RoleDefinition")
-    assert role["inputs"]["permissions"] == [{"actions": list(DEALLOCATE_ACTIONS), "notActions": [],
-                                              "dataActions": [], "notDataActions": []}]  # fmt: skip
-    assert role["inputs"]["assignableScopes"] == [group] and role["inputs"]["scope"] == group
-    assert role["inputs"]["roleType"] == "CustomRole" and role["inputs"]["roleName"].startswith("dsvm idle stop: ")
+    # The idle-stop role is the subscription's, made once by `dsvmctl bootstrap`: the stack only refers to it.
+    assert not of_type(dev_plan, "azure-native:authorization:RoleDefinition")
+    subscription = group.split("/")[2]
+    role_id = role_definition_id(subscription, VM_IDLE_STOP)
+    assert {"kind": "role_definition", "id": role_id, "configPath": "dsvmctl bootstrap", "source": "assumed",
+            "location": None} in dev_plan["existing"]  # fmt: skip
     vms = of_type(dev_plan, VM)
     assert len(vms) == 2
     for vm in vms:
         member = vm["name"].removesuffix("-vm")
         assignment = by_name(dev_plan, f"{member}-idle-role")
         assert assignment["inputs"]["scope"] == vm["id"]  # the VM itself, nothing wider
-        assert assignment["inputs"]["roleDefinitionId"] == role["id"]
+        assert assignment["inputs"]["roleDefinitionId"] == role_id
+        assert assignment["inputs"]["principalType"] == "ServicePrincipal"
+        assert assignment["replaceOnChanges"] == ["roleDefinitionId"]  # Azure never changes an assignment's role
         assert assignment["inputs"]["principalId"] == vm["outputs"]["identity"]["principalId"]
         extension = by_name(dev_plan, f"{member}-idle-stop")
         inputs = extension["inputs"]
@@ -96,7 +100,6 @@ def test_turning_idle_stop_on_creates_the_extension_and_role_and_updates_the_vms
     moves = {n: (r["change"], r["changedProperties"] if r["change"] == "update" else r["type"].rsplit(":", 1)[1])
              for n, r in changed(document).items() if not r["type"].startswith("dsvm:")}
     assert moves == {
-        "dsvm-dev-idle-stop-role": ("create", "RoleDefinition"),
         "alice-vm": ("update", ["osProfile.allowExtensionOperations", "userData"]),
         "alice-idle-stop": ("create", "VirtualMachineExtension"),
         "alice-idle-role": ("create", "RoleAssignment"),

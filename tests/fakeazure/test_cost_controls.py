@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from fakeazure import FakeAzure, errors
+from fakeazure.caller import OWNER
 from fakeazure.errors import ERROR_CODES
 from tests.fakeazure.test_rules import (
     RG,
@@ -57,6 +58,9 @@ def budget(az: FakeAzure, **changes: Any) -> dict[str, Any]:
 
 @pytest.fixture
 def az(fake_azure: FakeAzure) -> FakeAzure:
+    """An administrator's subscription: custom roles are an Owner's to define (the deploy identity's refusals are in
+    tests/fakeazure/test_caller.py)."""
+    fake_azure.caller = OWNER
     make_network(fake_azure)
     return fake_azure
 

@@ -20,6 +20,7 @@ import pytest
 from azurefacts.regions import REGIONS
 from azurefacts.sizes import VM_SIZES
 from fakeazure import ArmError, ArmResource, FakeAzure, FakeAzureError, UnknownInvoke, UnknownResourceType
+from fakeazure.caller import OWNER
 from fakeazure.errors import UnknownFact
 from tests.helpers import GPU_QUOTA, ssh_key
 
@@ -211,7 +212,7 @@ def role_inputs(az: FakeAzure, scope: str, role: str = BLOB_DATA_CONTRIBUTOR, pr
         "scope": scope,
         "roleDefinitionId": f"{definitions}/{role}",
         "principalId": principal,
-        "principalType": "User",
+        "principalType": "ServicePrincipal",
     }
 
 
@@ -822,6 +823,9 @@ def test_unknown_quota_profile_is_an_emulator_error() -> None:
 def test_role_assignment_with_unknown_role_is_refused(az: FakeAzure) -> None:
     account = az.create(STORAGE, "data", storage_inputs("dsvmdata01")).id
     unknown = "11111111-2222-4333-8444-555555555555"
+    # The deploy identity's ABAC condition answers first (fakeazure/caller.py); an Owner reaches the provider.
+    assert rejected(az, ROLE_ASSIGNMENT, "ra", role_inputs(az, account, role=unknown)).code == "AuthorizationFailed"
+    az.caller = OWNER
     err = rejected(az, ROLE_ASSIGNMENT, "ra", role_inputs(az, account, role=unknown))
     assert err.code == "RoleDefinitionDoesNotExist"
     assert err.target == "roleDefinitionId" and unknown in err.message
@@ -841,7 +845,8 @@ def test_duplicate_role_assignment_is_refused(az: FakeAzure) -> None:
     az.create(ROLE_ASSIGNMENT, "ra-1", role_inputs(az, account))
     err = rejected(az, ROLE_ASSIGNMENT, "ra-2", role_inputs(az, account))
     assert err.code == "RoleAssignmentExists" and "already exists" in err.message
-    az.create(ROLE_ASSIGNMENT, "ra-2", role_inputs(az, account, role=VM_USER_LOGIN))
+    login = {**role_inputs(az, account, role=VM_USER_LOGIN), "principalType": "User"}  # Entra ID login: a member
+    az.create(ROLE_ASSIGNMENT, "ra-2", login)
 
 
 def test_role_assignment_name_must_be_a_guid(az: FakeAzure) -> None:

@@ -327,7 +327,8 @@ def test_a_rig_attaches_to_an_existing_workspace_with_its_own_key(gpu_project: P
     assert account["privateKeyData"] == "[secret]" and account["username"] == "alice"
     keys = by_name(document, "vision-vm")["inputs"]["osProfile"]["linuxConfiguration"]["ssh"]["publicKeys"]
     assert [k["keyData"] for k in keys][1] == account["publicKeyData"]  # the VM accepts AzureML's key
-    assert {e["kind"]: e["source"] for e in document["existing"]} == {"azureml_workspace": "assumed"}
+    assert {e["kind"]: e["source"] for e in document["existing"]} == {"azureml_workspace": "assumed",
+                                                                     "role_definition": "assumed"}
     assert document["outputs"]["rigs"]["vision"]["azureml_compute"].endswith("/workspaces/research/computes/vision")
 
 

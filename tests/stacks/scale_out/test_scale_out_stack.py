@@ -57,7 +57,7 @@ def test_one_scale_set_and_one_autoscale_setting_per_pool_and_no_vm(
     assert len(of_type(run, IDENTITY)) == 2
     assert sorted(r.name for r in of_type(run, ROLE)) == [
         "dsvm-lab-cpu-idle-role", "dsvm-lab-cpu-storage-role", "dsvm-lab-gpu-idle-role", "dsvm-lab-gpu-storage-role"]
-    assert [r.name for r in of_type(run, ROLE_DEFINITION)] == ["dsvm-lab-idle-stop-role"]  # one per stack
+    assert not of_type(run, ROLE_DEFINITION)  # the idle role is the subscription's (dsvmctl bootstrap)
     assert set(run.outputs["pools"]) == {"cpu", "gpu"}
 
 
@@ -293,7 +293,7 @@ def test_an_autoscale_capacity_change_is_no_diff(tmp_path: Path) -> None:
             resource["inputs"]["sku"]["capacity"] = resource["outputs"]["sku"]["capacity"] = 7
     state.write_text(json.dumps(saved))
     code, document = project.diff()
-    assert code == 0 and document["changes"] == {"create": 0, "update": 0, "replace": 0, "delete": 0, "same": 18}
+    assert code == 0 and document["changes"] == {"create": 0, "update": 0, "replace": 0, "delete": 0, "same": 17}
     (vmss,) = [r for r in document["resources"] if r["type"] == VMSS]
     assert vmss["ignoreChanges"] == ["sku.capacity"] and vmss["inputs"]["sku"]["capacity"] == 7
     assert document["cost"]["delta"] == {"monthly": 0.0, "alwaysOnMonthly": 0.0}
@@ -331,6 +331,7 @@ def test_connect_prints_a_seats_commands(tmp_path: Path) -> None:
 
 # -- idle stop: an idle instance leaves its pool ---------------------------------------------------------
 def test_an_idle_instance_leaves_its_pool_by_default(tmp_path: Path, run_stack: Callable[..., ProgramRun]) -> None:
+    from azurefacts.subscription_roles import POOL_IDLE_STOP, role_body, role_definition_id
     from components.idle_stop import SCALE_IN_ACTIONS
 
     changes = {"idle_stop": {"idle_minutes": 30, "warn_minutes": 5}}
@@ -342,15 +343,16 @@ def test_an_idle_instance_leaves_its_pool_by_default(tmp_path: Path, run_stack: 
     settings = load_idle_watcher().parse_settings(user_data)
     assert settings["leave_pool"] is True and settings["pool_minimum"] == 1
     assert (settings["idle_minutes"], settings["warn_minutes"], settings["client_id"]) == (30, 5, "")
-    # The role: read the scale set and delete its instances, nothing else, on this scale set only.
-    (definition,) = of_type(run, ROLE_DEFINITION)
-    (permissions,) = definition.inputs["permissions"]
+    # The subscription's pool role: read the scale set and delete its instances, nothing else, on this scale set only.
+    subscription = vmss.id.split("/")[2]
+    (permissions,) = role_body(subscription, POOL_IDLE_STOP)["properties"]["permissions"]
     assert sorted(permissions["actions"]) == sorted(SCALE_IN_ACTIONS)
     assert "Microsoft.Compute/virtualMachineScaleSets/delete" not in permissions["actions"]
-    (scope,) = definition.inputs["assignableScopes"]
-    assert scope.endswith("/resourceGroups/rg-dsvm-lab")
+    scopes = role_body(subscription, POOL_IDLE_STOP)["properties"]["assignableScopes"]
+    assert scopes == [f"/subscriptions/{subscription}"]
     role = one(run, ROLE, "dsvm-lab-cpu-idle-role")
-    assert role.inputs["scope"] == vmss.id and role.inputs["roleDefinitionId"] == definition.id
+    assert role.inputs["scope"] == vmss.id
+    assert role.inputs["roleDefinitionId"] == role_definition_id(subscription, POOL_IDLE_STOP)
     assert role.inputs["principalId"] == one(run, IDENTITY, "dsvm-lab-cpu-id").outputs["principalId"]
     assert run.outputs["pools"]["cpu"]["idle_stop"] == "after 30 idle minutes an instance leaves the pool"
     assert run.outputs["pools"]["cpu"]["instances"].startswith("3 per window (idle instances leave down to 1")
@@ -416,7 +418,7 @@ def test_turning_idle_stop_on_for_a_deployed_pool_changes_nothing_that_runs(tmp_
     assert code == 0, document["errors"]
     changed = {r["name"]: r for r in document["resources"] if r["change"] != "same"}
     assert {n: r["change"] for n, r in changed.items()} == {
-        "dsvm-dev-cpu": "update", "dsvm-dev-cpu-autoscale": "update", "dsvm-dev-idle-stop-role": "create",
+        "dsvm-dev-cpu": "update", "dsvm-dev-cpu-autoscale": "update",
         "dsvm-dev-cpu-idle-role": "create",
     }
     # The scale set's model changes in place (new instances get the watcher); none is replaced.

@@ -44,9 +44,9 @@ def test_defaults_build_one_workstation_set_per_member(run_stack: Any) -> None:
         assert counts[token] == 2, token
     assert counts["azure-native:authorization:RoleAssignment"] == 4  # blob data and idle stop, per member
     for token in ("azure-native:network:VirtualNetwork", NSG, "azure-native:storage:StorageAccount",
-                  "azure-native:resources:ResourceGroup", "azure-native:network:BastionHost",
-                  "azure-native:authorization:RoleDefinition"):
+                  "azure-native:resources:ResourceGroup", "azure-native:network:BastionHost"):
         assert counts[token] == 1, token
+    assert counts["azure-native:authorization:RoleDefinition"] == 0  # the idle role is the subscription's
     assert counts["azure-native:consumption:Budget"] == 0  # only when dsvm:budget is set
     assert counts["azure-native:storage:BlobContainer"] == 3  # shared + home-alice + home-bob
     assert counts[PIP] == 1  # only the Bastion's: no public IP on any VM
