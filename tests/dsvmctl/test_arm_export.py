@@ -401,7 +401,7 @@ def test_depends_on_names_exactly_the_plan_dependencies_in_the_template(
                                "[resourceId('Microsoft.Network/networkInterfaces', 'alice-nic')]"]
 
 
-@pytest.mark.parametrize("stack", ["dev", "gpu", "classroom", "hackathon", "staging", "prod"])
+@pytest.mark.parametrize("stack", ["dev", "gpu", "classroom", "hackathon", "staging", "prod", "lowcost"])
 def test_no_literal_id_of_the_emulator_subscription(stack: str) -> None:
     """In every example stack: ids, computed principal ids (a scale set's user-assigned identity) and scopes
     are expressions, never the emulator's subscription (the classroom's idle role assignment used to carry
