@@ -14,8 +14,10 @@ Secure by default:
 - Trusted Launch (vTPM, Secure Boot) where the image (Generation 2) and the size
   support it; Secure Boot off on GPU sizes, whose preinstalled NVIDIA driver is
   an unsigned kernel module Secure Boot refuses. Encryption at host always.
-- Premium OS disk deleted with the VM; data disks attached separately are never
-  deleted with it (``deleteOption: Detach``).
+- The OS disk (``os_disk``: Premium SSD at the image's size unless the composition
+  says otherwise) is deleted with the VM; data disks attached separately are never
+  deleted with it (``deleteOption: Detach``). A scale set's per-instance data disk
+  takes the OS disk's SKU.
 - ``diskControllerType: NVMe`` on sizes whose disks attach over NVMe only (the v6
   families, ``azurefacts.sizes``), where the first-boot script finds the data disk by
   its NVMe namespace; other sizes keep Azure's default (SCSI).
@@ -27,7 +29,7 @@ Secure by default:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_azure_native.compute as compute
@@ -36,7 +38,7 @@ from azurefacts.disks import caching_allowed
 from azurefacts.resource_types import RESOURCE_TYPES, VM
 from azurefacts.size_series import NVME, SCSI
 from azurefacts.sizes import VM_SIZES
-from components.types import AttachedDisk, ImageReference
+from components.types import AttachedDisk, ImageReference, OsDisk
 
 # A change of security type is a new VM (its OS disk goes with the old one).
 SECURITY_TYPE = "securityProfile.securityType"
@@ -82,7 +84,7 @@ class VmProfile:
     custom_data: pulumi.Input[str] | None = None
     first_logon_commands: str | None = None  # Windows: unattend FirstLogonCommands (runs the custom data)
     allow_extensions: bool = False
-    os_disk_sku: str = "Premium_LRS"
+    os_disk: OsDisk = field(default_factory=OsDisk)
 
     @property
     def windows(self) -> bool:
@@ -172,7 +174,8 @@ class VmProfile:
                 create_option="FromImage",
                 caching="ReadWrite",
                 delete_option="Delete",
-                managed_disk=compute.ManagedDiskParametersArgs(storage_account_type=self.os_disk_sku),
+                disk_size_gb=self.os_disk.size_gb,
+                managed_disk=compute.ManagedDiskParametersArgs(storage_account_type=self.os_disk.sku),
             ),
             data_disks=[
                 compute.DataDiskArgs(
@@ -222,7 +225,7 @@ class VmProfile:
                     disk_size_gb=data_disk_gb,
                     delete_option="Delete",
                     managed_disk=compute.VirtualMachineScaleSetManagedDiskParametersArgs(
-                        storage_account_type=self.os_disk_sku
+                        storage_account_type=self.os_disk.sku
                     ),
                 )
             )
@@ -233,8 +236,9 @@ class VmProfile:
                 create_option="FromImage",
                 caching="ReadWrite",
                 delete_option="Delete",
+                disk_size_gb=self.os_disk.size_gb,
                 managed_disk=compute.VirtualMachineScaleSetManagedDiskParametersArgs(
-                    storage_account_type=self.os_disk_sku
+                    storage_account_type=self.os_disk.sku
                 ),
             ),
             data_disks=data_disks,

@@ -25,7 +25,7 @@ from components.idle_stop import (
     user_data_off,
     windows_protected_settings,
 )
-from components.types import AttachedDisk, ImageReference, ShutdownSchedule, SpotSettings
+from components.types import AttachedDisk, ImageReference, OsDisk, ShutdownSchedule, SpotSettings
 from components.vm_profile import VM_REPLACE_ON_CHANGES, VmProfile
 
 # Characters safe inside cloud-init YAML and chpasswd (no ':' or quotes).
@@ -57,6 +57,7 @@ class WorkstationArgs:
     # switch between sizes changes nothing but the size. Default: ``vm_size``.
     security_size: str | None = None
     spot: SpotSettings | None = None
+    os_disk: OsDisk = field(default_factory=OsDisk)
     # The VM deallocates itself when idle (settings in userData, watcher by extension); None: off.
     idle_stop: IdleStop | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
@@ -218,6 +219,7 @@ class Workstation(pulumi.ComponentResource):
             first_logon_commands=windows_first_logon_commands() if windows else None,
             # Extensions run as root/SYSTEM: allowed only for the program's own (Entra ID SSH login, idle stop).
             allow_extensions=(args.entra_login_enabled and not windows) or args.idle_stop is not None,
+            os_disk=args.os_disk,
         )
 
     def _entra_login(self, name: str, args: WorkstationArgs, vm_name: str, tags: dict[str, str]) -> None:

@@ -107,6 +107,16 @@ def estimate(resources: Sequence[Resource], prices: PriceBook | None = None) -> 
     return document
 
 
+def totals(resources: Sequence[Resource], prices: PriceBook | None = None) -> tuple[float, float]:
+    """``(monthly, alwaysOnMonthly)`` of the resources, unrounded (what ``estimate`` rounds once): for sums
+    and differences of plans that must not carry a rounding per plan."""
+    from costs.pricers import lines_of
+
+    context = Context(prices or shipped(), Schedules(resources))
+    lines = [line for resource in resources for line in lines_of(resource, context)]
+    return sum(line.monthly for line in lines), sum(line.always_on_monthly for line in lines)
+
+
 def delta(base: Mapping[str, Any], head: Mapping[str, Any]) -> dict[str, Any]:
     """``head - base`` of two estimates; a missing or null figure (no such stack yet) counts as 0."""
     for cost in (base, head):

@@ -23,7 +23,8 @@ The rules follow how the Pulumi engine and azure-native decide (the facts are in
   ``sku.capacity``, which autoscale owns) is never a change.
 
 Each change also says what it does to the running machine (``effects``): a
-resize restarts the VM; a replaced VM takes its OS disk along.
+resize restarts the VM; a replaced VM takes its OS disk along; a scale set's new
+image or OS disk reaches only the instances created afterwards.
 """
 
 from __future__ import annotations
@@ -175,19 +176,37 @@ def _image_effects(old: object, new: object) -> list[str]:
     return []
 
 
+def _os_disk_text(resource: dict[str, Any]) -> str:
+    disk = get_path(resource, "inputs.virtualMachineProfile.storageProfile.osDisk", {}) or {}
+    size = disk.get("diskSizeGB")
+    return f"{get_path(disk, 'managedDisk.storageAccountType')} OS disk{f' of {size} GiB' if size else ''}"
+
+
 def _scale_set_effects(base: dict[str, Any], head: dict[str, Any]) -> list[str]:
-    """An image pin change on a scale set changes its model, not its running instances."""
+    """An image pin or OS disk change on a scale set changes its model, not its running instances."""
     old = get_path(base, f"inputs.virtualMachineProfile.{IMAGE}.version")
     new = get_path(head, f"inputs.virtualMachineProfile.{IMAGE}.version")
-    if old == new:
-        return []
-    return [
-        f"updates the scale set's model in place: instances created from now on boot image {new}; running "
-        f"instances keep {old} until they leave the pool (the end of the window, idle stop, scale-in), and none "
-        "is reimaged (the seats' work is in storage, not on instances)",
-        *_image_effects(get_path(base, f"inputs.virtualMachineProfile.{IMAGE}"),
-                        get_path(head, f"inputs.virtualMachineProfile.{IMAGE}")),
-    ]
+    effects = []
+    if old != new:
+        effects += [
+            f"updates the scale set's model in place: instances created from now on boot image {new}; running "
+            f"instances keep {old} until they leave the pool (the end of the window, idle stop, scale-in), and none "
+            "is reimaged (the seats' work is in storage, not on instances)",
+            *_image_effects(get_path(base, f"inputs.virtualMachineProfile.{IMAGE}"),
+                            get_path(head, f"inputs.virtualMachineProfile.{IMAGE}")),
+        ]
+    if _os_disk_text(base) != _os_disk_text(head):
+        effects.append(
+            f"updates the scale set's model in place: instances created from now on get a {_os_disk_text(head)}; "
+            f"running instances keep their {_os_disk_text(base)} until they leave the pool"
+        )
+    return effects
+
+
+def _vm_os_disk(resource: dict[str, Any]) -> tuple[Any, Any]:
+    """A VM's OS disk SKU and size (None: the image's)."""
+    disk = get_path(resource, "inputs.storageProfile.osDisk", {}) or {}
+    return get_path(disk, "managedDisk.storageAccountType"), disk.get("diskSizeGB")
 
 
 def _effects(base: dict[str, Any], head: dict[str, Any] | None, kind: str) -> list[str]:
@@ -212,6 +231,11 @@ def _effects(base: dict[str, Any], head: dict[str, Any] | None, kind: str) -> li
     settings = []
     if get_path(base, "inputs.userData") != get_path(head, "inputs.userData"):
         settings = ["updates userData in place, no restart (the idle watcher reads it at its next check)"]
+    if _vm_os_disk(base) != _vm_os_disk(head):
+        settings.append(
+            "changes the OS disk (SKU or size) in place, which Azure does only while the VM is deallocated: "
+            "az vm deallocate, then apply, then az vm start (the VM is down meanwhile; its disks and data stay)"
+        )
     old_size = get_path(base, "inputs.hardwareProfile.vmSize")
     new_size = get_path(head, "inputs.hardwareProfile.vmSize")
     if old_size == new_size:

@@ -21,7 +21,7 @@ from components.types import SpotSettings
 from stacks.config.gpu_rig import GpuRigStackConfig, RigConfig
 from stacks.connections import Target, connection_info
 from stacks.cost_controls import idle_role_id, idle_stop_of, wants_idle_role
-from stacks.foundation import Foundation, build_foundation
+from stacks.foundation import Foundation, build_foundation, os_disk_of
 
 
 def build_gpu_rig(config: GpuRigStackConfig, stack: str, only: frozenset[str] | None = None) -> dict[str, Any]:
@@ -84,6 +84,7 @@ def _rig(
             public_ip_enabled=config.access.public_ip_enabled,
             spot=SpotSettings(rig.spot.eviction_policy, rig.spot.max_price) if rig.spot else None,
             idle_stop=idle_stop_of(config, rig.idle_stop, role),
+            os_disk=os_disk_of(config, rig.os_disk),
             tags=tags,
         ),
     )

@@ -8,7 +8,7 @@ from components import DataDisk, DataDiskArgs, Workstation, WorkstationArgs
 from stacks.config import TeamStackConfig
 from stacks.connections import Target, connection_info
 from stacks.cost_controls import idle_role_id, idle_stop_of, wants_idle_role
-from stacks.foundation import build_foundation
+from stacks.foundation import build_foundation, os_disk_of
 
 
 def build_team(config: TeamStackConfig, stack: str, only: frozenset[str] | None = None) -> dict[str, Any]:
@@ -56,6 +56,7 @@ def build_team(config: TeamStackConfig, stack: str, only: frozenset[str] | None 
                 entra_login_enabled=member.entra_login_enabled,
                 entra_object_id=member.entra_object_id,
                 idle_stop=idle_stop_of(config, member.idle_stop, role),
+                os_disk=os_disk_of(config, member.os_disk),
                 tags=tags,
             ),
         )

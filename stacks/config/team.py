@@ -12,6 +12,7 @@ from azurefacts.sizes import VM_SIZES
 from stacks.config.base import PROMOTED, PathError
 from stacks.config.image import check_vm_size
 from stacks.config.members import MemberConfig
+from stacks.config.os_disk import DiskUse
 from stacks.config.stack import BaseStackConfig, Unit
 from stacks.config.storage import StorageConfig
 
@@ -44,6 +45,17 @@ class TeamStackConfig(BaseStackConfig):
 
     def idle_stop_overrides(self) -> list[tuple[str, object]]:
         return [(f"members[{i}]", m.idle_stop) for i, m in enumerate(self.members) if not m.leaving]
+
+    def disk_uses(self) -> list[DiskUse]:
+        uses = []
+        for i, m in enumerate(self.members):
+            if m.leaving:
+                continue
+            size = (f"members[{i}].vm_size", m.vm_size) if m.vm_size else ("vm_size", self.vm_size)
+            new_disk = m.data_disk.existing_disk_resource_id is None
+            data = (f"members[{i}].data_disk.sku", m.data_disk.sku) if new_disk else None
+            uses.append(DiskUse(f"members[{i}]", m.os_disk, (size,), data))
+        return uses
 
     def quota_needs(self, mode: str = "current") -> list[Need]:
         sizes = [m.vm_size or self.vm_size for m in self.members if not m.leaving]

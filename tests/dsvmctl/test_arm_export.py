@@ -432,7 +432,7 @@ def test_resource_group_names_in_ids_compare_ignoring_case(dev_plan: dict[str, A
     assert render(template) == render(dev)
 
 
-@pytest.mark.parametrize("stack", ["dev", "gpu", "classroom", "hackathon", "staging", "prod"])
+@pytest.mark.parametrize("stack", ["dev", "gpu", "classroom", "hackathon", "staging", "prod", "lowcost"])
 def test_no_literal_id_of_the_emulator_subscription(stack: str) -> None:
     """In every example stack: ids, computed principal ids (a scale set's user-assigned identity) and scopes
     are expressions, never the emulator's subscription (the classroom's idle role assignment used to carry
