@@ -17,9 +17,31 @@ DISKS_SOURCE = "Microsoft Learn, 'Azure managed disk types'"
 BILLING_SOURCE = "Microsoft Learn, 'Understand Azure Disk Storage billing' (billed by the tier the size rounds up to)"
 CACHING_SOURCE = "Microsoft Learn, managed disks FAQ: host caching is not supported for disks of 4 TiB and larger"
 RESIZE_SOURCE = "Microsoft Learn, 'Expand virtual hard disks attached to a VM' (disks can only grow)"
+OS_DISK_SOURCE = (
+    "Microsoft Learn, 'Azure managed disk types' (Ultra Disks and Premium SSD v2 are data disks only) and "
+    "'Expand virtual hard disks on a Linux VM' (an OS disk grows only while its VM is deallocated; the "
+    "expansion without downtime is for data disks)"
+)
+SKU_CHANGE_SOURCE = (
+    "Microsoft Learn, 'Change the disk type of an Azure managed disk' (a disk's type changes only while it is "
+    "unattached or its VM deallocated)"
+)
+ZRS_SOURCE = (
+    "Microsoft Learn, 'Deploy a ZRS managed disk' (ZRS for Premium SSD and Standard SSD only; available in the "
+    "regions with availability zones)"
+)
 
 # Host caching (ReadOnly/ReadWrite) only below this size; 'None' above.
 MAX_CACHED_DISK_GIB = 4095
+# The largest managed OS disk Azure creates (OS_DISK_SOURCE; the Compute REST reference's OSDisk.diskSizeGB and
+# the 4,095 GiB the platform accepts). A Generation 1 VM boots from MBR and uses at most 2 TiB of it.
+MAX_OS_DISK_GIB = 4095
+MBR_USABLE_GIB = 2048
+# SKUs Azure refuses as an OS disk, and why (OS_DISK_SOURCE).
+NOT_OS_DISK_SKUS: dict[str, str] = {
+    "PremiumV2_LRS": "Premium SSD v2 can only be a data disk",
+    "UltraSSD_LRS": "Ultra Disks can only be data disks",
+}
 
 _P = (
     ("P1", 4),
@@ -71,6 +93,23 @@ class DiskSku:
     os_disk: bool = True
     source: str = DISKS_SOURCE
 
+    @property
+    def premium(self) -> bool:
+        """Premium SSD (v1, LRS or ZRS; v2): needs a VM size with premium storage."""
+        return self.name.startswith("Premium")
+
+    @property
+    def zone_redundant(self) -> bool:
+        """ZRS: only in regions with availability zones (ZRS_SOURCE)."""
+        return self.name.endswith("_ZRS")
+
+    @property
+    def tier_family(self) -> str:
+        """What the SKU is called on the pricing pages: Premium SSD, Standard SSD, Standard HDD."""
+        if self.name.startswith("PremiumV2"):
+            return "Premium SSD v2"
+        return {"Premium": "Premium SSD", "StandardSSD": "Standard SSD"}.get(self.name.split("_")[0], "Standard HDD")
+
     def billed_tier(self, size_gib: float) -> tuple[str, int] | None:
         """The tier a disk of ``size_gib`` is billed as (rounded up), or None when billed per GiB."""
         if not self.tiers:
@@ -97,6 +136,32 @@ DISK_SKUS: dict[str, DiskSku] = {
 STORAGE_SKUS = frozenset(
     {"Standard_LRS", "Standard_ZRS", "Standard_GRS", "Standard_RAGRS", "Standard_GZRS", "Standard_RAGZRS"}
 )
+
+
+def lrs_sibling(sku: str) -> str:
+    """The locally redundant SKU of a ZRS one (``Premium_ZRS`` -> ``Premium_LRS``); other SKUs unchanged."""
+    return sku[: -len("_ZRS")] + "_LRS" if sku.endswith("_ZRS") else sku
+
+
+def os_disk_problem(sku: str) -> str | None:
+    """Why Azure refuses ``sku`` as an OS disk, or None (OS_DISK_SOURCE)."""
+    if sku in NOT_OS_DISK_SKUS:
+        return NOT_OS_DISK_SKUS[sku]
+    if sku not in DISK_SKUS or not DISK_SKUS[sku].os_disk:
+        return f"'{sku}' is not a managed disk SKU an OS disk can have"
+    return None
+
+
+def zrs_problem(sku: str, location: str) -> str | None:
+    """Why a ZRS disk cannot be created in ``location`` (a region without availability zones), or None."""
+    from azurefacts.regions import has_zones
+
+    if not sku.endswith("_ZRS") or has_zones(location):
+        return None
+    return (
+        f"{sku} (zone-redundant) is offered only in regions with availability zones, and {location} has none "
+        "(or is not in azurefacts/regions.py)"
+    )
 
 
 def caching_allowed(size_gib: int) -> bool:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_azure_native.network as network
 
+from azurefacts.bastion import PLATFORM_IP
 from components.common import child_opts, standard_public_ip
 from components.types import AccessPolicy
 
@@ -44,9 +45,12 @@ class InboundRule:
 
 
 def allowed_sources(args: NetworkArgs) -> tuple[str, ...]:
-    """Who may come in: the allowlist, the Bastion subnet, or the VNet itself."""
+    """Who may come in: the allowlist, the Bastion subnet (a Developer Bastion: Azure's platform address, where
+    its shared pool connects from), or the VNet itself."""
     if args.access.mode == "allowlist":
         return tuple(args.access.allowed_cidrs)
+    if args.access.shared_pool:
+        return (PLATFORM_IP,)
     if args.access.mode == "bastion":
         return (args.access.existing_bastion_subnet or args.bastion_subnet,)
     return (args.address_space,)
@@ -54,11 +58,14 @@ def allowed_sources(args: NetworkArgs) -> tuple[str, ...]:
 
 def inbound_rules(args: NetworkArgs) -> list[InboundRule]:
     """The only ports ever opened: RDP on Windows; SSH, JupyterHub and RStudio when enabled on Linux
-    (JupyterHub ships on the Ubuntu DSVM only)."""
+    (JupyterHub ships on the Ubuntu DSVM only). A Developer Bastion carries SSH/RDP sessions only (no
+    tunnels), so it gets nothing else."""
     if args.windows:
         return [InboundRule("allow-rdp-in", 3389, 100, allowed_sources(args))]
-    ports: list[tuple[str, int]] = [("ssh", 22), ("jupyterhub", 8000)]
-    if args.rstudio_enabled:
+    ports: list[tuple[str, int]] = [("ssh", 22)]
+    if not args.access.shared_pool:
+        ports.append(("jupyterhub", 8000))
+    if args.rstudio_enabled and not args.access.shared_pool:
         ports.append(("rstudio", 8787))
     sources = allowed_sources(args)
     rules = [InboundRule(f"allow-{service}-in", port, 100 + 10 * i, sources) for i, (service, port) in enumerate(ports)]
@@ -109,7 +116,9 @@ def _security_rules(args: NetworkArgs) -> Sequence[network.SecurityRuleArgs]:
 
 
 class Network(pulumi.ComponentResource):
-    """VNet + workstation subnet with a deny-by-default NSG; Azure Bastion in `bastion` mode.
+    """VNet + workstation subnet with a deny-by-default NSG; Azure Bastion in `bastion` mode (Basic, Standard
+    or Premium in an ``AzureBastionSubnet`` with a Standard public IP; Developer in Azure's shared pool, tied to
+    the VNet, with the NSG admitting SSH/RDP from ``168.63.129.16`` only).
 
     The workstation subnet has the ``Microsoft.Storage`` service endpoint: the stack's
     storage account denies all networks but this subnet (see ``Storage``).
@@ -170,6 +179,18 @@ class Network(pulumi.ComponentResource):
         self.register_outputs({"vnet_id": self.vnet.id, "subnet_id": self.subnet_id, "nsg_id": self.nsg.id})
 
     def _bastion(self, name: str, args: NetworkArgs, tags: dict[str, str]) -> network.BastionHost:
+        if args.access.shared_pool:
+            # Developer: Azure's shared pool serves the VNet; no AzureBastionSubnet, no public IP, no tunnels.
+            return network.BastionHost(
+                f"{name}-bastion",
+                bastion_host_name=f"{name}-bastion",
+                resource_group_name=args.resource_group_name,
+                location=args.location,
+                sku=network.SkuArgs(name=args.access.bastion_sku),
+                virtual_network=network.SubResourceArgs(id=self.vnet.id),
+                tags=tags,
+                opts=child_opts(self, depends_on=[self.subnet]),
+            )
         subnet = network.Subnet(
             f"{name}-bastion-snet",
             subnet_name="AzureBastionSubnet",  # the name Azure requires
@@ -188,7 +209,8 @@ class Network(pulumi.ComponentResource):
             location=args.location,
             sku=network.SkuArgs(name=args.access.bastion_sku),
             # Tunnels (the native client, JupyterHub on localhost) exist on Standard and Premium only.
-            enable_tunneling=args.access.bastion_sku != "Basic" or None,
+            enable_tunneling=args.access.native_client or None,
+            scale_units=args.access.bastion_scale_units,
             ip_configurations=[
                 network.BastionHostIPConfigurationArgs(
                     name="bastion-ipconfig",

@@ -11,6 +11,7 @@ from typing import Literal
 
 import pulumi
 
+from azurefacts.bastion import BASTION_SKUS, BastionSku
 from azurefacts.disks import caching_allowed
 from azurefacts.images import DsvmImage
 
@@ -54,9 +55,9 @@ class ShutdownSchedule:
 class AccessPolicy:
     """Who may reach the VMs: ``allowlist`` (``allowed_cidrs``), ``bastion`` or ``private``.
 
-    In ``bastion`` mode the stack creates a Bastion of ``bastion_sku``, unless
-    ``existing_bastion_id`` names one to use (whose ``AzureBastionSubnet`` prefix,
-    ``existing_bastion_subnet``, is then the only source admitted).
+    In ``bastion`` mode the stack creates a Bastion of ``bastion_sku`` (with ``bastion_scale_units``
+    instances on Standard and Premium), unless ``existing_bastion_id`` names one to use (whose
+    ``AzureBastionSubnet`` prefix, ``existing_bastion_subnet``, is then the only source admitted).
     """
 
     mode: AccessMode
@@ -64,11 +65,34 @@ class AccessPolicy:
     bastion_sku: str = "Standard"
     existing_bastion_id: str | None = None
     existing_bastion_subnet: str | None = None
+    bastion_scale_units: int | None = None
+    existing_bastion_sku: str = "Standard"
+
+    @property
+    def sku(self) -> BastionSku | None:
+        """The SKU members go through (the stack's own Bastion or the existing one); None without a Bastion."""
+        if self.mode != "bastion":
+            return None
+        return BASTION_SKUS[self.existing_bastion_sku if self.existing_bastion_id else self.bastion_sku]
 
     @property
     def native_client(self) -> bool:
-        """Whether `az network bastion ssh/rdp/tunnel` can be used (not on Basic)."""
-        return self.mode == "bastion" and (self.existing_bastion_id is not None or self.bastion_sku != "Basic")
+        """Whether `az network bastion ssh/rdp/tunnel` can be used (Standard and Premium)."""
+        return self.sku is not None and self.sku.native_client
+
+    @property
+    def shared_pool(self) -> bool:
+        """The stack's own Bastion is a Developer one: Azure's shared pool, no subnet or public IP of ours."""
+        own = self.mode == "bastion" and self.existing_bastion_id is None
+        return own and not BASTION_SKUS[self.bastion_sku].dedicated
+
+
+@dataclass(frozen=True)
+class OsDisk:
+    """A VM's (or scale-set instance's) OS disk: its SKU, and its size in GiB (None: the image's)."""
+
+    sku: str = "Premium_LRS"
+    size_gb: int | None = None
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,10 @@ Secure by default:
 - Trusted Launch (vTPM, Secure Boot) where the image (Generation 2) and the size
   support it; Secure Boot off on GPU sizes, whose preinstalled NVIDIA driver is
   an unsigned kernel module Secure Boot refuses. Encryption at host always.
-- Premium OS disk deleted with the VM; data disks attached separately are never
-  deleted with it (``deleteOption: Detach``).
+- The OS disk (``os_disk``: Premium SSD at the image's size unless the composition
+  says otherwise) is deleted with the VM; data disks attached separately are never
+  deleted with it (``deleteOption: Detach``). A scale set's per-instance data disk
+  takes the OS disk's SKU.
 - With ``patch_reboot`` set, the patch orchestration Azure Update Manager's schedules need ("Customer Managed
   Schedules": ``patchMode`` and ``assessmentMode`` AutomaticByPlatform, ``bypassPlatformSafetyChecksOnUserSchedule``,
   the reboot setting), which Azure changes in place on an existing VM (``components/patching.py``); with
@@ -32,7 +34,7 @@ Secure by default:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_azure_native.compute as compute
@@ -41,7 +43,7 @@ from azurefacts.disks import caching_allowed
 from azurefacts.resource_types import RESOURCE_TYPES, VM
 from azurefacts.size_series import NVME, SCSI
 from azurefacts.sizes import VM_SIZES
-from components.types import AttachedDisk, ImageReference
+from components.types import AttachedDisk, ImageReference, OsDisk
 
 # A change of security type is a new VM (its OS disk goes with the old one).
 SECURITY_TYPE = "securityProfile.securityType"
@@ -87,7 +89,7 @@ class VmProfile:
     custom_data: pulumi.Input[str] | None = None
     first_logon_commands: str | None = None  # Windows: unattend FirstLogonCommands (runs the custom data)
     allow_extensions: bool = False
-    os_disk_sku: str = "Premium_LRS"
+    os_disk: OsDisk = field(default_factory=OsDisk)
     # Scheduled patching (a VM only: Update Manager does not patch scale sets): the reboot setting; None: off.
     patch_reboot: str | None = None
     # Without a schedule, say the image's own patching explicitly (Linux ImageDefault, Windows AutomaticByOS), so
@@ -206,7 +208,8 @@ class VmProfile:
                 create_option="FromImage",
                 caching="ReadWrite",
                 delete_option="Delete",
-                managed_disk=compute.ManagedDiskParametersArgs(storage_account_type=self.os_disk_sku),
+                disk_size_gb=self.os_disk.size_gb,
+                managed_disk=compute.ManagedDiskParametersArgs(storage_account_type=self.os_disk.sku),
             ),
             data_disks=[
                 compute.DataDiskArgs(
@@ -256,7 +259,7 @@ class VmProfile:
                     disk_size_gb=data_disk_gb,
                     delete_option="Delete",
                     managed_disk=compute.VirtualMachineScaleSetManagedDiskParametersArgs(
-                        storage_account_type=self.os_disk_sku
+                        storage_account_type=self.os_disk.sku
                     ),
                 )
             )
@@ -267,8 +270,9 @@ class VmProfile:
                 create_option="FromImage",
                 caching="ReadWrite",
                 delete_option="Delete",
+                disk_size_gb=self.os_disk.size_gb,
                 managed_disk=compute.VirtualMachineScaleSetManagedDiskParametersArgs(
-                    storage_account_type=self.os_disk_sku
+                    storage_account_type=self.os_disk.sku
                 ),
             ),
             data_disks=data_disks,

@@ -26,7 +26,7 @@ from components.idle_stop import (
     windows_protected_settings,
 )
 from components.patching import Patching, assign
-from components.types import AttachedDisk, ImageReference, ShutdownSchedule, SpotSettings
+from components.types import AttachedDisk, ImageReference, OsDisk, ShutdownSchedule, SpotSettings
 from components.vm_profile import VM_REPLACE_ON_CHANGES, VmProfile
 
 # Characters safe inside cloud-init YAML and chpasswd (no ':' or quotes).
@@ -58,6 +58,7 @@ class WorkstationArgs:
     # switch between sizes changes nothing but the size. Default: ``vm_size``.
     security_size: str | None = None
     spot: SpotSettings | None = None
+    os_disk: OsDisk = field(default_factory=OsDisk)
     # The VM deallocates itself when idle (settings in userData, watcher by extension); None: off.
     idle_stop: IdleStop | None = None
     # Scheduled patching (components/patching.py): the VM's patch orchestration and its assignment; None: off.
@@ -230,6 +231,7 @@ class Workstation(pulumi.ComponentResource):
             # Update Manager's (it patches through its own extension on the VM).
             allow_extensions=(args.entra_login_enabled and not windows) or args.idle_stop is not None
             or args.patching is not None,
+            os_disk=args.os_disk,
             patch_reboot=args.patching.reboot if args.patching else None,
             patch_default=True,
         )

@@ -84,8 +84,7 @@ def estimate(resources: Sequence[Resource], prices: PriceBook | None = None) -> 
     book = prices or shipped()
     if book.currency != CURRENCY:
         raise ValueError(f"the price snapshot is in {book.currency}, the estimate in {CURRENCY}")
-    by_id = {str(r["id"]).lower(): r for r in resources if r.get("id")}
-    context = Context(book, Schedules(resources), by_id)
+    context = _context(resources, book)
     lines = [line for resource in resources for line in lines_of(resource, context)]
     document: dict[str, Any] = {
         "currency": CURRENCY,
@@ -109,6 +108,21 @@ def estimate(resources: Sequence[Resource], prices: PriceBook | None = None) -> 
         if budget.get("warning"):
             document["warnings"] = [budget["warning"]]
     return document
+
+
+def totals(resources: Sequence[Resource], prices: PriceBook | None = None) -> tuple[float, float]:
+    """``(monthly, alwaysOnMonthly)`` of the resources, unrounded (what ``estimate`` rounds once): for sums
+    and differences of plans that must not carry a rounding per plan."""
+    from costs.pricers import lines_of
+
+    context = _context(resources, prices or shipped())
+    lines = [line for resource in resources for line in lines_of(resource, context)]
+    return sum(line.monthly for line in lines), sum(line.always_on_monthly for line in lines)
+
+
+def _context(resources: Sequence[Resource], book: PriceBook) -> Context:
+    """The pricers' context of a plan: ``totals`` prices what ``estimate`` prices (the backups need ``by_id``)."""
+    return Context(book, Schedules(resources), {str(r["id"]).lower(): r for r in resources if r.get("id")})
 
 
 def delta(base: Mapping[str, Any], head: Mapping[str, Any]) -> dict[str, Any]:

@@ -9,7 +9,8 @@
   256 GiB); Premium SSD v2 per provisioned GiB.
 - Standard public IPs bill per hour, attached or not; Azure Bastion per
   deployment-hour by SKU, plus each scale unit beyond the included ones
-  (Standard and Premium include 2).
+  (Standard and Premium include 2; Premium's units at their own price where the
+  snapshot has one); a Developer Bastion is free.
 - A backup instance bills its disk's incremental snapshots (``costs.backups``, on an
   assumed fill and daily change); the Backup vault and its policy are free for disks.
 - A storage account bills hot blob data per GiB-month on an assumed
@@ -32,7 +33,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from azurefacts.disks import DISK_SKUS
+from azurefacts.bastion import BASTION_SKUS, INCLUDED_SCALE_UNITS, SKU_SOURCE
+from azurefacts.disks import DISK_SKUS, lrs_sibling
 from azurefacts.images import DsvmImage, find_image
 from azurefacts.paths import get_path
 from azurefacts.prices import SPOT_ASSUMED_FRACTION, Price, PriceNotFoundError
@@ -75,7 +77,7 @@ Pricer = Callable[[Resource, Context], list[Line]]
 # per storage account (an assumption, not a price; the cost line's note repeats it).
 ASSUMED_BLOB_GIB = 100
 # Azure Bastion Standard and Premium include 2 scale units (instances) in their hourly price.
-BASTION_INCLUDED_SCALE_UNITS = 2
+BASTION_INCLUDED_SCALE_UNITS = INCLUDED_SCALE_UNITS
 
 FREE_TYPES = frozenset(
     {RESOURCE_GROUP, VNET, SUBNET, NSG, NIC, SCHEDULE, ROLE_ASSIGNMENT, BLOB_SERVICE, BLOB_CONTAINER, VM_EXTENSION,
@@ -154,6 +156,17 @@ def compute_line(
     )
 
 
+def _disk_tier_price(context: Context, resource: Resource, sku: str, tier: str) -> tuple[Price, str]:
+    """A tier's monthly price; a ZRS tier the snapshot lacks is priced at its LRS sibling's, and said so."""
+    if sku == lrs_sibling(sku):
+        return _price(context, resource, "disk", sku, tier), ""
+    try:
+        return context.prices.price(region_of(resource), "disk", sku, tier), ""
+    except PriceNotFoundError:
+        price = _price(context, resource, "disk", lrs_sibling(sku), tier)
+    return price, f" (assumed: no {sku} price in the snapshot, priced as {lrs_sibling(sku)}; ZRS costs more)"
+
+
 def disk_line(context: Context, resource: Resource, item: str, size_gib: object, sku_name: object) -> Line:
     """A managed disk: always billed, by the tier its size rounds up to (or per GiB without tiers)."""
     sku = DISK_SKUS.get(str(sku_name))
@@ -167,10 +180,10 @@ def disk_line(context: Context, resource: Resource, item: str, size_gib: object,
         monthly = price.amount * size_gib
         note = f"always billed; ${price.amount:g}/GiB-month"
     else:
-        price = _price(context, resource, "disk", sku.name, tier[0])
+        price, assumed = _disk_tier_price(context, resource, sku.name, tier[0])
         monthly = price.amount
         rounded = f"{size_gib:g} GiB billed as {tier[0]} ({tier[1]} GiB)" if size_gib != tier[1] else tier[0]
-        note = f"always billed; {rounded}, ${price.amount:g}/month"
+        note = f"always billed; {rounded}, ${price.amount:g}/month{assumed}"
     return Line(resource, f"{size_gib:g} GiB {sku.name} {item}", monthly, monthly, _with(note, price, context))
 
 
@@ -227,18 +240,39 @@ def price_public_ip(ip: Resource, context: Context) -> list[Line]:
 
 
 def price_bastion(bastion: Resource, context: Context) -> list[Line]:
-    """Azure Bastion: per deployment-hour by SKU, plus scale units beyond the included ones."""
+    """Azure Bastion: per deployment-hour by SKU, plus scale units beyond the included ones (Standard's price, and
+    Premium's own where the snapshot has it); Developer is free (Azure's shared pool, ``azurefacts.bastion``)."""
     sku = str(get_path(bastion, "inputs.sku.name", "Basic"))  # ARM's default SKU
+    facts = BASTION_SKUS.get(sku)
+    if facts is None:
+        raise ValueError(f"{_label(bastion)}: Bastion SKU '{sku}' is not in azurefacts.bastion")
+    if not facts.billed:
+        region = region_of(bastion)
+        note = f"free: Azure's shared pool in {region}, one connection at a time ({SKU_SOURCE})"
+        return [Line(bastion, f"{sku} Bastion", 0.0, 0.0, note)]
     price = _price(context, bastion, "bastion", sku)
     hourly = price.amount
     units = ""
-    if sku in ("Standard", "Premium"):
+    if facts.host_scaling:
         asked = int(get_path(bastion, "inputs.scaleUnits", BASTION_INCLUDED_SCALE_UNITS))
         extra = max(0, asked - BASTION_INCLUDED_SCALE_UNITS)
         if extra:
-            hourly += extra * _price(context, bastion, "bastion", "scale_unit").amount
-            units = f", {extra} extra scale unit(s)"
+            unit, assumed = _scale_unit_price(context, bastion, sku)
+            hourly += extra * unit.amount
+            units = f", {extra} extra scale unit(s) at ${unit.amount:g}/h{assumed}"
     return [_hourly_line(context, bastion, f"{sku} Bastion{units}", price, hourly, "; outbound data not modelled")]
+
+
+def _scale_unit_price(context: Context, bastion: Resource, sku: str) -> tuple[Price, str]:
+    """One scale unit's hourly price: Premium's own ('Premium Additional Gateway') if the snapshot has it, else
+    Standard's, said to be assumed."""
+    if sku == "Premium":
+        try:
+            return context.prices.price(region_of(bastion), "bastion", "premium_scale_unit"), ""
+        except PriceNotFoundError:
+            unit = _price(context, bastion, "bastion", "scale_unit")
+            return unit, " (assumed: Standard's scale unit price; no Premium one in the snapshot)"
+    return _price(context, bastion, "bastion", "scale_unit"), ""
 
 
 def price_storage_account(account: Resource, context: Context) -> list[Line]:

@@ -11,7 +11,9 @@ The rules follow how the Pulumi engine and azure-native decide (the facts are in
   emulator decides those while it plans against the deployed state (a plan
   resource's ``refused`` list: ``PropertyChangeNotAllowed``, a region move, a
   disk that shrinks, a subnet in use ...);
-- replacing or deleting a ``protect``-ed resource is an **error**: Pulumi refuses it;
+- deleting a resource the state protects, or replacing one that both the state and the program
+  protect, is an **error**: Pulumi refuses it (a replace goes through once either side dropped
+  ``protect``: ``state unprotect`` is the deliberate step before one);
 - a deleted resource that is ``retainOnDelete`` stays in Azure; a protected or
   retained resource that a deleted one depended on (a data disk whose VM goes)
   is reported as **kept**, unless that delete is itself refused; so is a disk a VM
@@ -23,7 +25,8 @@ The rules follow how the Pulumi engine and azure-native decide (the facts are in
 
 Each change also says what it does to the running machine (``effects``): a
 resize restarts the VM; a replaced VM takes its OS disk along; another disk at a
-LUN wants the VM deallocated first.
+LUN wants the VM deallocated first; a scale set's new image or OS disk reaches only
+the instances created afterwards.
 """
 
 from __future__ import annotations
@@ -120,8 +123,11 @@ def classify(base: dict[str, Any] | None, head: dict[str, Any] | None) -> Change
                 break
     kind = "replace" if reasons else "update"
     change = Change(head["urn"], kind, paths, reasons, _refusals(head), _effects(base, head, kind))
-    if reasons and (base.get("protect") or head.get("protect")):
-        # The engine refuses before Azure is asked: the one refusal to report.
+    if reasons and base.get("protect") and head.get("protect"):
+        # The engine refuses before Azure is asked: the one refusal to report. Only when the resource is
+        # protected both in the state and in the program: unprotecting it (`state unprotect`, or protect=False
+        # in the program) and replacing it may happen in one update (pulumi/pulumi step_generator.go,
+        # generateStepsFromDiff: `if new.Protect && old.Protect`; pulumi/pulumi#8873).
         change.errors = [_protected(head, "replace")]
     return change
 
@@ -138,7 +144,10 @@ def _protected(resource: dict[str, Any], action: str) -> Refusal:
             f"release the data run `dsvmctl state unprotect '{urn}'` (Pulumi: `pulumi state unprotect`) first"
         )
     else:
-        fix = "keep the create-only property as it is, or unprotect the resource deliberately before replacing it"
+        fix = (
+            "keep the create-only property as it is, or, to replace it deliberately, unprotect it first: "
+            f"`dsvmctl state unprotect '{urn}'` (Pulumi: `pulumi state unprotect`)"
+        )
     message = f'resource "{urn}" cannot be {action}d because it is protected'
     return Refusal(PROTECTED, message, fix)
 
@@ -153,25 +162,53 @@ def _version_key(version: object) -> tuple[int, ...] | None:
 
 
 def _image_effects(old: object, new: object) -> list[str]:
-    """A pin that goes back in time is worth a second look (Azure accepts it)."""
-    old_key, new_key = _version_key(old), _version_key(new)
+    """A pin that goes back in time on the same image is worth a second look (Azure accepts it).
+
+    ``old``/``new`` are imageReference objects: versions of different images (another OS, offer or
+    SKU) are different release lines, so comparing them says nothing.
+    """
+    if not isinstance(old, dict) or not isinstance(new, dict):
+        return []
+    if any(old.get(k) != new.get(k) for k in ("publisher", "offer", "sku")):
+        return []
+    old_key, new_key = _version_key(old.get("version")), _version_key(new.get("version"))
     if old_key is not None and new_key is not None and new_key < old_key:
-        return [f"image version {old} -> {new} goes back to an older release (a downgrade): make sure it is meant"]
+        return [f"image version {old['version']} -> {new['version']} goes back to an older release (a downgrade): "
+                "make sure it is meant"]
     return []
 
 
+def _os_disk_text(resource: dict[str, Any]) -> str:
+    disk = get_path(resource, "inputs.virtualMachineProfile.storageProfile.osDisk", {}) or {}
+    size = disk.get("diskSizeGB")
+    return f"{get_path(disk, 'managedDisk.storageAccountType')} OS disk{f' of {size} GiB' if size else ''}"
+
+
 def _scale_set_effects(base: dict[str, Any], head: dict[str, Any]) -> list[str]:
-    """An image pin change on a scale set changes its model, not its running instances."""
+    """An image pin or OS disk change on a scale set changes its model, not its running instances."""
     old = get_path(base, f"inputs.virtualMachineProfile.{IMAGE}.version")
     new = get_path(head, f"inputs.virtualMachineProfile.{IMAGE}.version")
-    if old == new:
-        return []
-    return [
-        f"updates the scale set's model in place: instances created from now on boot image {new}; running "
-        f"instances keep {old} until they leave the pool (the end of the window, idle stop, scale-in), and none "
-        "is reimaged (the seats' work is in storage, not on instances)",
-        *_image_effects(old, new),
-    ]
+    effects = []
+    if old != new:
+        effects += [
+            f"updates the scale set's model in place: instances created from now on boot image {new}; running "
+            f"instances keep {old} until they leave the pool (the end of the window, idle stop, scale-in), and none "
+            "is reimaged (the seats' work is in storage, not on instances)",
+            *_image_effects(get_path(base, f"inputs.virtualMachineProfile.{IMAGE}"),
+                            get_path(head, f"inputs.virtualMachineProfile.{IMAGE}")),
+        ]
+    if _os_disk_text(base) != _os_disk_text(head):
+        effects.append(
+            f"updates the scale set's model in place: instances created from now on get a {_os_disk_text(head)}; "
+            f"running instances keep their {_os_disk_text(base)} until they leave the pool"
+        )
+    return effects
+
+
+def _vm_os_disk(resource: dict[str, Any]) -> tuple[Any, Any]:
+    """A VM's OS disk SKU and size (None: the image's)."""
+    disk = get_path(resource, "inputs.storageProfile.osDisk", {}) or {}
+    return get_path(disk, "managedDisk.storageAccountType"), disk.get("diskSizeGB")
 
 
 def _attached(vm: dict[str, Any]) -> dict[int, str]:
@@ -199,7 +236,7 @@ def _effects(base: dict[str, Any], head: dict[str, Any] | None, kind: str) -> li
         return _scale_set_effects(base, head)
     if base.get("type") != VM:
         return []
-    downgrade = _image_effects(get_path(base, f"inputs.{IMAGE}.version"), get_path(head, f"inputs.{IMAGE}.version")) \
+    downgrade = _image_effects(get_path(base, f"inputs.{IMAGE}"), get_path(head, f"inputs.{IMAGE}")) \
         if head is not None else []
     if kind in ("replace", "delete"):
         os_disk = get_path(base, "inputs.storageProfile.osDisk", {})
@@ -215,6 +252,11 @@ def _effects(base: dict[str, Any], head: dict[str, Any] | None, kind: str) -> li
     settings = _data_disk_swaps(base, head)
     if get_path(base, "inputs.userData") != get_path(head, "inputs.userData"):
         settings = ["updates userData in place, no restart (the idle watcher reads it at its next check)"]
+    if _vm_os_disk(base) != _vm_os_disk(head):
+        settings.append(
+            "changes the OS disk (SKU or size) in place, which Azure does only while the VM is deallocated: "
+            "az vm deallocate, then apply, then az vm start (the VM is down meanwhile; its disks and data stay)"
+        )
     old_size = get_path(base, "inputs.hardwareProfile.vmSize")
     new_size = get_path(head, "inputs.hardwareProfile.vmSize")
     if old_size == new_size:

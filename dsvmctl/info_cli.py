@@ -82,6 +82,11 @@ def connect(
             source = "not deployed yet: from the plan"
     group, info = find_target(outputs, member)
     if info is None:
+        used = [key for g in TARGET_GROUPS for key, entry in sorted((outputs.get(g) or {}).items())
+                if isinstance(entry, dict) and entry.get("username") == member]  # fmt: skip
+        if used:  # one user, several rigs: which one is theirs to say
+            raise fail(EXIT_BAD_INPUT, f"{member!r} is the user of {', '.join(used)} in stack {stack}; name the one "
+                       f"to connect to (`dsvmctl connect --stack {stack} {used[0]}`)")  # fmt: skip
         raise fail(EXIT_BAD_INPUT, f"no member, rig or seat {member!r} in stack {stack}; {known_targets(outputs)}")
     console = console_out()
     console.print(f"[bold]{escape(member)}[/] in stack {escape(stack)} ({source})")

@@ -109,7 +109,7 @@ def plan_restore(
                            "blobs with `az storage blob restore` or from soft delete (docs/RESTORE.md)")  # fmt: skip
     units = [name for name, _ in config.data_disks()]
     if unit not in units:
-        raise RestoreError(f"stack {stack} has no {config.UNITS_KEY[:-1]} {unit!r}; it has: {', '.join(units)}")
+        raise RestoreError(f"stack {stack} has no {config.units_key[:-1]} {unit!r}; it has: {', '.join(units)}")
     index = units.index(unit)
     disk_config = config.data_disks()[index][1]
     logical = f"{unit}-data-restored-backup" if disk_config.restored_disk_resource_id else f"{unit}-data-backup"
@@ -132,7 +132,7 @@ def plan_restore(
     described = ExistingFile(disks=(disk,))
 
     values = {k: decode_value(v) for k, v in stack_file.config.items()}
-    key = f"dsvm:{config.UNITS_KEY}"
+    key = f"dsvm:{config.units_key}"
     unit_values = values[key][index]
     unit_values["data_disk"] = {**(unit_values.get("data_disk") or {}), "restored_disk_resource_id": target}
     encoded = {k: v if isinstance(v, str) else json.dumps(v) for k, v in values.items()}
@@ -141,7 +141,7 @@ def plan_restore(
     for item in document.get("existing") or []:
         if str(item["id"]).lower() == target.lower():
             item["source"] = "restore"
-    path = f"{config.UNITS_KEY}[{index}].data_disk.restored_disk_resource_id"
+    path = f"{config.units_key}[{index}].data_disk.restored_disk_resource_id"
     vault = instance.id.split("/")[8]
     commands = _commands(stack, unit, instance.name, vault, group, config.location, chosen, target, path,
                          str(source.name if source else source_id.rsplit("/", 1)[-1]))  # fmt: skip

@@ -133,6 +133,15 @@ bastion_subnet_size = ErrorCode("BastionHostSubnetSizeInvalid", confirmed=False)
 bastion_public_ip_sku = ErrorCode("BastionHostPublicIpSkuInvalid", confirmed=False)
 # Downgrading a Bastion SKU is not supported (documented); the code Azure answers with is not confirmed.
 bastion_sku_downgrade = ErrorCode("BadRequest", confirmed=False)
+# A Developer Bastion without virtualNetwork.id: "Virtual Network Id is a mandatory field for Developer BastionHost
+# SKU." (MicrosoftDocs/azure-docs #117532); a feature it lacks (ip configurations, tunneling, scale units):
+# FeatureNotSupportedForDeveloperBastionSku (pulumi/pulumi-azure-native #4000; the message is not confirmed).
+bastion_vnet_id_not_provided = ErrorCode("BastionHostVnetIdNotProvided")
+bastion_developer_feature = ErrorCode("FeatureNotSupportedForDeveloperBastionSku")
+# Developer outside its regions, host scaling or tunneling on a SKU without them: refused per Microsoft Learn
+# ('Choose the right Azure Bastion SKU', the Developer quickstart); the codes are not confirmed.
+bastion_developer_region = ErrorCode("BadRequest", confirmed=False)
+bastion_feature_needs_sku = ErrorCode("BadRequest", confirmed=False)
 # Microsoft.Storage
 account_name_invalid = ErrorCode("AccountNameInvalid")
 storage_account_already_taken = ErrorCode("StorageAccountAlreadyTaken")
@@ -181,6 +190,14 @@ user_data_invalid = ErrorCode("InvalidParameter", confirmed=False)
 # A Premium SSD on a size without premium storage (Microsoft Learn, 'Azure managed disk types': Premium SSDs
 # need a premium-storage-capable size, the series pages' "Premium Storage: Not Supported"); code not confirmed.
 premium_storage_not_supported = ErrorCode("OperationNotAllowed", confirmed=False)
+# OS disk rules (Microsoft Learn, 'Azure managed disk types', 'Deploy a ZRS managed disk', 'Expand virtual hard disks
+# on a Linux VM', 'Change the disk type of an Azure managed disk'): the refusals are documented, the codes are not
+# confirmed. Azure's answer to an OS disk smaller than its image reads "Disk size ... is smaller than the size of the
+# corresponding disk in the VM image"; its code is reported as ResizeDiskError, not confirmed from Microsoft.
+os_disk_sku_not_supported = ErrorCode("InvalidParameter", confirmed=False)
+zrs_disk_not_available = ErrorCode("BadRequest", confirmed=False)
+os_disk_smaller_than_image = ErrorCode("ResizeDiskError", confirmed=False)
+os_disk_change_while_running = ErrorCode("OperationNotAllowed", confirmed=False)
 extensions_present = ErrorCode("OperationNotAllowed", confirmed=False)
 # Microsoft.DataProtection (azurefacts/backup.py has the rules and their sources). Documented messages: "Storage
 # redundancy cannot be changed after protecting items to the vault", "Cannot delete the Backup vault as there are

@@ -1,10 +1,12 @@
-"""How a member gets in from a laptop: the exact commands and URLs, per access mode and OS.
+"""How a member gets in from a laptop: the exact commands and URLs, per access mode, Bastion SKU and OS.
 
-- ``bastion`` (Standard/Premium, or an existing Bastion): ``az network bastion ssh``
-  (``--auth-type AAD`` with Entra ID login, else the member's key) or ``rdp``, and
-  ``az network bastion tunnel ... --resource-port 8000 --port 8000`` with
-  JupyterHub at ``https://localhost:8000`` (RStudio likewise on 8787). A Basic
-  Bastion has no native client: the Azure portal is the way in.
+- ``bastion``, Standard or Premium (the stack's, or an existing one said to be so): ``az network bastion
+  ssh`` (``--auth-type AAD`` with Entra ID login, else the member's key) or ``rdp``, and ``az network
+  bastion tunnel ... --resource-port 8000 --port 8000`` with JupyterHub at ``https://localhost:8000``
+  (RStudio likewise on 8787); the portal works too.
+- ``bastion``, Basic or Developer: the VM's Bastion page in the Azure portal and nothing else (no native
+  client, no tunnels: never an ``az network bastion`` command they would refuse); Developer serves one
+  connection at a time for the whole stack.
 - ``allowlist`` with public IPs: ssh/RDP and the URLs on the public IP; without,
   and ``private``: on the private IP, over VPN or peering.
 - JupyterHub (and RStudio) are offered on Linux only: JupyterHub ships on the
@@ -12,8 +14,9 @@
   Machine tools': JupyterHub is listed for Ubuntu only).
 
 Sources: Microsoft Learn, 'Connect to a VM using Bastion and the native client'
-(``az network bastion ssh|rdp|tunnel``, Standard SKU and tunneling required) and
-'Log in to a Linux VM in Azure by using Microsoft Entra ID' (``az ssh vm``).
+(``az network bastion ssh|rdp|tunnel``, Standard SKU and tunneling required),
+'Choose the right Azure Bastion SKU' (``azurefacts.bastion``) and 'Log in to a Linux VM in
+Azure by using Microsoft Entra ID' (``az ssh vm``).
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import pulumi
+
+from azurefacts.bastion import BASTION_SKUS, portal_url
 
 JUPYTERHUB_PORT = 8000
 RSTUDIO_PORT = 8787
@@ -43,11 +48,25 @@ class Target:
 
 @dataclass(frozen=True)
 class Bastion:
-    """The Bastion the members go through (the stack's own, or an existing one)."""
+    """The Bastion the members go through (the stack's own, or an existing one) and its SKU."""
 
     name: pulumi.Input[str]
     resource_group: pulumi.Input[str]
-    native_client: bool
+    sku: str
+
+    @property
+    def native_client(self) -> bool:
+        return BASTION_SKUS[self.sku].native_client
+
+
+def portal_only_note(sku: str, where: str = "the VM") -> str:
+    """What a portal-only Bastion allows, in one sentence (``connect`` output, seats, docs)."""
+    facts = BASTION_SKUS[sku]
+    turns = "; one connection at a time for the whole stack" if not facts.concurrent else ""
+    return (
+        f"Azure portal only: {where}'s page > Connect > Bastion (a {sku} Bastion has no native client and no "
+        f"tunnels: nothing to run from a terminal, and no JupyterHub from a laptop{turns})"
+    )
 
 
 def _bastion(verb: str, bastion: Bastion, target: Target, extra: str = "") -> pulumi.Output[str]:
@@ -66,10 +85,10 @@ def connection_info(target: Target, bastion: Bastion | None, local_password: pul
     if target.rstudio and not target.windows:
         services.append(("rstudio", RSTUDIO_PORT))
     schemes = {"jupyterhub": "https", "rstudio": "http"}
+    if bastion is not None:
+        info["portal"] = pulumi.Output.from_input(target.vm_id).apply(portal_url)
     if bastion is not None and not bastion.native_client:
-        info["connect"] = (
-            "Azure portal: the VM's page > Connect > Bastion (a Basic Bastion has no native client or tunnels)"
-        )
+        info["connect"] = portal_only_note(bastion.sku)
     elif bastion is not None:
         if target.windows:
             info["rdp"] = _bastion("rdp", bastion, target)

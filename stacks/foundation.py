@@ -16,8 +16,9 @@ import pulumi_azure_native.authorization as authorization
 import pulumi_azure_native.resources as resources
 
 from components import Network, NetworkArgs, Storage, StorageArgs
-from components.types import AccessPolicy, ImageReference, ShutdownSchedule
+from components.types import AccessPolicy, ImageReference, OsDisk, ShutdownSchedule
 from stacks.config import PROJECT
+from stacks.config.os_disk import OsDiskOverride
 from stacks.config.stack import BaseStackConfig
 from stacks.config.storage import StorageConfig
 from stacks.connections import Bastion
@@ -42,6 +43,12 @@ def default_storage_account_name(stack: str, resource_group: str) -> str:
     base = re.sub(r"[^a-z0-9]", "", stack.lower())[:12]
     digest = hashlib.sha256(f"{PROJECT}/{stack}/{resource_group}".encode()).hexdigest()[:8]
     return f"{PROJECT}{base}{digest}"
+
+
+def os_disk_of(config: BaseStackConfig, own: OsDiskOverride | None) -> OsDisk:
+    """One machine's OS disk: the stack's ``os_disk`` with the keys the machine sets itself."""
+    disk = config.os_disk.merged(own)
+    return OsDisk(disk.sku, disk.size_gb)
 
 
 @dataclass
@@ -95,6 +102,8 @@ def build_foundation(
                 bastion_sku=config.access.bastion_sku,
                 existing_bastion_id=config.access.existing_bastion_resource_id,
                 existing_bastion_subnet=config.access.existing_bastion_subnet,
+                bastion_scale_units=config.access.bastion_scale_units,
+                existing_bastion_sku=config.access.existing_bastion_sku,
             ),
             address_space=config.network.address_space,
             workstation_subnet=config.network.workstation_subnet,
@@ -124,7 +133,7 @@ def build_foundation(
     )
 
     bastion = (
-        Bastion(net.bastion_name, net.bastion_resource_group, config.access.native_client)
+        Bastion(net.bastion_name, net.bastion_resource_group, config.access.sku.name if config.access.sku else "")
         if net.bastion_name is not None and net.bastion_resource_group is not None
         else None
     )

@@ -24,7 +24,7 @@ from stacks.backup import attached_disk, backup_outputs, protect, stack_vault
 from stacks.config.gpu_rig import GpuRigStackConfig, RigConfig
 from stacks.connections import Target, connection_info
 from stacks.cost_controls import idle_role_id, idle_stop_of, wants_idle_role
-from stacks.foundation import Foundation, build_foundation
+from stacks.foundation import Foundation, build_foundation, os_disk_of
 from stacks.patching import hold, patch_schedule, patching_of, patching_outputs
 
 
@@ -99,6 +99,7 @@ def _rig(
             spot=SpotSettings(rig.spot.eviction_policy, rig.spot.max_price) if rig.spot else None,
             idle_stop=hold(idle_stop_of(config, rig.idle_stop, role), config),
             patching=patching,
+            os_disk=os_disk_of(config, rig.os_disk),
             tags=tags,
         ),
     )

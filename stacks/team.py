@@ -9,7 +9,7 @@ from stacks.backup import attached_disk, backup_outputs, protect, stack_vault
 from stacks.config import TeamStackConfig
 from stacks.connections import Target, connection_info
 from stacks.cost_controls import idle_role_id, idle_stop_of, wants_idle_role
-from stacks.foundation import build_foundation
+from stacks.foundation import build_foundation, os_disk_of
 from stacks.patching import hold, patch_schedule, patching_of, patching_outputs
 
 
@@ -62,6 +62,7 @@ def build_team(config: TeamStackConfig, stack: str, only: frozenset[str] | None 
                 entra_object_id=member.entra_object_id,
                 idle_stop=hold(idle_stop_of(config, member.idle_stop, role), config),
                 patching=patching,
+                os_disk=os_disk_of(config, member.os_disk),
                 tags=tags,
             ),
         )

@@ -61,6 +61,8 @@ def test_the_tests_run_on_one_pinned_day() -> None:
 def test_the_variable_sets_the_day_and_bad_values_say_how(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(clock.ENV, "2027-02-28")
     assert clock.today() == date(2027, 2, 28)
+    monkeypatch.setenv(clock.ENV, " 2027-02-28\n")  # as `export DSVMCTL_TODAY="$(cat day.txt)"` may leave it
+    assert clock.today() == date(2027, 2, 28)
     monkeypatch.setenv(clock.ENV, "   ")
     assert clock.today() != date(2027, 2, 28)  # blank: the real UTC day
     monkeypatch.setenv(clock.ENV, "28/02/2027")

@@ -12,7 +12,8 @@ item counts, its ``retailPrice`` in USD. The items map to snapshot schema 1:
 - ``disk``: per SKU of ``azurefacts.disks``, meter '<tier> <LRS|ZRS> Disk' per
   month; Premium SSD v2 'Premium LRS Provisioned Capacity', per GiB-hour x 730;
 - ``public_ip``: 'Standard IPv4 Static Public IP' per hour;
-- ``bastion``: '<SKU> Gateway' per hour, ``scale_unit`` = 'Standard Additional Gateway';
+- ``bastion``: '<SKU> Gateway' per hour, ``scale_unit`` = 'Standard Additional Gateway',
+  ``premium_scale_unit`` = 'Premium Additional Gateway' (optional: the pricers fall back to Standard's);
 - ``blob_hot``: per storage SKU, 'Hot <redundancy> Data Stored' of General Block
   Blob v2, per GB-month;
 - ``snapshot``: ``Incremental``, 'LRS Snapshot' of Standard HDD Managed Disks per GB-month (meter name not
@@ -56,7 +57,7 @@ DISK_PRODUCTS = {"Premium": "Premium SSD Managed Disks", "StandardSSD": "Standar
                  "Standard": "Standard HDD Managed Disks"}  # fmt: skip
 BASTION_METERS = {"Basic": "Basic Gateway", "Standard": "Standard Gateway", "Premium": "Premium Gateway",
                   "scale_unit": "Standard Additional Gateway"}  # fmt: skip
-PREMIUM_SCALE_UNIT_METER = "Premium Additional Gateway"  # checked against scale_unit, not written
+PREMIUM_SCALE_UNIT = ("premium_scale_unit", "Premium Additional Gateway")  # optional
 BLOB_REDUNDANCY = {"Standard_LRS": "LRS", "Standard_ZRS": "ZRS", "Standard_GRS": "GRS", "Standard_RAGRS": "RA-GRS",
                    "Standard_GZRS": "GZRS", "Standard_RAGZRS": "RA-GZRS"}  # fmt: skip
 
@@ -119,6 +120,8 @@ def service_meters(storage_skus: Iterable[str]) -> list[Meter]:
     # it is not required: without it the backups' cost lines say their price is missing (costs/backups.py).
     found.append(Meter(("snapshot", "Incremental"), "Storage", "Standard HDD Managed Disks", "LRS Snapshot",
                        None, frozenset({"1 GB/Month", "1 GiB/Month"}), required=False))  # fmt: skip
+    found.append(Meter(("bastion", PREMIUM_SCALE_UNIT[0]), "Azure Bastion", None, PREMIUM_SCALE_UNIT[1], None,
+                       required=False))  # fmt: skip
     for sku in sorted(storage_skus):
         red = _known(BLOB_REDUNDANCY, sku, f"storage SKU {sku}")
         found.append(Meter(("blob_hot", sku), "Storage", "General Block Blob v2", f"Hot {red} Data Stored",
@@ -303,7 +306,8 @@ def sources(base_url: str, regions: list[str], meters: list[Meter]) -> dict[str,
         f"{asked} ({where}): disks "
         "'<tier> <LRS|ZRS> Disk' per month, Premium SSD v2 'Premium LRS Provisioned Capacity' per GiB-hour x "
         f"{HOURS_PER_MONTH}; 'Standard IPv4 Static Public IP' per hour; Bastion '<SKU> Gateway' per hour, "
-        "scale_unit 'Standard Additional Gateway'; blob_hot 'Hot <redundancy> Data Stored' per GB-month"
+        "scale_unit 'Standard Additional Gateway', premium_scale_unit 'Premium Additional Gateway'; blob_hot 'Hot "
+        "<redundancy> Data Stored' per GB-month"
     )
     return {"vm.json": vm, "services.json": svc}
 
@@ -335,22 +339,10 @@ def refresh(
                 progress(f"{region}: {service}{' / ' + product if product else ''}")
             items = fetch_items(url, get)
             prices.update(map_items(region, wanted, items, notes))
-            if service == "Azure Bastion":
-                _check_premium_scale_unit(region, items, prices, notes)
         result.missing.extend((region, m.key, m.required) for m in meters if m.key not in prices)
         for section, content in _nest(prices).items():
             files[SECTION_FILE[section]]["regions"].setdefault(region, {})[section] = content
     return result
-
-
-def _check_premium_scale_unit(region: str, items: list[dict[str, Any]], prices: Mapping[Key, float],
-                              notes: list[str]) -> None:  # fmt: skip
-    standard = prices.get(("bastion", "scale_unit"))
-    premium = {float(i["retailPrice"]) for i in items if i.get("meterName") == PREMIUM_SCALE_UNIT_METER
-               and _first_tier(i) and isinstance(i.get("retailPrice"), int | float)}  # fmt: skip
-    if standard is not None and premium and premium != {standard}:
-        notes.append(f"{region}/bastion/scale_unit: Premium's additional scale unit is ${sorted(premium)}/h, "
-                     f"Standard's ${standard}/h; the snapshot has one scale_unit (Standard's)")  # fmt: skip
 
 
 def render(data: Mapping[str, Any]) -> str:

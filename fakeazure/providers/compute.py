@@ -26,7 +26,9 @@ Emulated (the ARM code each rejection carries is the one Azure returns; codes ma
     (``PropertyChangeNotAllowed``, ``azurefacts.resource_types``), and
     ``osProfile.allowExtensionOperations`` turned false while the VM has extensions
     (``OperationNotAllowed``; Azure allows false only on a VM without extensions);
-  - ``userData`` base64 of at most 64 KB (``InvalidParameter``); the disk controller and patch settings (vm_rules.py);
+  - ``userData`` base64 of at most 64 KB (``InvalidParameter``); the disk controller, the OS disk (SKU,
+    size, zone redundancy) and premium storage, an OS disk change on a running VM, and the patch settings
+    (vm_rules.py);
   - computed: ``vmId``, system-assigned ``identity.principalId``/``tenantId``
     (new ones when the VM is replaced), the OS disk's name.
 
@@ -59,7 +61,7 @@ from fakeazure.errors import UnknownFact
 from fakeazure.providers.base import ResourceType, dig
 from fakeazure.providers.credentials import check_ssh_key, check_windows_password
 from fakeazure.providers.network import NetworkInterface
-from fakeazure.providers.vm_rules import check_disk_controller, check_guest, check_update
+from fakeazure.providers.vm_rules import check_disk_controller, check_disks, check_guest, check_update, refuse_premium
 from fakeazure.resource import stable_suffix, stable_uuid
 
 if TYPE_CHECKING:
@@ -132,17 +134,6 @@ def _generation(az: FakeAzure, resource: ArmResource) -> list[str]:
     return [str(generation)] if generation else []
 
 
-def _refuse_premium(size: VmSize, target: str, sku: object) -> None:
-    """A Premium SSD (``sku``) at ``target`` on a size without premium storage is refused."""
-    if not size.premium_storage and str(sku or "").lower().startswith("premium"):
-        raise errors.premium_storage_not_supported(
-            f"Requested operation cannot be performed because storage account type '{sku}' is not supported "
-            f"for VM size '{size.name}'. Use a size with premium storage (an 's' in its name, e.g. "
-            "Standard_D4s_v5) or a Standard SSD.",
-            target,
-        )
-
-
 class VirtualMachine(ResourceType):
     token = "azure-native:compute:VirtualMachine"
 
@@ -152,7 +143,7 @@ class VirtualMachine(ResourceType):
         image = self._image(resource)
         self._check_generation_and_security(inputs, size, image)
         check_disk_controller(inputs, size)
-        self._check_premium_storage(resource, size)
+        check_disks(inputs, size, image, str(resource.location))
         self._check_os_profile(resource, image)
         check_guest(inputs)
         self._check_nics(az, resource)
@@ -175,15 +166,6 @@ class VirtualMachine(ResourceType):
                 "hardwareProfile.vmSize",
             )
         return size
-
-    @staticmethod
-    def _check_premium_storage(resource: ArmResource, size: VmSize) -> None:
-        """Premium SSDs only on sizes with premium storage: the OS disk and disks the VM creates (an attached
-        disk's own SKU is checked where ``_check_data_disks`` finds it)."""
-        storage = dig(resource.inputs, "storageProfile") or {}
-        _refuse_premium(size, "storageProfile.osDisk", dig(storage, "osDisk.managedDisk.storageAccountType"))
-        for i, disk in enumerate(storage.get("dataDisks") or []):
-            _refuse_premium(size, f"storageProfile.dataDisks[{i}]", dig(disk, "managedDisk.storageAccountType"))
 
     def _image(self, resource: ArmResource) -> DsvmImage:
         ref = dig(resource.inputs, "storageProfile.imageReference") or {}
@@ -334,7 +316,7 @@ class VirtualMachine(ResourceType):
                 continue
             found = az.require(dig(disk, "managedDisk.id"), f"{target}.managedDisk.id", Disk.arm_type)
             if dig(disk, "managedDisk.storageAccountType") is None:  # else checked with the disks the VM creates
-                _refuse_premium(vm_size, target, dig(found.inputs, "sku.name"))
+                refuse_premium(vm_size, target, dig(found.inputs, "sku.name"))
             owner = found.outputs.get("managedBy")
             if owner and str(owner).lower() != resource.id.lower():
                 raise errors.operation_not_allowed(
@@ -377,7 +359,7 @@ class VirtualMachine(ResourceType):
             raise errors.quota_exceeded(shortfall.message(str(resource.location)), "hardwareProfile.vmSize")
 
     def validate_update(self, az: FakeAzure, previous: ArmResource, resource: ArmResource, changed: list[str]) -> None:
-        check_update(az, resource, changed)
+        check_update(az, resource, changed, previous)
         super().validate_update(az, previous, resource, changed)
 
     def compute(self, az: FakeAzure, resource: ArmResource) -> dict[str, Any]:

@@ -15,12 +15,17 @@ Emulated (each check cites the ARM behaviour it copies):
   one NIC only (``PublicIPAddressInUse``); private IPs allocated from the subnet
   the way Azure does (first four addresses and the last reserved), stable
   across runs for an existing NIC.
-- BastionHost: needs a subnet named ``AzureBastionSubnet``
-  (``SubnetNameMustBeAzureBastionSubnet``) of /26 or larger and a Standard
-  public IP.
+- BastionHost: Basic, Standard and Premium need a subnet named ``AzureBastionSubnet``
+  (``SubnetNameMustBeAzureBastionSubnet``) of /26 or larger and a Standard public IP;
+  host scaling (``scaleUnits`` 2-50) and tunneling only on Standard and Premium. A
+  Developer Bastion needs ``virtualNetwork.id`` (``BastionHostVnetIdNotProvided``), an
+  existing VNet in its region, none of a dedicated host's settings
+  (``FeatureNotSupportedForDeveloperBastionSku``) and one of the regions that offer it
+  (``azurefacts.bastion.DEVELOPER_REGIONS``). A SKU is upgraded in place, never downgraded.
 
-Not emulated: routing, peering, service endpoint policies and traffic, NSG flow logs, effective
-security rules, address exhaustion beyond the subnet size check.
+Not emulated: routing, peering (so neither a Developer Bastion's refusal to serve a peered VNet),
+one Developer Bastion per VNet, Developer's one connection at a time, service endpoint policies and
+traffic, NSG flow logs, effective security rules, address exhaustion beyond the subnet size check.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ import ipaddress
 import itertools
 from typing import TYPE_CHECKING, Any
 
+from azurefacts.bastion import BASTION_SKUS, INCLUDED_SCALE_UNITS, MAX_SCALE_UNITS, developer_region_problem
 from fakeazure import errors
 from fakeazure.providers.base import ResourceType, dig
 from fakeazure.resource import stable_suffix
@@ -38,6 +44,9 @@ if TYPE_CHECKING:
     from fakeazure.resource import ArmResource
 
 _PROTOCOLS = {"Tcp", "Udp", "Icmp", "Esp", "Ah", "*"}
+# What only a dedicated Bastion (Basic and up) has; a Developer Bastion refuses each (azurefacts.bastion).
+_DEDICATED_ONLY = ("ipConfigurations", "enableTunneling", "scaleUnits", "enableIpConnect", "enableShareableLink",
+                   "enableFileCopy", "enableSessionRecording", "enablePrivateOnlyBastion")  # fmt: skip
 
 
 def _network(value: str, target: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
@@ -217,6 +226,14 @@ class BastionHost(ResourceType):
     token = "azure-native:network:BastionHost"
 
     def validate(self, az: FakeAzure, resource: ArmResource) -> None:
+        sku = str(dig(resource.inputs, "sku.name", "Basic"))  # ARM's default SKU
+        facts = BASTION_SKUS.get(sku)
+        if facts is None:
+            raise errors.invalid_parameter(f"Bastion SKU '{sku}' is not one of {', '.join(BASTION_SKUS)}.", "sku.name")
+        if not facts.dedicated:
+            self._developer(az, resource)
+            return
+        self._features(resource, sku)
         configs = resource.inputs.get("ipConfigurations") or []
         if len(configs) != 1:
             raise errors.invalid_request_format(
@@ -241,11 +258,49 @@ class BastionHost(ResourceType):
         if dig(pip.inputs, "sku.name") != "Standard":
             raise errors.bastion_public_ip_sku("Bastion needs a Standard public IP.", "publicIPAddress")
 
+    @staticmethod
+    def _features(resource: ArmResource, sku: str) -> None:
+        """Host scaling (2-50 instances) and tunneling exist on Standard and Premium only."""
+        units = resource.inputs.get("scaleUnits")
+        if units is not None and not BASTION_SKUS[sku].host_scaling:
+            raise errors.bastion_feature_needs_sku(
+                f"Bastion scalable host is available on Standard SKU and above; {resource.name} is {sku}.", "scaleUnits"
+            )
+        if units is not None and not INCLUDED_SCALE_UNITS <= int(units) <= MAX_SCALE_UNITS:
+            raise errors.invalid_parameter(
+                f"scaleUnits {units} is outside {INCLUDED_SCALE_UNITS}-{MAX_SCALE_UNITS}.", "scaleUnits"
+            )
+        if resource.inputs.get("enableTunneling") and not BASTION_SKUS[sku].native_client:
+            raise errors.bastion_feature_needs_sku(
+                f"Native client support (tunneling) is available on Standard SKU and above; {resource.name} is {sku}.",
+                "enableTunneling",
+            )
+
+    @staticmethod
+    def _developer(az: FakeAzure, resource: ArmResource) -> None:
+        """A Developer Bastion: the VNet it serves, nothing of a dedicated host, only in its regions."""
+        vnet_id = dig(resource.inputs, "virtualNetwork.id")
+        if not vnet_id:
+            raise errors.bastion_vnet_id_not_provided(
+                "Virtual Network Id is a mandatory field for Developer BastionHost SKU.", "virtualNetwork.id"
+            )
+        vnet = az.require(vnet_id, "virtualNetwork.id", VirtualNetwork.arm_type)
+        az.require_same_region(vnet, resource, "virtualNetwork.id")
+        for feature in _DEDICATED_ONLY:
+            if resource.inputs.get(feature):
+                raise errors.bastion_developer_feature(
+                    f"{feature} is not supported for the Developer Bastion SKU (a shared pool serves it: no "
+                    "AzureBastionSubnet, public IP, native client or host scaling).",
+                    feature,
+                )
+        problem = developer_region_problem(str(resource.location))
+        if problem:
+            raise errors.bastion_developer_region(f"Bastion {resource.name}: {problem}.", "location")
+
     def validate_update(self, az: FakeAzure, previous: ArmResource, resource: ArmResource, changed: list[str]) -> None:
         # Microsoft Learn, 'View or upgrade a Bastion SKU': a SKU can be upgraded, never downgraded.
-        order = ["Developer", "Basic", "Standard", "Premium"]
         old, new = dig(previous.inputs, "sku.name", "Basic"), dig(resource.inputs, "sku.name", "Basic")
-        if old in order and new in order and order.index(new) < order.index(old):
+        if old in BASTION_SKUS and new in BASTION_SKUS and BASTION_SKUS[new].rank < BASTION_SKUS[old].rank:
             raise errors.bastion_sku_downgrade(
                 f"Bastion {resource.name} cannot be downgraded from {old} to {new}.",
                 "sku.name",

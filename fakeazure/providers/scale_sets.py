@@ -14,7 +14,8 @@ Scale Sets' and 'Create a Virtual Machine Scale Set with Flexible orchestration'
 - the instance profile gets the virtual machine's checks, imported from
   ``compute.VirtualMachine`` (not copied): size offered in the region
   (``SkuNotAvailable``), image and version (``PlatformImageNotFound``), image
-  generation, Trusted Launch and encryption at host (``BadRequest``), admin user
+  generation, Trusted Launch and encryption at host (``BadRequest``), the OS disk's SKU,
+  size and zone redundancy and premium storage (``vm_rules.check_disks``), admin user
   name, SSH keys, host name (``InvalidParameter``; the host name is checked as
   ``computerNamePrefix`` plus a 6-character suffix: the suffix length is not
   confirmed), base64 custom data;
@@ -24,7 +25,10 @@ Scale Sets' and 'Create a Virtual Machine Scale Set with Flexible orchestration'
   the regional total, with the virtual machines and the other scale sets of the
   region (``QuotaExceeded``, the message ``azurefacts.quotas`` words);
 - on an update: ``orchestrationMode``, ``platformFaultDomainCount`` and ``zones``
-  (``PropertyChangeNotAllowed``, the row in ``azurefacts.resource_types``);
+  (``PropertyChangeNotAllowed``, the row in ``azurefacts.resource_types``); any other
+  change of the instance model (an OS disk's SKU or size, the image) is accepted and
+  reaches only instances created afterwards (Microsoft Learn, 'Modify a Virtual Machine
+  Scale Set': existing instances keep the old model until reimaged or replaced);
 - computed: ``uniqueId``, the user-assigned identities' ``principalId``/``clientId``.
 
 Not emulated: the instances themselves (names, NICs, disks, power state: Azure
@@ -48,6 +52,7 @@ from fakeazure.providers.base import ResourceType, dig
 from fakeazure.providers.compute import VirtualMachine
 from fakeazure.providers.identity import identity_of
 from fakeazure.providers.network import Subnet
+from fakeazure.providers.vm_rules import check_disks
 from fakeazure.resource import ArmResource, stable_uuid
 
 if TYPE_CHECKING:
@@ -189,6 +194,7 @@ class VirtualMachineScaleSet(ResourceType):
             size = _VM._size(view)
             image = _VM._image(view)
             VirtualMachine._check_generation_and_security(view.inputs, size, image)
+            check_disks(view.inputs, size, image, str(resource.location))
             VirtualMachine._check_os_profile(view, image)
         except ArmError as error:
             raise ArmError(error.code, error.message, _scale_set_target(error.target), error.hint) from None

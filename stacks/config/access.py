@@ -9,7 +9,8 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from azurefacts.addresses import too_open
-from stacks.config.base import Model
+from azurefacts.bastion import BASTION_SKUS, INCLUDED_SCALE_UNITS, MAX_SCALE_UNITS, SKU_SOURCE, BastionSku
+from stacks.config.base import Model, PathError
 
 _BASTION_ID = r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Network/bastionHosts/[^/]+$"
 
@@ -43,13 +44,23 @@ class AccessConfig(Model):
             "Default false: reach the VMs over VPN/peering."
         ),
     )
-    bastion_sku: Literal["Basic", "Standard", "Premium"] = Field(
+    bastion_sku: Literal["Developer", "Basic", "Standard", "Premium"] = Field(
         default="Standard",
         description=(
             "Optional, `bastion` only. SKU of the stack's own Bastion. `Standard` (default) and `Premium` "
             "support the native client (`az network bastion ssh/rdp`) and tunnels (JupyterHub on "
-            "localhost); `Basic` is cheaper but connects through the Azure portal only. (The free "
-            "`Developer` SKU is not offered: one connection at a time, no native client, no peering.)"
+            "localhost); `Basic` is cheaper but connects through the Azure portal only; `Developer` is free "
+            "and portal only, serves one connection at a time (the whole stack) from Azure's shared pool (no "
+            "AzureBastionSubnet, no public IP), peers with nothing, and is offered in a few regions only "
+            "(azurefacts/bastion.py). A SKU can be upgraded in place, never downgraded (docs/COSTS.md, "
+            "docs/WORKSTATION.md)."
+        ),
+    )
+    bastion_scale_units: int | None = Field(
+        default=None,
+        description=(
+            "Optional, `bastion` with `Standard` or `Premium` only. Host instances, 2-50 (default 2, included "
+            "in the hourly price; each one more is billed): each carries about 40 SSH or 20 RDP sessions."
         ),
     )
     existing_bastion_resource_id: str | None = Field(
@@ -57,6 +68,14 @@ class AccessConfig(Model):
         description=(
             "Optional, `bastion` only. ARM id of an existing Bastion (e.g. a shared one in a peered hub "
             "VNet) to use instead of creating one; the VNets must be peered. Needs `existing_bastion_subnet`."
+        ),
+    )
+    existing_bastion_sku: Literal["Basic", "Standard", "Premium"] = Field(
+        default="Standard",
+        description=(
+            "Optional, with `existing_bastion_resource_id`. That Bastion's SKU, which decides what `dsvmctl "
+            "connect` prints: `Standard` (default) or `Premium` with tunneling enabled give the `az network "
+            "bastion` commands, `Basic` the portal only. (A Developer Bastion reaches no peered VNet.)"
         ),
     )
     existing_bastion_subnet: str | None = Field(
@@ -130,7 +149,8 @@ class AccessConfig(Model):
             raise ValueError(f"allowed_cidrs is only used with mode allowlist (mode is {self.mode}); remove it")
         if self.mode != "allowlist" and self.public_ip_enabled:
             raise ValueError(f"public_ip_enabled is only allowed with mode allowlist (mode is {self.mode}); remove it")
-        bastion_keys = {"bastion_sku", "existing_bastion_resource_id", "existing_bastion_subnet"}
+        bastion_keys = {"bastion_sku", "bastion_scale_units", "existing_bastion_resource_id", "existing_bastion_sku",
+                        "existing_bastion_subnet"}  # fmt: skip
         if self.mode != "bastion" and bastion_keys & self.model_fields_set:
             raise ValueError(f"Bastion settings are only used with mode bastion (mode is {self.mode}); remove them")
         if bool(self.existing_bastion_resource_id) != bool(self.existing_bastion_subnet):
@@ -138,15 +158,49 @@ class AccessConfig(Model):
                 "existing_bastion_resource_id and existing_bastion_subnet go together: the NSG admits only the "
                 "existing Bastion's subnet, so give both"
             )
-        if self.existing_bastion_resource_id and "bastion_sku" in self.model_fields_set:
-            raise ValueError("bastion_sku is the SKU of a Bastion the stack creates; with an existing one, remove it")
+        if self.existing_bastion_resource_id and {"bastion_sku", "bastion_scale_units"} & self.model_fields_set:
+            raise ValueError(
+                "bastion_sku and bastion_scale_units are settings of a Bastion the stack creates; with an existing "
+                "one, remove them (existing_bastion_sku says what that one is)"
+            )
+        if "existing_bastion_sku" in self.model_fields_set and not self.existing_bastion_resource_id:
+            raise PathError(
+                "existing_bastion_sku",
+                "it describes an existing Bastion; give existing_bastion_resource_id, or remove it",
+            )
+        self._scale_units()
         return self
+
+    def _scale_units(self) -> None:
+        units = self.bastion_scale_units
+        if units is None:
+            return
+        if not BASTION_SKUS[self.bastion_sku].host_scaling:
+            fixed = "has a fixed 2 instances" if self.bastion_sku == "Basic" else "runs in Azure's shared pool"
+            raise PathError(
+                "bastion_scale_units",
+                f"host scaling needs bastion_sku Standard or Premium ({self.bastion_sku} {fixed}); remove "
+                "bastion_scale_units or upgrade the SKU",
+            )
+        if not INCLUDED_SCALE_UNITS <= units <= MAX_SCALE_UNITS:
+            raise PathError(
+                "bastion_scale_units",
+                f"{units} is not a number of Bastion instances: {INCLUDED_SCALE_UNITS}-{MAX_SCALE_UNITS} "
+                f"({SKU_SOURCE})",
+            )
+
+    @property
+    def sku(self) -> BastionSku | None:
+        """The SKU of the Bastion members go through: the stack's own, or the existing one's (None: no Bastion)."""
+        if self.mode != "bastion":
+            return None
+        return BASTION_SKUS[self.existing_bastion_sku if self.existing_bastion_resource_id else self.bastion_sku]
 
     @property
     def native_client(self) -> bool:
-        """Whether `az network bastion ssh/rdp/tunnel` work (Standard and Premium; an existing
-        Bastion is assumed Standard or better)."""
-        return self.mode == "bastion" and (bool(self.existing_bastion_resource_id) or self.bastion_sku != "Basic")
+        """Whether `az network bastion ssh/rdp/tunnel` work (Standard and Premium; an existing Bastion as
+        `existing_bastion_sku` says)."""
+        return self.sku is not None and self.sku.native_client
 
 
 class NetworkConfig(Model):

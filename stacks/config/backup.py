@@ -9,7 +9,7 @@ and have no ``backup`` section.
 from __future__ import annotations
 
 import re
-from typing import ClassVar, Literal
+from typing import Any, Literal, cast
 
 from pydantic import Field, field_validator, model_validator
 
@@ -102,16 +102,20 @@ class DiskBackupStack(Model):
     """The ``backup`` section of the kinds whose VMs have data disks (``team``, ``gpu_rig``), and what their
     units' data disks share (a restored disk attached instead of the original)."""
 
-    UNITS_KEY: ClassVar[str] = "members"  # the config key of the units (``rigs`` for gpu_rig)
-
     backup: BackupConfig = Field(
         default_factory=BackupConfig,
         description="Optional. Backups of the data disks (on, daily at 02:00 UTC, kept 7 days; see BackupConfig).",
     )
 
+    @property
+    def units_key(self) -> str:
+        """The config key of the units: ``rigs`` for ``gpu_rig``, ``members`` for ``team``."""
+        return "rigs" if "rigs" in type(self).model_fields else "members"
+
     def data_disks(self) -> list[tuple[str, DataDiskConfig]]:
-        """(unit name, its data disk's config) of every VM's data disk, in config order (kinds override)."""
-        return []
+        """(unit name, its data disk's config) of every VM's data disk, in config order."""
+        units = cast(Any, self).units()  # BaseStackConfig's, beside this mixin: one per entry of the units key
+        return [(unit.name, entry.data_disk) for unit, entry in zip(units, getattr(self, self.units_key), strict=True)]
 
     def backed_up_units(self) -> set[str]:
         """The units whose data disk the stack backs up."""
@@ -125,7 +129,7 @@ class DiskBackupStack(Model):
         for i, (_, disk) in enumerate(self.data_disks()):
             if disk.restored_disk_resource_id:
                 found.append(("disk", disk.restored_disk_resource_id,
-                              f"{self.UNITS_KEY}[{i}].data_disk.restored_disk_resource_id"))  # fmt: skip
+                              f"{self.units_key}[{i}].data_disk.restored_disk_resource_id"))  # fmt: skip
         return found
 
     @model_validator(mode="after")
@@ -134,7 +138,7 @@ class DiskBackupStack(Model):
         for i, (_, disk) in enumerate(self.data_disks()):
             if disk.restored_disk_resource_id is None:
                 continue
-            path = f"{self.UNITS_KEY}[{i}].data_disk.restored_disk_resource_id"
+            path = f"{self.units_key}[{i}].data_disk.restored_disk_resource_id"
             if disk.existing_disk_resource_id and disk.restored_disk_resource_id.lower() == (
                 disk.existing_disk_resource_id.lower()
             ):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import ClassVar, Literal
+from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -25,6 +25,7 @@ from stacks.config.base import Model, PathError
 from stacks.config.idle_stop import OWN_IDLE_STOP_DESCRIPTION, IdleStopOverride
 from stacks.config.image import check_vm_size
 from stacks.config.members import check_ssh_public_key, check_username
+from stacks.config.os_disk import OWN_OS_DISK_DESCRIPTION, DiskUse, OsDiskOverride
 from stacks.config.patching import WorkstationStack
 from stacks.config.stack import BaseStackConfig, Unit
 from stacks.config.storage import DataDiskConfig, StorageConfig
@@ -99,6 +100,7 @@ class RigConfig(Model):
     data_disk: DataDiskConfig = Field(
         default_factory=DataDiskConfig, description="Optional. The rig's data disk (new, or existing by id)."
     )
+    os_disk: OsDiskOverride | None = Field(default=None, description=OWN_OS_DISK_DESCRIPTION)
     expires_on: date | None = Field(
         default=None,
         description=(
@@ -121,8 +123,6 @@ class RigConfig(Model):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        import re
-
         if not re.match(r"^[a-z][a-z0-9-]{0,14}$", value) or value.endswith("-"):
             raise ValueError(
                 f"'{value}' is not a rig name: 1-15 lowercase letters, digits and '-', starting with a letter"
@@ -254,8 +254,6 @@ class AzureMlConfig(Model):
     @field_validator("workspace_id")
     @classmethod
     def _id(cls, value: str) -> str:
-        import re
-
         pattern = (
             r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.MachineLearningServices/workspaces/[^/]+$"
         )
@@ -267,7 +265,6 @@ class AzureMlConfig(Model):
 class GpuRigStackConfig(WorkstationStack, BaseStackConfig):
     """`gpu_rig`: one or a few GPU experiment rigs that switch CPU <-> GPU in place, data kept."""
 
-    UNITS_KEY: ClassVar[str] = "rigs"
     kind: Literal["gpu_rig"] = Field(description="Required. `gpu_rig`.")
     storage: StorageConfig = Field(default_factory=StorageConfig, description="Optional. Shared storage account.")
     rigs: tuple[RigConfig, ...] = Field(min_length=1, max_length=MAX_RIGS, description="Required. The rigs (1-10).")
@@ -284,11 +281,16 @@ class GpuRigStackConfig(WorkstationStack, BaseStackConfig):
     def idle_stop_overrides(self) -> list[tuple[str, object]]:
         return [(f"rigs[{i}]", rig.idle_stop) for i, rig in enumerate(self.rigs)]
 
+    def disk_uses(self) -> list[DiskUse]:
+        """Each rig in both modes: a switch must never reach a size that refuses its disks."""
+        return [DiskUse(
+            f"rigs[{i}]", rig.os_disk,
+            tuple((f"rigs[{i}].{key}", size) for key in ("cpu_size", "gpu_size") if (size := getattr(rig, key))),
+            None if rig.data_disk.existing_disk_resource_id else (f"rigs[{i}].data_disk.sku", rig.data_disk.sku),
+        ) for i, rig in enumerate(self.rigs)]  # fmt: skip
+
     def units(self) -> list[Unit]:
         return [Unit(r.name, (r.name, f"{r.name}-data", f"{r.name}-azureml-key"), f"{r.name}-nic") for r in self.rigs]
-
-    def data_disks(self) -> list[tuple[str, DataDiskConfig]]:
-        return [(r.name, r.data_disk) for r in self.rigs]
 
     def quota_needs(self, mode: str = "current") -> list[Need]:
         """Each rig's size in ``mode`` (``current``: the mode it is configured in); Spot counts apart."""

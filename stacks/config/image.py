@@ -87,18 +87,8 @@ def vm_size_problem(value: str, today: date | None = None) -> str | None:
             f"{value} does not support encryption at host, which every workstation uses; pick a "
             "current size such as Standard_D4s_v5 (CPU) or Standard_NC4as_T4_v3 (GPU)"
         )
-    if not size.premium_storage:
-        return (
-            f"{value} ({size.series}) has no premium storage, and every DSVM's OS disk is a Premium SSD; pick its "
-            f"sibling with premium storage ({_premium_sibling(value)}) or another current size"
-        )
+    # Premium storage is checked with the disks the VM gets (stacks.config.os_disk.premium_problem).
     return None
-
-
-def _premium_sibling(value: str) -> str:
-    """``Standard_D4_v5`` -> ``Standard_D4s_v5``, ``Standard_E8d_v5`` -> ``Standard_E8ds_v5`` (when known)."""
-    sibling = re.sub(r"^(Standard_[A-Z]+\d+)(d?)_", r"\1\2s_", value)
-    return sibling if sibling in VM_SIZES else "e.g. Standard_D4s_v5"
 
 
 def check_vm_size(value: str, path: str | None = None) -> str:

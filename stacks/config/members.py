@@ -11,6 +11,7 @@ from pydantic import Field, field_validator, model_validator
 from azurefacts.accounts import RESERVED_ADMIN_USERNAMES
 from stacks.config.base import GUID_PATTERN, Model
 from stacks.config.idle_stop import OWN_IDLE_STOP_DESCRIPTION, IdleStopOverride
+from stacks.config.os_disk import OWN_OS_DISK_DESCRIPTION, OsDiskOverride
 from stacks.config.storage import DataDiskConfig
 
 
@@ -85,6 +86,7 @@ class MemberConfig(Model):
     data_disk: DataDiskConfig = Field(
         default_factory=DataDiskConfig, description="Optional. The member's data disk (see DataDiskConfig)."
     )
+    os_disk: OsDiskOverride | None = Field(default=None, description=OWN_OS_DISK_DESCRIPTION)
     entra_login_enabled: bool = Field(
         default=False,
         description=(

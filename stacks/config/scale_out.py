@@ -28,6 +28,7 @@ from stacks.config.base import PROJECT, PROJECT_DIR, ConfigError, Model, PathErr
 from stacks.config.idle_stop import IdleStopConfig, IdleStopOverride
 from stacks.config.image import check_vm_size
 from stacks.config.members import check_ssh_public_key, check_username
+from stacks.config.os_disk import DiskUse, OsDiskOverride
 from stacks.config.stack import BaseStackConfig
 from stacks.config.storage import StorageConfig
 from stacks.scale_out.agent import encode_roster
@@ -76,7 +77,21 @@ class PoolConfig(Model):
         description="Optional. Most instances during a window (CPU scale-out stops here). Default: `capacity`.",
     )
     data_disk_gb: int | None = Field(
-        default=None, ge=4, le=32767, description="Optional. An empty data disk per instance, GiB (deleted with it)."
+        default=None,
+        ge=4,
+        le=32767,
+        description=(
+            "Optional. An empty data disk per instance, GiB (deleted with it), of the pool's OS disk SKU "
+            "(`os_disk.sku`)."
+        ),
+    )
+    os_disk: OsDiskOverride | None = Field(
+        default=None,
+        description=(
+            "Optional. The OS disk of this pool's instances: `sku` and/or `size_gb` (see OsDiskConfig); the keys "
+            "left out are the stack's `os_disk`. A change updates the scale set's model: instances created from "
+            "then on get it, running ones keep theirs."
+        ),
     )
     idle_stop: IdleStopOverride | None = Field(
         default=None,
@@ -200,6 +215,14 @@ class ScaleOutStackConfig(BaseStackConfig):
 
     def idle_stop_overrides(self) -> list[tuple[str, object]]:
         return [(f"pools[{i}]", pool.idle_stop) for i, pool in enumerate(self.pools)]
+
+    def connections(self) -> int:
+        return len(self.participants)
+
+    def disk_uses(self) -> list[DiskUse]:
+        """Each pool (its per-instance data disk takes the pool's OS disk SKU: checked with it)."""
+        return [DiskUse(f"pools[{i}]", p.os_disk, ((f"pools[{i}].vm_size", p.vm_size),))
+                for i, p in enumerate(self.pools)]  # fmt: skip
 
     def pool_idle_stop(self, pool: PoolConfig) -> IdleStopConfig:
         """A pool's idle stop settings: the stack's merged with the pool's own."""

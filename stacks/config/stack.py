@@ -9,12 +9,14 @@ from datetime import date
 from pydantic import Field, field_validator, model_validator
 
 from azurefacts import clock
+from azurefacts.bastion import developer_region_problem, sessions
 from azurefacts.quotas import Need
 from azurefacts.sizes import VM_SIZES
 from stacks.config.access import AccessConfig, NetworkConfig
-from stacks.config.base import PROMOTED, Model
+from stacks.config.base import PROMOTED, Model, PathError
 from stacks.config.idle_stop import BudgetConfig, IdleStopConfig, check_cost_controls
 from stacks.config.image import ImageConfig
+from stacks.config.os_disk import DiskUse, OsDiskConfig, check_os_disks
 from stacks.config.schedule import AutoShutdownConfig
 
 
@@ -60,6 +62,13 @@ class BaseStackConfig(Model):
     access: AccessConfig = Field(description="Required. Access mode (see AccessConfig).")
     network: NetworkConfig = Field(default_factory=NetworkConfig, description="Optional. Address plan.")
     image: ImageConfig = Field(description="Required. DSVM image and pinned version.")
+    os_disk: OsDiskConfig = Field(
+        default_factory=OsDiskConfig,
+        description=(
+            "Optional. The OS disk of every VM and scale-set instance (Premium SSD at the image's size; see "
+            "OsDiskConfig); members, rigs and pools may override it."
+        ),
+    )
     auto_shutdown: AutoShutdownConfig = Field(
         default_factory=AutoShutdownConfig, description="Optional. Daily auto-shutdown (on at 19:00 UTC)."
     )
@@ -139,8 +148,30 @@ class BaseStackConfig(Model):
         check_cost_controls(self.owner, self.idle_stop, self.budget, self.idle_stop_overrides())
         return self
 
+    @model_validator(mode="after")
+    def _bastion_region(self) -> BaseStackConfig:
+        access = self.access
+        if access.mode == "bastion" and not access.existing_bastion_resource_id and access.bastion_sku == "Developer":
+            problem = developer_region_problem(self.location)
+            if problem:
+                raise PathError(
+                    "access.bastion_sku",
+                    f"{problem}; use Basic or Standard here, a shared hub Bastion (existing_bastion_resource_id), "
+                    "or a region that offers Developer",
+                )
+        return self
+
+    @model_validator(mode="after")
+    def _os_disks(self) -> BaseStackConfig:
+        check_os_disks(self.os_disk, self.disk_uses(), self.image.facts, self.location)
+        return self
+
     def idle_stop_overrides(self) -> list[tuple[str, object]]:
         """(config path, own ``idle_stop``) of each VM that may override the stack's (kinds override)."""
+        return []
+
+    def disk_uses(self) -> list[DiskUse]:
+        """Each machine the stack builds, with its own OS disk, sizes and new data disk (kinds override)."""
         return []
 
     def ssh_service_tags(self) -> tuple[str, ...]:
@@ -200,9 +231,38 @@ class BaseStackConfig(Model):
         budget_start = self.budget.start_warning(today) if self.budget else None
         if budget_start:
             found.append(budget_start)
-        if self.access.mode == "bastion" and not self.access.native_client:
+        found += self._bastion_warnings()
+        return found
+
+    def connections(self) -> int:
+        """How many people may connect at once: one per unit (kinds override)."""
+        return len(self.units())
+
+    def _bastion_warnings(self) -> list[str]:
+        sku = self.access.sku
+        if sku is None:
+            return []
+        key = "existing_bastion_sku" if self.access.existing_bastion_resource_id else "bastion_sku"
+        found = []
+        people = self.connections()
+        if not sku.concurrent:
+            queue = f" ({people} people would take turns)" if people > 1 else ""
             found.append(
-                "dsvm:access.bastion_sku Basic has no native client and no tunnels: members connect through the "
+                f"dsvm:access.{key} {sku.name} serves one connection at a time for the whole stack{queue}, through "
+                "the Azure portal only: no native client and no tunnels, so JupyterHub is not reachable from laptops; "
+                "use Standard (or a shared hub Bastion) when people work at the same time"
+            )
+        elif not sku.native_client:
+            found.append(
+                f"dsvm:access.{key} {sku.name} has no native client and no tunnels: members connect through the "
                 "Azure portal, and JupyterHub is not reachable from laptops; use Standard for az network bastion"
+            )
+        carried = None if self.access.existing_bastion_resource_id else sessions(
+            sku.name, self.access.bastion_scale_units, self.is_windows)  # fmt: skip
+        if carried is not None and people > carried:
+            found.append(
+                f"{people} people may connect at once and the Bastion carries about {carried} "
+                f"{'RDP' if self.is_windows else 'SSH'} sessions: raise dsvm:access.bastion_scale_units"
+                + ("" if sku.host_scaling else " (with bastion_sku Standard)")
             )
         return found

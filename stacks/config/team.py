@@ -12,9 +12,10 @@ from azurefacts.sizes import VM_SIZES
 from stacks.config.base import PROMOTED, PathError
 from stacks.config.image import check_vm_size
 from stacks.config.members import MemberConfig
+from stacks.config.os_disk import DiskUse
 from stacks.config.patching import WorkstationStack
 from stacks.config.stack import BaseStackConfig, Unit
-from stacks.config.storage import DataDiskConfig, StorageConfig
+from stacks.config.storage import StorageConfig
 
 
 class TeamStackConfig(WorkstationStack, BaseStackConfig):
@@ -37,9 +38,6 @@ class TeamStackConfig(WorkstationStack, BaseStackConfig):
                 found.append(("disk", member.data_disk.existing_disk_resource_id, path))
         return found
 
-    def data_disks(self) -> list[tuple[str, DataDiskConfig]]:
-        return [(m.username, m.data_disk) for m in self.members]
-
     def units(self) -> list[Unit]:
         return [
             Unit(m.username, (m.username, f"{m.username}-data"), None if m.leaving else f"{m.username}-nic")
@@ -48,6 +46,17 @@ class TeamStackConfig(WorkstationStack, BaseStackConfig):
 
     def idle_stop_overrides(self) -> list[tuple[str, object]]:
         return [(f"members[{i}]", m.idle_stop) for i, m in enumerate(self.members) if not m.leaving]
+
+    def disk_uses(self) -> list[DiskUse]:
+        uses = []
+        for i, m in enumerate(self.members):
+            if m.leaving:
+                continue
+            size = (f"members[{i}].vm_size", m.vm_size) if m.vm_size else ("vm_size", self.vm_size)
+            new_disk = m.data_disk.existing_disk_resource_id is None
+            data = (f"members[{i}].data_disk.sku", m.data_disk.sku) if new_disk else None
+            uses.append(DiskUse(f"members[{i}]", m.os_disk, (size,), data))
+        return uses
 
     def quota_needs(self, mode: str = "current") -> list[Need]:
         sizes = [m.vm_size or self.vm_size for m in self.members if not m.leaving]

@@ -22,7 +22,7 @@ from components import ScaleSet, ScaleSetArgs
 from components.vm_profile import VmProfile
 from stacks.config.scale_out import PoolConfig, ScaleOutStackConfig
 from stacks.cost_controls import idle_role_id, idle_stop_of, wants_idle_role
-from stacks.foundation import Foundation, build_foundation
+from stacks.foundation import Foundation, build_foundation, os_disk_of
 from stacks.scale_out.agent import derive_password, encode_roster
 from stacks.scale_out.autoscale import autoscale_setting
 from stacks.scale_out.schedule import describe, profiles
@@ -32,11 +32,11 @@ from stacks.scale_out.seats import SEATS_CONTAINER, Way, connect, custom_data, s
 def _way(config: ScaleOutStackConfig, base: Foundation) -> Way:
     """How the class reaches its instances (names as the Network component gives them)."""
     access = config.access
-    if access.mode == "bastion" and access.existing_bastion_resource_id:
+    if access.sku is not None and access.existing_bastion_resource_id:
         parts = access.existing_bastion_resource_id.split("/")
-        return Way("bastion", base.rg_plain, parts[8], parts[4])
-    if access.mode == "bastion":
-        return Way("bastion", base.rg_plain, f"{base.prefix}-bastion", base.rg_plain, access.native_client)
+        return Way("bastion", base.rg_plain, parts[8], parts[4], access.sku.name)
+    if access.sku is not None:
+        return Way("bastion", base.rg_plain, f"{base.prefix}-bastion", base.rg_plain, access.sku.name)
     return Way("public" if access.public_ip_enabled else "private", base.rg_plain)
 
 
@@ -68,6 +68,7 @@ def _pool(
             security_size=pool.vm_size,
             ssh_public_keys=[config.admin.ssh_public_key],
             custom_data=pulumi.Output.secret(values),
+            os_disk=os_disk_of(config, pool.os_disk),
         )
 
     scale_set = ScaleSet(

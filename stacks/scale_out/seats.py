@@ -45,8 +45,10 @@ from typing import Any
 
 import yaml
 
+from azurefacts.bastion import BASTION_SKUS
 from components import idle_units
 from components.cloud_init import DATA_DISK_RUNCMD, data_disk_files
+from stacks.connections import portal_only_note
 
 SEATS_CONTAINER = "seats"
 AGENT_PATH = "/usr/local/sbin/dsvm-seats"
@@ -111,13 +113,13 @@ def custom_data(values: dict[str, str], idle_watcher: bool = False, data_disk: b
 
 @dataclass(frozen=True)
 class Way:
-    """How the class reaches its instances: ``bastion`` (name, group, native client), or ``public``/``private``."""
+    """How the class reaches its instances: ``bastion`` (name, group, SKU), or ``public``/``private``."""
 
     mode: str
     resource_group: str
     bastion: str | None = None
     bastion_group: str | None = None
-    native_client: bool = True
+    bastion_sku: str = "Standard"
 
 
 def instance_lookup(way: Way, scale_set: str, index: int, field: str = "id") -> str:
@@ -131,8 +133,8 @@ def instance_lookup(way: Way, scale_set: str, index: int, field: str = "id") -> 
 
 def connect(way: Way, scale_set: str, index: int, username: str, with_key: bool) -> dict[str, str]:
     """One seat's commands: sign in (ssh) and reach JupyterHub."""
-    if way.mode == "bastion" and not way.native_client:
-        return {"ssh": "Azure portal: any instance of the scale set > Connect > Bastion (Basic has no native client)"}
+    if way.mode == "bastion" and not BASTION_SKUS[way.bastion_sku].native_client:
+        return {"connect": portal_only_note(way.bastion_sku, "any instance of the scale set")}
     if way.mode == "bastion":
         target = instance_lookup(way, scale_set, index)
         base = (

@@ -152,7 +152,8 @@ def test_disk_tiers_and_services_are_mapped(api: Api) -> None:
     for sku in DISK_SKUS.values():
         assert set(east["disk"][sku.name]) == ({t for t, _ in sku.tiers} or {"GiB"})
     assert east["public_ip"] == {"Standard": 0.005}
-    assert east["bastion"] == {"Basic": 0.19, "Standard": 0.29, "Premium": 0.45, "scale_unit": 0.14}
+    assert east["bastion"] == {"Basic": 0.19, "Standard": 0.29, "Premium": 0.45, "scale_unit": 0.14,
+                               "premium_scale_unit": 0.14}  # fmt: skip
     assert east["blob_hot"]["Standard_LRS"] == 0.0184  # the first tier, not the 50 TB one
     assert east["blob_hot"]["Standard_RAGZRS"] == 0.0518
     # The recorded pages hold no snapshot meter: that price is optional (its name is not confirmed).
@@ -284,7 +285,7 @@ def test_ambiguous_prices_and_wrong_units_are_noted_not_written() -> None:
     assert ("eastus", ("vm", "Standard_D4s_v5", "linux"), True) in result.missing
 
 
-def test_a_premium_scale_unit_price_unlike_standards_is_noted() -> None:
+def test_premiums_scale_unit_is_its_own_price_and_optional() -> None:
     def get(url: str) -> dict[str, Any]:
         if "Azure%20Bastion" not in url:
             return page()
@@ -294,8 +295,10 @@ def test_a_premium_scale_unit_price_unlike_standards_is_noted() -> None:
                                                 ("Premium", "Premium Additional Gateway", 0.21))))  # fmt: skip
 
     result = refresh([], today=TODAY, get=get, meters=all_meters(sizes=[]))
-    assert result.files["services.json"]["regions"]["eastus"]["bastion"] == {"scale_unit": 0.14}
-    assert any("Premium's additional scale unit is $[0.21]/h" in n for n in result.notes)
+    assert result.files["services.json"]["regions"]["eastus"]["bastion"] == {"scale_unit": 0.14,
+                                                                            "premium_scale_unit": 0.21}  # fmt: skip
+    without = refresh([], today=TODAY, get=lambda url: page(), meters=all_meters(sizes=[]))
+    assert ("eastus", ("bastion", "premium_scale_unit"), False) in without.missing  # optional: not required
 
 
 def write_snapshot_files(directory: Path, read_on: str) -> None:

@@ -270,14 +270,25 @@ def test_settings_take_defaults_ignore_unknown_keys_and_may_be_gzipped(capsys: p
 
 
 def test_a_probe_that_fails_keeps_the_vm_up(box: Box, capsys: pytest.CaptureFixture[str]) -> None:
+    """A probe that cannot tell counts as busy in the decision itself: with no warning period in between, a VM
+    quiet for two hours stays up only because of it, and its idle clock starts again."""
+
     def broken(settings: Any, env: Any) -> str | None:
         raise RuntimeError("nvidia-smi exited 9: NVIDIA-SMI has failed")
 
+    def idle(settings: Any, env: Any) -> str | None:
+        return None
+
+    box.without_warning()
     box.run()
-    probes = {"gpu": broken}
-    assert box.run(minutes=120, probes=probes) == 0
-    assert box.deallocations() == []
-    assert "gpu probe failed (RuntimeError: nvidia-smi exited 9" in capsys.readouterr().out
+    assert box.run(minutes=120, probes={"gpu": broken}) == 0
+    assert box.deallocations() == [] and box.notes == []
+    assert ("busy: gpu probe failed (RuntimeError: nvidia-smi exited 9: NVIDIA-SMI has failed): counted as busy"
+            in capsys.readouterr().out)  # fmt: skip
+    assert box.state()["last_busy"] == box.now
+    # The probe answers again (the GPU is idle): a full idle period from the failed check, then the stop.
+    assert box.run(minutes=59, probes={"gpu": idle}) == 0 and box.deallocations() == []
+    assert box.run(minutes=1, probes={"gpu": idle}) == 0 and len(box.deallocations()) == 1
 
 
 def test_dry_run_says_what_it_would_do(box: Box, capsys: pytest.CaptureFixture[str]) -> None:

@@ -24,7 +24,8 @@ WINDOWS = {"publisher": "microsoft-dsvm", "offer": "dsvm-win-2022", "sku": "wins
 
 
 # Literal list prices (eastus): D4s_v5 $0.192/h Linux, $0.376/h Windows; Premium SSD P10 $19.71,
-# P15 $38.02 a month; Standard IP $0.005/h; hot LRS blob $0.0184/GiB-month; Standard Bastion $0.29/h.
+# P15 $38.02 a month; Standard IP $0.005/h; hot LRS blob $0.0184/GiB-month; Standard Bastion $0.29/h, Premium
+# $0.45/h, an extra scale unit $0.14/h.
 BOOK = PriceBook(
     currency="USD",
     read_on={"test": "2026-01-02"},
@@ -34,7 +35,7 @@ BOOK = PriceBook(
             "vm": {"Standard_D4s_v5": {"linux": 0.192, "windows": 0.376}},
             "disk": {"Premium_LRS": {"P10": 19.71, "P15": 38.02, "P20": 73.22}, "PremiumV2_LRS": {"GiB": 0.082}},
             "public_ip": {"Standard": 0.005},
-            "bastion": {"Standard": 0.29, "scale_unit": 0.14},
+            "bastion": {"Standard": 0.29, "Premium": 0.45, "scale_unit": 0.14},
             "blob_hot": {"Standard_LRS": 0.0184},
         },
         "westeurope": {"vm": {"Standard_D4s_v5": {"linux": 0.23, "windows": 0.414}}},
@@ -72,15 +73,12 @@ def vm(name: str = "alice-vm", image: dict[str, str] = UBUNTU, size: str = "Stan
     }, location)
 
 
-def schedule(target: dict[str, Any], time: str = "1900", status: str = "Enabled") -> dict[str, Any]:
+def schedule(target: dict[str, Any], time: str = "1900", status: str | None = "Enabled") -> dict[str, Any]:
+    """An auto-shutdown schedule of ``target``; ``status`` None: the input left out (ARM's default: Disabled)."""
+    inputs = {"taskType": "ComputeVmShutdownTask", "dailyRecurrence": {"time": time}, "timeZoneId": "UTC",
+              "status": status, "targetResourceId": target["id"]}
     return res("azure-native:devtestlab:GlobalSchedule", f"shutdown-computevm-{target['name']}",
-               "Microsoft.DevTestLab/schedules", {
-                   "taskType": "ComputeVmShutdownTask",
-                   "dailyRecurrence": {"time": time},
-                   "timeZoneId": "UTC",
-                   "status": status,
-                   "targetResourceId": target["id"],
-               })
+               "Microsoft.DevTestLab/schedules", {k: v for k, v in inputs.items() if v is not None})
 
 
 def disk(name: str = "alice-data-disk", size: int = 256, sku: str = "Premium_LRS") -> dict[str, Any]:
@@ -175,14 +173,28 @@ def _size(resources: list[dict[str, Any]], name: str) -> int:
     return next(int(r["inputs"]["diskSizeGB"]) for r in resources if r["name"] == name)
 
 
-@pytest.mark.parametrize("schedules", [[], ["Disabled"]], ids=["no-schedule", "disabled"])
-def test_vm_without_enabled_schedule_is_always_on(schedules: list[str]) -> None:
+@pytest.mark.parametrize("schedules", [[], ["Disabled"], [None]], ids=["no-schedule", "disabled", "no-status"])
+def test_vm_without_enabled_schedule_is_always_on(schedules: list[str | None]) -> None:
     machine = vm()
     cost = estimate([machine, *(schedule(machine, status=s) for s in schedules)])
     (compute,) = [line for line in cost["lines"] if line["item"] == "Standard_D4s_v5 Linux VM"]
     assert compute["monthly"] == compute["alwaysOnMonthly"] == pytest.approx(730 * 0.192)
     assert cost["monthly"] == cost["alwaysOnMonthly"]
     assert "always on" in compute["note"]
+
+
+@pytest.mark.parametrize(("sku", "hourly"), [("Standard", 0.29), ("Premium", 0.45)])
+def test_a_bastion_bills_the_scale_units_beyond_the_two_included(sku: str, hourly: float) -> None:
+    def bastion(units: int) -> dict[str, Any]:
+        return res("azure-native:network:BastionHost", "bastion", "Microsoft.Network/bastionHosts",
+                   {"sku": {"name": sku}, "scaleUnits": units})
+
+    (line,) = lines_of(estimate([bastion(5)]), "bastion")
+    # Premium's own scale unit price is not in this book: Standard's, said to be assumed (test_bastion_skus.py).
+    assert line["item"].startswith(f"{sku} Bastion, 3 extra scale unit(s) at $0.14/h")
+    assert line["monthly"] == line["alwaysOnMonthly"] == pytest.approx(730 * (hourly + 3 * 0.14), abs=0.005)
+    (line,) = lines_of(estimate([bastion(2)]), "bastion")
+    assert line["item"] == f"{sku} Bastion" and line["monthly"] == pytest.approx(730 * hourly, abs=0.005)
 
 
 def test_schedule_of_another_vm_does_not_count() -> None:

@@ -515,7 +515,38 @@ def test_depends_on_names_exactly_the_plan_dependencies_in_the_template(
         reader["dependsOn"])  # the snapshot group's role, nested in its group's deployment
 
 
-@pytest.mark.parametrize("stack", ["dev", "gpu", "classroom", "hackathon", "staging", "prod"])
+def test_ids_in_property_values_order_the_deployment_without_a_plan_dependency(dev_plan: dict[str, Any]) -> None:
+    """A property that holds the id of a template resource (the VM's NIC and data disk) makes a dependsOn
+    entry even where the plan lists no dependency (an id the program wrote as text)."""
+    plan = json.loads(json.dumps(dev_plan))
+    (vm,) = [r for r in plan["resources"] if r["name"] == "alice-vm"]
+    vm["dependsOn"] = []
+    exported = by_name(export_template(plan), "Microsoft.Compute/virtualMachines", "alice-vm")
+    assert exported["dependsOn"] == ["[resourceId('Microsoft.Compute/disks', 'alice-data-disk')]",
+                                     "[resourceId('Microsoft.Network/networkInterfaces', 'alice-nic')]"]
+
+
+def test_a_resource_never_depends_on_itself(dev_plan: dict[str, Any]) -> None:
+    """ARM refuses a template with a circular dependency: a property holding the resource's own id (here a tag)
+    references it, but makes no dependsOn entry."""
+    plan = json.loads(json.dumps(dev_plan))
+    (nsg,) = [r for r in plan["resources"] if r["type"] == "azure-native:network:NetworkSecurityGroup"]
+    nsg["inputs"]["tags"]["self"] = nsg["id"]
+    (exported,) = of_type(export_template(plan), "Microsoft.Network/networkSecurityGroups")
+    assert exported["tags"]["self"].startswith("[resourceId('Microsoft.Network/networkSecurityGroups'")
+    assert exported.get("dependsOn", []) == []
+
+
+def test_resource_group_names_in_ids_compare_ignoring_case(dev_plan: dict[str, Any], dev: dict[str, Any]) -> None:
+    """ARM ids are case-insensitive, and Azure hands back a group's name in either case: an id whose group is
+    written `RG-DSVM-Dev` is still this deployment's group (no `resourceId('RG-DSVM-Dev', ...)` form)."""
+    recased = json.loads(json.dumps(dev_plan).replace("/resourceGroups/rg-dsvm-dev/", "/resourceGroups/RG-DSVM-Dev/"))
+    template = export_template(recased)
+    assert "RG-DSVM-Dev" not in render(template)
+    assert render(template) == render(dev)
+
+
+@pytest.mark.parametrize("stack", ["dev", "gpu", "classroom", "hackathon", "staging", "prod", "lowcost"])
 def test_no_literal_id_of_the_emulator_subscription(stack: str) -> None:
     """In every example stack: ids, computed principal ids (a scale set's user-assigned identity) and scopes
     are expressions, never the emulator's subscription (the classroom's idle role assignment used to carry
@@ -672,7 +703,7 @@ def schemas() -> Path:
     return folder
 
 
-@pytest.mark.parametrize("stack", ["dev", "gpu", "classroom", "staging", "prod", "hackathon"])
+@pytest.mark.parametrize("stack", ["dev", "gpu", "classroom", "staging", "prod", "hackathon", "lowcost"])
 def test_every_exported_resource_is_valid_against_azures_schema(stack: str, schemas: Path) -> None:
     from tests.dsvmctl.arm_schemas import errors_of
 

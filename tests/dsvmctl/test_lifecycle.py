@@ -125,6 +125,23 @@ def test_renaming_the_storage_account_is_a_refused_replace(project: Project) -> 
                for e in document["errors"])
 
 
+def test_a_protected_resource_is_replaced_after_a_deliberate_unprotect(project: Project) -> None:
+    """The way out the refusal names: `state unprotect` the account (and its containers), then the rename
+    replaces them, as `pulumi up` would once the state no longer protects them (the program still does)."""
+    project.config["dsvm:storage"] = {"hns_enabled": True, "account_name": "dsvmrenamed01"}
+    project.write()
+    code, document = project.diff()
+    (error,) = by_name(document, "dsvm-dev-storage-account")["errors"]
+    assert code == 2 and "dsvmctl state unprotect 'urn:pulumi:dev::dsvm::" in error["fix"]
+    targets = [r["urn"] for r in document["resources"] if r["type"].startswith("azure-native:storage:")]
+    code, output = project.run("state", "unprotect", *targets)
+    assert code == 0, output
+    code, document = project.diff()
+    assert code == 0 and document["errors"] == []
+    account = by_name(document, "dsvm-dev-storage-account")
+    assert account["change"] == "replace" and account["protect"]  # protected again by the next up
+
+
 def test_hns_change_replaces_the_account(project: Project) -> None:
     project.config["dsvm:storage"] = {"hns_enabled": False}
     project.write()
@@ -254,3 +271,25 @@ def test_an_image_downgrade_is_flagged_on_the_replacement(project: Project) -> N
     project.config["dsvm:image"]["version"] = "25.09.15"
     project.write()
     assert not [e for e in by_name(project.diff()[1], "alice-vm")["effects"] if "downgrade" in e]
+
+
+def test_an_os_switch_to_an_older_numbered_image_is_no_downgrade(project: Project) -> None:
+    # Ubuntu 20.04's newest DSVM release is numbered below 22.04's: another image, not an older release.
+    project.config["dsvm:image"] = {"os": "ubuntu-2004", "version": "25.01.14"}  # deployed: ubuntu-2204 25.05.20
+    project.write()
+    code, document = project.diff()
+    assert code == 0
+    effects = by_name(document, "alice-vm")["effects"]
+    assert effects[0].startswith("replaces the VM")
+    assert not [e for e in effects if "downgrade" in e]
+
+
+def test_connect_to_an_offboarded_member_says_the_workstation_is_gone(project: Project) -> None:
+    project.config["dsvm:members"][1]["leaving"] = True
+    project.write()
+    project.up()
+    code, output = project.run("connect", "bob")
+    assert code == 0 and "offboarded (leaving: true): the workstation is gone; the data disk is kept" in output
+    assert "ssh" not in output and "jupyterhub" not in output
+    code, output = project.run("connect", "alice")
+    assert code == 0 and "ssh:" in output

@@ -178,12 +178,30 @@ class _Settings(Model):
     note: str = Field(default="", json_schema_extra=PROMOTED)
 
 
+class _Nested(Model):
+    size: str = Field(default="small", json_schema_extra=PROMOTED)
+    extra: dict[str, Any] = Field(default_factory=dict, json_schema_extra=PROMOTED)
+
+
 def test_a_promotable_key_holding_a_secret_is_left_alone() -> None:
     source = _Settings(size="large", note="[secret]")
     target = _Settings(size="small", note="x")
     raw_source = {"dsvm:size": "large", "dsvm:note": {"secure": "v1:abc"}}
     changes, secrets = plan_promotion(_Settings, source, raw_source, target, {"dsvm:note": "x"}, "dsvm", Path("x"))
     assert [c.key for c in changes] == ["dsvm:size"] and secrets == ["dsvm:note"]
+    # The target's secret is not overwritten by the source's plain value either.
+    source, target = _Settings(size="large", note="plain"), _Settings(size="small", note="[secret]")
+    raw_target = {"dsvm:note": {"secure": "v1:def"}}
+    changes, secrets = plan_promotion(_Settings, source, {"dsvm:note": "plain"}, target, raw_target, "dsvm", Path("x"))
+    assert [c.key for c in changes] == ["dsvm:size"] and secrets == ["dsvm:note"]
+
+
+@pytest.mark.parametrize("written", [{"token": {"secure": "v1:abc"}}, {"tokens": [{"secure": "v1:abc"}]}])
+def test_a_secret_nested_in_a_promotable_object_is_left_alone(written: dict[str, Any]) -> None:
+    source, target = _Nested(size="large", extra={"token": "[secret]"}), _Nested()
+    raw_source = {"dsvm:size": "large", "dsvm:extra": written}
+    changes, secrets = plan_promotion(_Nested, source, raw_source, target, {}, "dsvm", Path("x"))
+    assert [c.key for c in changes] == ["dsvm:size"] and secrets == ["dsvm:extra"]
 
 
 # -- refusals: exit 2, nothing written --------------------------------------------------------------------------------
@@ -225,6 +243,28 @@ def test_a_bad_promotion_is_refused_and_writes_nothing(
 
 
 # -- the target file keeps every byte outside the promoted values -----------------------------------------------------
+def test_an_edit_that_misses_the_promoted_values_is_refused(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The line edits are checked against the same changes made on the parsed file: a text edit that gets a
+    value wrong (here: one that changes nothing) writes nothing."""
+    import dsvmctl.promote
+
+    monkeypatch.setattr(dsvmctl.promote, "set_value", lambda text, *args, **kwargs: text)
+    before = files(project)
+    code, output = promote(project, "dev", "staging")
+    assert code == 2 and "editing it in place did not give the promoted values; nothing was written" in output
+    assert files(project) == before
+
+
+def test_a_target_with_a_byte_order_mark_keeps_it(project: Path) -> None:
+    staging = project / "Pulumi.staging.yaml"
+    staging.write_bytes(b"\xef\xbb\xbf" + staging.read_bytes())
+    code, output = promote(project, "dev", "staging")
+    assert code == 0, output
+    after = staging.read_bytes()
+    assert after.startswith(b"\xef\xbb\xbf") and not after[3:].startswith(b"\xef\xbb\xbf")
+    assert config(staging)["dsvm:image"]["version"] == "25.05.20"
+
+
 def test_a_key_left_to_its_default_goes_and_the_next_keys_comment_stays(project: Path) -> None:
     staging = project / "Pulumi.staging.yaml"
     comment = "  # The policy pack's cost-cap rule (advisory) reports a plan estimated above this.\n"
@@ -277,6 +317,15 @@ def test_removing_a_key_takes_its_block_and_own_comments_only(path: list[str], g
     after = remove_key(COMMENTED, ["config", *path])
     assert [x[1:] for x in changed_lines(COMMENTED, after)] == gone
     assert all(x.startswith("-") for x in changed_lines(COMMENTED, after))
+
+
+def test_a_comment_left_of_a_removed_key_is_not_its_own() -> None:
+    """Only comment lines at the key's own column describe it; one further left (the margin) stays."""
+    from dsvmctl.yaml_edit import remove_key
+
+    text = "config:\n  dsvm:idle_stop:\n    idle_minutes: 60\n# margin note\n    warn_minutes: 15\n"
+    after = remove_key(text, ["config", "dsvm:idle_stop", "warn_minutes"])
+    assert changed_lines(text, after) == ["-    warn_minutes: 15"]
 
 
 @pytest.mark.parametrize(("path", "value", "lines"), [

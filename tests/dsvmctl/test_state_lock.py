@@ -9,10 +9,12 @@ import subprocess
 import sys
 import threading
 from dataclasses import asdict
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from azurefacts import clock
 from dsvmctl.state import StateStore
 from dsvmctl.state_lock import LockOwner, StateLocked, hold, lock_path, read_owner, unlock
 from tests.helpers import Project
@@ -142,3 +144,16 @@ def test_four_writers_at_once_apply_one_after_another(project: Project) -> None:
     assert creates[:3] == [0, 0, 0] and creates[3] > 20  # one created the stack, three found it made
     assert json.loads((project.state / "dev.json").read_text())["stack"] == "dev"
     assert not [p for p in project.state.iterdir() if p.name != "dev.json"]
+
+
+@pytest.mark.parametrize(("created", "age"), [
+    ("2027-03-01T11:59:10+00:00", "50 s old"),
+    ("2027-03-01T11:58:00+00:00", "2 min old"),
+    ("2027-03-01T10:01:00+00:00", "119 min old"),
+    ("2027-03-01T09:00:00+00:00", "3 h old"),
+    ("2027-03-01T12:00:30+00:00", "0 s old"),  # another host's clock a little ahead
+    ("yesterday", "of unknown age"),
+])  # fmt: skip
+def test_a_lock_says_how_old_it_is(monkeypatch: pytest.MonkeyPatch, created: str, age: str) -> None:
+    monkeypatch.setattr(clock, "now", lambda: datetime(2027, 3, 1, 12, 0, tzinfo=UTC))
+    assert LockOwner("bob", "laptop", 1, "dsvmctl up --stack dev", created).age() == age

@@ -23,6 +23,10 @@ from tests.helpers import ROOT, runner
     ("1900", 1900),
     ("0720", 464),  # a leading 0 is octal in yaml.v3 (Go's ParseInt with base 0)
     ("09", 9.0),  # not octal: yaml.v3 falls through to a float
+    ("-0720", -464),
+    ("-1", -1),
+    ("+7", 7),
+    ("07", 7),
     ("0x1F", 31),
     ("0o17", 15),
     ("1_000", 1000),
@@ -34,7 +38,8 @@ from tests.helpers import ROOT, runner
     ("'0720'", "0720"),
 ])  # fmt: skip
 def test_plain_scalars_read_as_yaml_v3_gives_them(text: str, value: Any) -> None:
-    assert _parse_yaml(Path("x.yaml"), f"k: {text}\n") == {"k": value}
+    parsed = _parse_yaml(Path("x.yaml"), f"k: {text}\n")
+    assert parsed == {"k": value} and type(parsed["k"]) is type(value)  # 9.0, not 9: JSON writes them apart
 
 
 def _project(tmp_path: Path, stack: str, old: str, new: str) -> Path:

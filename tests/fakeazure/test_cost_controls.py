@@ -202,3 +202,6 @@ def test_a_budget_keeps_its_start_as_months_pass_but_never_moves_it(
     az.create(BUDGET, "budget", budget(az, amount=600, **{"timePeriod.startDate": "2028-03-01T00:00:00Z"}))
     (refusal,) = az.refusals[updated.id.lower()]
     assert (refusal.code, refusal.target) == ("PropertyChangeNotAllowed", "timePeriod.startDate")
+    # The way out is the budget's own (leave the start, or start a new budget), not replace_on_changes.
+    assert "leave dsvm:budget.start_date as deployed" in str(refusal.hint) and "replace_on_changes" not in str(
+        refusal.hint)  # fmt: skip

@@ -217,6 +217,9 @@ def test_encryption_at_host_on_a_size_without_it_is_refused(az: FakeAzure) -> No
     error = rejected(az, VMSS, "pool", inputs)
     assert error.code == "BadRequest" and error.target == f"{PROFILE}.securityProfile.encryptionAtHost"
     profile["securityProfile"] = {}
+    error = rejected(az, VMSS, "pool", inputs)  # Av2 has no premium storage either: the Premium SSD OS disk
+    assert error.code == "OperationNotAllowed" and error.target == f"{PROFILE}.storageProfile.osDisk"
+    profile["storageProfile"]["osDisk"]["managedDisk"]["storageAccountType"] = "StandardSSD_LRS"
     az.create(VMSS, "pool", inputs)
 
 

@@ -15,14 +15,19 @@ from fakeazure import FakeAzure
 from tests.fakeazure.test_rules import (
     DISK,
     RG,
+    ROLE_ASSIGNMENT,
+    STORAGE,
     SUBNET,
     VM,
+    VM_USER_LOGIN,
     changed,
     disk_inputs,
     linux_vm,
     make_network,
     make_nic,
     nic_inputs,
+    role_inputs,
+    storage_inputs,
     subnet_id,
     subnet_inputs,
 )
@@ -165,3 +170,20 @@ def test_each_run_has_its_own_root_stack() -> None:
     second = run_program(lambda: stacks.build(config, "second"), FakeAzure(), stack="second")
     roots = {r.parent for r in second.records if r.parent and "pulumi:pulumi:Stack::" in r.parent}
     assert roots == {"urn:pulumi:second::dsvm::pulumi:pulumi:Stack::dsvm-second"}
+
+
+def test_a_role_assignment_keeps_its_role_the_role_is_never_changed_in_place(fake_azure: FakeAzure) -> None:
+    """An assignment is who, what role, where: ARM refuses a PUT that changes the role of an existing one
+    (the program makes a new assignment instead); a new principal or scope is a replacement (azure-native)."""
+    make_network(fake_azure)
+    account = fake_azure.create(STORAGE, "data", storage_inputs("dsvmdata01")).id
+    inputs = role_inputs(fake_azure, account)
+    first = fake_azure.create(ROLE_ASSIGNMENT, "ra", inputs)
+    other_role = role_inputs(fake_azure, account, role=VM_USER_LOGIN)
+    kept = fresh_run(fake_azure).create(ROLE_ASSIGNMENT, "ra", other_role)
+    error = refusal(fake_azure, first.id)
+    assert error.target == "roleDefinitionId" and kept is first
+    assert kept.inputs["roleDefinitionId"] == inputs["roleDefinitionId"]
+    other_principal = role_inputs(fake_azure, account, principal="0f1e2d3c-4b5a-4968-8776-655443322110")
+    fresh_run(fake_azure).create(ROLE_ASSIGNMENT, "ra", other_principal)
+    assert not fake_azure.refusals and fake_azure.generation(first.id) == 1  # replaced, not refused

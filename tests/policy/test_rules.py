@@ -177,6 +177,11 @@ CASES = [
                                                _open_rule("12.0.0.0/8", "20-25")(nsg))),
          "securityRules[4] (open) allow SSH (22) in from 10.50.255.0/26, 11.0.0.0/8, 12.0.0.0/8: together they "
          "admit 33,554,432"),
+    Case(NSG_RULE, NSG, _set(NSG, lambda nsg: (nsg["securityRules"].clear(),  # exactly two rules open SSH
+                                               _open_rule("11.0.0.0/8", "22")(nsg),
+                                               _open_rule("12.0.0.0/9", "22")(nsg))),
+         "securityRules[0] (open), securityRules[1] (open) allow SSH (22) in from 11.0.0.0/8, 12.0.0.0/9: together "
+         "they admit 25,165,824"),
     Case(NSG_RULE, SECURITY_RULE,
          lambda *_: {"securityRuleName": "ssh", "direction": "Inbound", "access": "Allow", "protocol": "*",
                      "sourceAddressPrefixes": ["203.0.113.0/24", "Internet"], "destinationPortRanges": ["22"]},

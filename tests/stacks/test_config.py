@@ -126,6 +126,8 @@ NEGATIVE: list[tuple[str, dict[str, Any], str, str]] = [
     ("IPv6 in halves", team_values(access=allowlist("::/1", "8000::/1")), "dsvm:access.allowed_cidrs",
      "more public IPv6 addresses than one /32"),
     ("tag value over 256", team_values(tags={"team": "x" * 257}), "dsvm:tags", "has 257 characters; Azure allows 256"),
+    ("a boolean for a float", team_values(cost_cap_monthly=True), "dsvm:cost_cap_monthly",
+     "must be a number, not true"),
     ("a tag the stack sets", team_values(tags={"Owner": "me"}), "dsvm:tags", "tag 'Owner' is set by the stack"),
     ("tags differing in case", team_values(tags={"env": "a", "ENV": "b"}), "dsvm:tags", "are one tag to Azure"),
     ("not a CIDR", team_values(access=allowlist("203.0.113.300/24")), "dsvm:access.allowed_cidrs",
@@ -231,6 +233,17 @@ NEGATIVE: list[tuple[str, dict[str, Any], str, str]] = [
     ("windows username of 16", windows(members=[{"username": "abcdefghijklmnop"}]), "dsvm:members[0].username",
      "longer than 15 characters"),
 ]
+
+
+@pytest.mark.parametrize("values", [
+    team_values(tags={"team": "x" * 256}),  # Azure's longest tag value
+    team_values(tags={f"t{i}": "v" for i in range(46)}),  # 46 extra + the stack's 4 = Azure's 50
+    team_values(access=allowlist("11.0.0.0/8", "11.0.0.0/9")),  # a /8 and a range inside it: one /8
+    team_values(access=allowlist("11.0.0.0/8", "10.0.0.0/8", "192.168.0.0/16")),  # private space is not the internet
+    team_values(cost_cap_monthly=250.5),
+], ids=["tag-value-256", "46-tags", "overlapping-ranges", "private-ranges", "float-cap"])  # fmt: skip
+def test_the_last_value_a_rule_allows_passes(values: dict[str, Any]) -> None:
+    parse_config(values)
 
 
 @pytest.mark.parametrize(("values", "path", "fragment"), [c[1:] for c in NEGATIVE], ids=[c[0] for c in NEGATIVE])

@@ -49,7 +49,7 @@ _NUMBER_HINT = ('write it in quotes as you mean it (e.g. "0720", "25.10"): unquo
     (team_values(members={"username": "alice"}), "dsvm:members",
      "must be a list of members, one `- username: ...` entry each (got a mapping)"),
     (team_values(members=["alice"]), "dsvm:members[0]",
-     "must be a mapping with the keys username, ssh_public_key, vm_size, data_disk, entra_login_enabled, "
+     "must be a mapping with the keys username, ssh_public_key, vm_size, data_disk, os_disk, entra_login_enabled, "
      "entra_object_id, idle_stop, leaving (got 'alice')"),
     (team_values(rstudio_enabled="maybe"), "dsvm:rstudio_enabled", "must be true or false (got 'maybe')"),
     (team_values(storage={"soft_delete_days": "week"}), "dsvm:storage.soft_delete_days",
@@ -63,8 +63,8 @@ _NUMBER_HINT = ('write it in quotes as you mean it (e.g. "0720", "25.10"): unquo
      f"must be text (got 25.1); {_NUMBER_HINT.format(25.1)}"),
     (team_values(tags=["team"]), "dsvm:tags", "must be a mapping of keys to values (got a list)"),
     (team_values(access="bastion"), "dsvm:access",
-     "must be a mapping with the keys mode, allowed_cidrs, public_ip_enabled, bastion_sku, "
-     "existing_bastion_resource_id, existing_bastion_subnet (got 'bastion')"),
+     "must be a mapping with the keys mode, allowed_cidrs, public_ip_enabled, bastion_sku, bastion_scale_units, "
+     "existing_bastion_resource_id, existing_bastion_sku, existing_bastion_subnet (got 'bastion')"),
     (team_values(access={"mode": "allowlist", "allowed_cidrs": "203.0.113.0/24"}), "dsvm:access.allowed_cidrs",
      "must be a list, one `- item` line per item (got '203.0.113.0/24')"),
     (team_values(access={"mode": "vpn"}), "dsvm:access.mode",

@@ -127,6 +127,10 @@ def test_expiry_past_is_refused_and_near_is_warned() -> None:
     assert parse_config(rig_values(rig(expires_on=TODAY.isoformat())))  # the last day is not past
     soon = parse_config(rig_values(rig(expires_on=(TODAY + timedelta(days=3)).isoformat())))
     assert any("expires on" in w for w in soon.warnings())
+    week = parse_config(rig_values(rig(expires_on=(TODAY + timedelta(days=7)).isoformat())))
+    assert any("expires on" in w for w in week.warnings())  # a week ahead: the last warned day
+    eight = parse_config(rig_values(rig(expires_on=(TODAY + timedelta(days=8)).isoformat())))
+    assert not any("expires on" in w for w in eight.warnings())
     later = parse_config(rig_values(rig(expires_on=(TODAY + timedelta(days=30)).isoformat())))
     assert not any("expires on" in w for w in later.warnings())
 
@@ -136,6 +140,10 @@ def test_spot_max_price_below_the_spot_price_is_refused() -> None:
     assert "would not start" in message and "Standard_B4ms" in message
     parse_config(rig_values(rig(spot={"max_price": -1})))
     parse_config(rig_values(rig(spot={"max_price": 0.5})))
+    from stacks.config.gpu_rig import spot_price_floor
+
+    floor = max(spot_price_floor(s)[0] for s in ("Standard_B4ms", "Standard_NC4as_T4_v3"))  # type: ignore[index]
+    parse_config(rig_values(rig(spot={"max_price": floor})))  # a cap at the Spot price runs
 
 
 def test_windows_refuses_a_linux_only_option() -> None:
@@ -277,6 +285,12 @@ def test_an_attach_azureml_cannot_reach_is_refused_with_the_way_out(gpu_project:
     assert code == 2
     assert "dsvm:azureml: AzureML attaches a VM over SSH from the AzureMachineLearning service tag" in text
     assert "Use access mode allowlist with public_ip_enabled: true" in text
+
+
+def test_azureml_does_not_attach_a_windows_rig() -> None:
+    values = rig_values(rig(ssh_public_key=None), image={"os": "windows-2022", "version": "25.01.14"},
+                        azureml={"workspace_id": WORKSPACE}, access=REACHABLE)  # fmt: skip
+    assert "over SSH, so Linux images only; remove azureml" in problem_at(values, "dsvm:azureml")
 
 
 def test_the_nsg_admits_ssh_from_azureml_only_when_attached(gpu_project: Path) -> None:
@@ -433,3 +447,71 @@ def test_connect_knows_a_rig_by_its_name_and_its_user(gpu_project: Path) -> None
     code, output = cli(gpu_project, "connect", "bob")
     assert code == 2 and "no member, rig or seat 'bob' in stack gpu; rigs: vision (user alice)" in " ".join(
         output.split())  # fmt: skip
+
+
+def _usage_edited(tmp_path: Path, **items: tuple[int, int]) -> str:
+    """The example usage file with some quotas' (limit, currentValue) set; a name in other letter case renames
+    the item whose name it matches ignoring case (the usage API's names are compared so)."""
+    found = json.loads(Path(USAGE).read_text())
+    for item in found:
+        for name, (limit, used) in items.items():
+            if item["name"]["value"].lower() == name.lower():
+                item["name"]["value"], item["limit"], item["currentValue"] = name, limit, used
+    path = tmp_path / "usage-edited.json"
+    path.write_text(json.dumps(found))
+    return str(path)
+
+
+def test_a_need_that_fills_the_quota_exactly_fits(gpu_project: Path, tmp_path: Path) -> None:
+    set_mode(gpu_project, "gpu")
+    usage = _usage_edited(tmp_path, standardNCASv3_T4Family=(8, 4))  # 4 in use + the rig's 4 = the limit
+    code, output = cli(gpu_project, "plan", "--quota-profile", usage)
+    assert code == 0, output
+    assert json.loads(cli(gpu_project, "quota", "--json", "--quota-profile", usage)[1])["fits"] == {
+        "cpu": True, "gpu": True}  # fmt: skip
+
+
+def test_a_usage_file_family_is_matched_ignoring_case(gpu_project: Path, tmp_path: Path) -> None:
+    set_mode(gpu_project, "gpu")
+    usage = _usage_edited(tmp_path, STANDARDNCASV3_T4FAMILY=(16, 0))
+    code, output = cli(gpu_project, "plan", "--quota-profile", usage)
+    assert code == 0, output
+
+
+def test_the_regional_total_counts_what_the_subscription_uses(gpu_project: Path, tmp_path: Path) -> None:
+    set_mode(gpu_project, "gpu")
+    code, output = cli(gpu_project, "plan", "--quota-profile", _usage_edited(tmp_path, cores=(10, 8)))
+    text = " ".join(output.split())
+    assert code == 2 and "exceeding approved Total Regional Cores quota" in text
+    assert "Current Limit: 10, Current Usage: 8, Additional Required: 4, (Minimum) New Limit Required: 12" in text
+
+
+def test_quota_lists_the_spot_quota_of_a_spot_rig(gpu_project: Path) -> None:
+    stack = yaml.safe_load((gpu_project / "Pulumi.gpu.yaml").read_text())
+    stack["config"]["dsvm:rigs"][0]["spot"] = {"max_price": -1}
+    (gpu_project / "Pulumi.gpu.yaml").write_text(yaml.safe_dump(stack))
+    report = json.loads(cli(gpu_project, "quota", "--json", "--quota-profile", USAGE)[1])
+    assert [r["quota"] for r in report["quotas"]] == ["Low-priority"]
+    (spot,) = report["quotas"]
+    # D4ads_v5 and NC4as_T4_v3: 4 vCPUs each, counted against Spot's quota in both modes
+    assert (spot["limit"], spot["inUse"], spot["free"], spot["cpu"], spot["gpu"]) == (100, 0, 100, 4, 4)
+
+
+def test_a_diff_without_saved_state_uses_the_quota_profile_given(gpu_project: Path) -> None:
+    set_mode(gpu_project, "gpu")
+    state = ["--state-dir", str(gpu_project / "no-state")]
+    assert cli(gpu_project, "diff", *state)[0] == 2  # payg: no GPU quota
+    code, output = cli(gpu_project, "diff", *state, "--quota-profile", USAGE)
+    assert code == 0, output
+
+
+def test_connect_by_a_user_with_two_rigs_asks_for_the_rig(gpu_project: Path) -> None:
+    stack = yaml.safe_load((gpu_project / "Pulumi.gpu.yaml").read_text())
+    second = {**stack["config"]["dsvm:rigs"][0], "name": "speech"}
+    stack["config"]["dsvm:rigs"].append(second)
+    (gpu_project / "Pulumi.gpu.yaml").write_text(yaml.safe_dump(stack))
+    code, output = cli(gpu_project, "connect", "alice")
+    text = " ".join(output.split())
+    assert code == 2 and "'alice' is the user of speech, vision in stack gpu; name the one to connect to" in text
+    code, output = cli(gpu_project, "connect", "speech")
+    assert code == 0 and "speech in stack gpu" in output

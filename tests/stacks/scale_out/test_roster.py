@@ -26,10 +26,10 @@ def problems(path: Path, passwords: bool = False, admin: str | None = "teacher")
 
 
 def test_a_good_roster_reads_in_file_order(tmp_path: Path) -> None:
-    path = csv_roster(tmp_path, f"ada_doe,{ssh_key('ada')},ada@example.edu", "", "ben-roe,,")
+    path = csv_roster(tmp_path, f"ada_doe,{ssh_key('ada')},ada@example.edu", "", " , ,", "ben-roe,,")
     ada, ben = read_roster(path, passwords=True)
     assert (ada.username, ada.email, ada.row) == ("ada_doe", "ada@example.edu", 2)
-    assert ada.ssh_public_key == ssh_key("ada") and (ben.username, ben.ssh_public_key, ben.row) == ("ben-roe", None, 4)
+    assert ada.ssh_public_key == ssh_key("ada") and (ben.username, ben.ssh_public_key, ben.row) == ("ben-roe", None, 5)
 
 
 @pytest.mark.parametrize(
@@ -40,6 +40,7 @@ def test_a_good_roster_reads_in_file_order(tmp_path: Path) -> None:
         ("admin,,", "row 2: 'admin' is reserved"),
         ("teacher,,", "row 2: 'teacher' is reserved"),  # the stack's admin
         ("1ada,,", "row 2: '1ada' is not a user name"),
+        ("a" + "b" * 32 + ",,", "is not a user name: start with a letter, then up to 31"),  # 33 characters
         (",,nobody@example.edu", "row 2: no username"),
         ("ada,ssh-ed25519 AAAA,", "row 2: ssh_public_key: the key's"),
         ("ada,,ada-at-example.edu", "row 2: 'ada-at-example.edu' is not an email address"),
@@ -48,6 +49,11 @@ def test_a_good_roster_reads_in_file_order(tmp_path: Path) -> None:
 def test_each_bad_row_is_named_with_its_fix(tmp_path: Path, row: str, fragment: str) -> None:
     found = problems(csv_roster(tmp_path, row), passwords=True)
     assert any(fragment in p for p in found), found
+
+
+def test_a_32_character_user_name_is_the_longest(tmp_path: Path) -> None:
+    (longest,) = read_roster(csv_roster(tmp_path, "a" + "b" * 31 + ",,"), passwords=True)
+    assert len(longest.username) == 32
 
 
 def test_a_missing_key_needs_passwords_allowed(tmp_path: Path) -> None:
@@ -75,6 +81,7 @@ def test_more_than_1000_participants_are_refused(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("header", "fragment"), [("name,key\n", "unknown column(s): name, key"),
+                                                  ("username,phone\n", "unknown column(s): phone"),
                                                   ("ssh_public_key,email\n", "username is missing")])  # fmt: skip
 def test_the_header_names_the_columns(tmp_path: Path, header: str, fragment: str) -> None:
     (problem,) = problems(csv_roster(tmp_path, "ada,x", header=header), passwords=True)

@@ -158,6 +158,19 @@ def test_sunday_night_runs_into_monday() -> None:
     assert found["class-start-0900"].days == ("Monday",) and "class-start-0000" not in found
 
 
+def test_sunday_until_2359_runs_into_monday_midnight() -> None:
+    weekly = [Weekly(("Sunday",), "20:00", "23:59"), Weekly(("Monday",), "00:00", "01:00")]
+    found = by_name(profiles(weekly, [], ZONE, CLASS))
+    assert set(found) == {DEFAULT_PROFILE, "class-start-2000", "class-end-0100"}
+    assert found["class-end-0100"].days == ("Monday",)
+
+
+def test_24_00_ends_a_window_but_starts_none() -> None:
+    with pytest.raises(ScheduleError, match="'24:00' is not a time HH:MM") as info:
+        profiles([Weekly(("Friday",), "24:00", "24:00")], [], ZONE, CLASS)
+    assert info.value.path == "schedule.class_hours[0].start"
+
+
 def test_a_window_that_ends_at_2359_alone_ends_then() -> None:
     found = by_name(profiles([Weekly(("Friday",), "22:00", "23:59")], [], ZONE, CLASS))
     assert found["class-end-2359"].days == ("Friday",)

@@ -122,8 +122,11 @@ def test_connect_commands_per_access_mode() -> None:
     assert "--resource-port 8000" in bastion["jupyterhub_tunnel"]
     password = connect(Way("bastion", "rg-x", "x-bastion", "rg-x"), "dsvm-x-cpu", 0, "ben", False)
     assert "--auth-type password --username ben" in password["ssh"]
-    basic = connect(Way("bastion", "rg-x", "b", "rg-x", native_client=False), "s", 0, "ada", True)
-    assert basic["ssh"].startswith("Azure portal")
+    for sku in ("Basic", "Developer"):  # portal only: no az network bastion command they would refuse
+        portal = connect(Way("bastion", "rg-x", "b", "rg-x", bastion_sku=sku), "s", 0, "ada", True)
+        assert list(portal) == ["connect"] and portal["connect"].startswith("Azure portal only")
+        assert f"a {sku} Bastion has no native client" in portal["connect"]
+    assert "one connection at a time" in portal["connect"]  # Developer
     public = connect(Way("public", "rg-x"), "dsvm-x-cpu", 3, "ada", True)
     assert public["ssh"].startswith("ssh ada@$(az vm list -d -g rg-x") and "publicIps" in public["ssh"]
     assert "privateIps" in connect(Way("private", "rg-x"), "s", 0, "ada", True)["ssh"]

@@ -17,8 +17,10 @@ def member(run_stack: Any, name: str = "alice", **values: Any) -> dict[str, Any]
     return run_stack(team_values(**values)).outputs["members"][name]  # type: ignore[no-any-return]
 
 
-def test_bastion_mode_gives_ssh_a_tunnel_and_a_localhost_url(run_stack: Any) -> None:
-    alice = member(run_stack, rstudio_enabled=True)
+@pytest.mark.parametrize("sku", ["Standard", "Premium"])
+def test_bastion_mode_gives_ssh_a_tunnel_and_a_localhost_url(run_stack: Any, sku: str) -> None:
+    """Standard and Premium both have the native client (`az network bastion ssh|tunnel`)."""
+    alice = member(run_stack, rstudio_enabled=True, access={"mode": "bastion", "bastion_sku": sku})
     assert alice["ssh"].startswith("az network bastion ssh --name dsvm-test-bastion --resource-group rg-dsvm-test ")
     assert alice["ssh"].endswith("--auth-type ssh-key --username alice --ssh-key ~/.ssh/id_ed25519")
     assert alice["jupyterhub_tunnel"].endswith("--resource-port 8000 --port 8000")
@@ -62,3 +64,19 @@ def test_an_existing_bastion_is_used_and_admits_its_subnet_only(run_stack: Any) 
     (nsg,) = [r for r in run.records if r.type == "azure-native:network:NetworkSecurityGroup"]
     sources = {tuple(r["sourceAddressPrefixes"]) for r in nsg.inputs["securityRules"] if r["access"] == "Allow"}
     assert sources == {("10.0.255.0/26",)}
+
+
+@pytest.mark.parametrize("access", [
+    {"mode": "bastion", "bastion_sku": "Premium"},
+    {"mode": "allowlist", "allowed_cidrs": ["203.0.113.0/24"], "public_ip_enabled": True},
+], ids=["bastion", "public-ip"])  # fmt: skip
+def test_rstudio_and_jupyterhub_are_never_offered_on_windows(run_stack: Any, access: dict[str, Any]) -> None:
+    """Neither ships on the Windows DSVM: rstudio_enabled opens no port there and offers no URL or tunnel."""
+    values = team_values(image={"os": "windows-2022", "version": "25.01.14"}, members=[{"username": "carol"}],
+                         rstudio_enabled=True, access=access)
+    run = run_stack(values)
+    carol = run.outputs["members"]["carol"]
+    assert carol["rdp"].startswith("az network bastion rdp ") or carol["rdp"] == f"mstsc /v:{carol['public_ip']}"
+    assert not [k for k in carol if "rstudio" in k or "jupyterhub" in k]
+    (nsg,) = [r for r in run.records if r.type == "azure-native:network:NetworkSecurityGroup"]
+    assert {r["destinationPortRange"] for r in nsg.inputs["securityRules"] if r["access"] == "Allow"} == {"3389"}
