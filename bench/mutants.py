@@ -140,10 +140,10 @@ MUTANTS: list[Mutant] = [
       IDLE, "a failing probe only logged, not counted as busy"),
     # --- the fresh set: issue 21's areas, written after items 1-6 were fixed -------------------------------
     # azurefacts/clock.py
-    M("f01", "fresh", "azurefacts/clock.py", "    if value.strip():\n        return parse_day(value)",
-      "    if value:\n        return parse_day(value)", "tests/test_clock.py", "a blank DSVMCTL_TODAY is read as a day"),
-    M("f02", "fresh", "azurefacts/clock.py", "return date.fromisoformat(value.strip())",
-      "return date.fromisoformat(value)", "tests/test_clock.py", "spaces around DSVMCTL_TODAY refused"),
+    M("f01", "fresh", "azurefacts/clock.py", "    if value.strip():\n        return parse_moment(value)",
+      "    if value:\n        return parse_moment(value)", "tests/test_clock.py", "a blank DSVMCTL_TODAY is read as a day"),
+    M("f02", "fresh", "azurefacts/clock.py", "    text = value.strip()\n", "    text = value\n", "tests/test_clock.py",
+      "spaces around DSVMCTL_TODAY refused"),
     M("f03", "fresh", "azurefacts/clock.py", "    os.environ[ENV] = day.isoformat()",
       "    os.environ.setdefault(ENV, day.isoformat())", "tests/test_clock.py", "set_today keeps a day already set"),
     # dsvmctl/state_lock.py
@@ -337,7 +337,7 @@ MUTANTS: list[Mutant] = [
       "a principal id taken from the identity map keyed by an id"),
     M("f81", "fresh", "dsvmctl/arm.py", "        if isinstance(identities, list):", "        if False:", ARM,
       "user-assigned identities stay a list"),
-    M("f82", "fresh", "dsvmctl/arm.py", "        if arm_type == BUDGET_TYPE and BUDGET_START in", "        if False and BUDGET_START in",
+    M("f82", "fresh", "dsvmctl/arm_dates.py", "    if arm_type == BUDGET_TYPE and BUDGET_START in", "    if False and BUDGET_START in",
       ARM, "an unpinned budget start exported as the plan's month"),
     M("f83", "fresh", "dsvmctl/arm.py", '        return "[" + value if value.startswith("[") else value', "        return value",
       ARM, "a literal starting with [ read as an expression"),
