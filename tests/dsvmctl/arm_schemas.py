@@ -2,9 +2,13 @@
 
 The schemas are github.com/Azure/azure-resource-manager-schemas (``schemas/<apiVersion>/<Provider>.json``, JSON
 Schema draft 4, referring to each other by their https://schema.management.azure.com/ ids). They are not part of this
-repository (some megabytes, Microsoft's): ``make arm-schemas`` checks out the folders the pinned SDK's API versions
-need into ``.arm-schemas/`` (``python -m tests.dsvmctl.arm_schemas`` names them), or ``ARM_SCHEMAS_DIR`` names
-another checkout (its root or its ``schemas`` folder). Without either, the tests that use them skip.
+repository whole (some megabytes, Microsoft's): the files the exported types need at the pinned SDK's API versions
+ship in ``tests/data/arm-schemas.tar.xz`` (59 files, 6 MB unpacked, 0.25 MB packed, MIT licence included), taken
+from Azure/azure-resource-manager-schemas at commit a1454431151fd3e9c1b254b1a11d00c2d8474611 (2026-08-16), so the
+tests run offline and in CI. ``make arm-schemas`` checks out the current folders
+(``python -m tests.dsvmctl.arm_schemas`` names them) into ``.arm-schemas/``, or ``ARM_SCHEMAS_DIR`` names another
+checkout (its root or its ``schemas`` folder): either is used instead of the bundle. After an SDK pin bump that moves an API version, rebuild the bundle
+from a checkout (the files ``_load`` reads).
 
 A resource is checked against the definition whose ``type`` and ``apiVersion`` enums name it (a plain, nested or
 extension resource definition); the template-level keys every resource may carry (``dependsOn``, ``scope``...) are
@@ -33,11 +37,30 @@ ROOT = Path(__file__).resolve().parents[2]
 CHECKOUT = ROOT / ".arm-schemas"
 
 
+BUNDLE = ROOT / "tests" / "data" / "arm-schemas.tar.xz"
+
+
 def schemas_dir() -> Path | None:
-    """The ``schemas`` folder of ``ARM_SCHEMAS_DIR``, else of ``.arm-schemas`` (None: neither is a checkout)."""
+    """The ``schemas`` folder of ``ARM_SCHEMAS_DIR``, else of ``.arm-schemas``, else of the bundle unpacked once per
+    process (None: none of them)."""
     root = Path(os.environ.get(ENV) or CHECKOUT)
     folder = root / "schemas" if (root / "schemas").is_dir() else root
-    return folder if (folder / "common" / "definitions.json").is_file() else None
+    if (folder / "common" / "definitions.json").is_file():
+        return folder
+    return _unpacked_bundle()
+
+
+@cache
+def _unpacked_bundle() -> Path | None:
+    import tarfile
+    import tempfile
+
+    if not BUNDLE.is_file():
+        return None
+    target = Path(tempfile.mkdtemp(prefix="arm-schemas-"))
+    with tarfile.open(BUNDLE, "r:xz") as archive:
+        archive.extractall(target, filter="data")
+    return target / "schemas"
 
 
 # Where a published schema is wrong for what Azure takes, the definition used instead: (file name, path in it) ->

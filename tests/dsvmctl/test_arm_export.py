@@ -695,11 +695,10 @@ def test_extension_on_a_vm_that_disallows_extensions_is_refused(run_stack: Any, 
 # -- Azure's resource schemas (tests/dsvmctl/arm_schemas.py; `make arm-schemas` fetches them) ---------
 @pytest.fixture(scope="module")
 def schemas() -> Path:
-    from tests.dsvmctl.arm_schemas import ENV, schemas_dir
+    from tests.dsvmctl.arm_schemas import BUNDLE, schemas_dir
 
     folder = schemas_dir()
-    if folder is None:
-        pytest.skip(f"Azure's ARM schemas are not here: `make arm-schemas`, or {ENV}=<a checkout>")
+    assert folder is not None, f"Azure's ARM schemas are missing: {BUNDLE} ships them"
     return folder
 
 
