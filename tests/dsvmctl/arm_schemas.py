@@ -7,8 +7,8 @@ ship in ``tests/data/arm-schemas.tar.xz`` (59 files, 6 MB unpacked, 0.25 MB pack
 from Azure/azure-resource-manager-schemas at commit a1454431151fd3e9c1b254b1a11d00c2d8474611 (2026-08-16), so the
 tests run offline and in CI. ``make arm-schemas`` checks out the current folders
 (``python -m tests.dsvmctl.arm_schemas`` names them) into ``.arm-schemas/``, or ``ARM_SCHEMAS_DIR`` names another
-checkout (its root or its ``schemas`` folder): either is used instead of the bundle. After an SDK pin bump that moves an API version, rebuild the bundle
-from a checkout (the files ``_load`` reads).
+checkout (its root or its ``schemas`` folder): either is used instead of the bundle. After an SDK pin bump that
+moves an API version, rebuild the bundle from a checkout (the files ``_load`` reads).
 
 A resource is checked against the definition whose ``type`` and ``apiVersion`` enums name it (a plain, nested or
 extension resource definition); the template-level keys every resource may carry (``dependsOn``, ``scope``...) are
