@@ -26,6 +26,13 @@
   2004-gen2), ``dsvm-win-2019`` and ``dsvm-win-2022`` are listed; ``ubuntu-2204`` is not (its ``ubuntu-hpc``
   2204 sibling is). For an image not listed, whether the scheduled runs patch it is not confirmed.
 
+Starting the deallocated VMs for the window: the program's Logic App (``components/patch_start.py``,
+``azurefacts/logic_apps.py``) starts them ``start_lead_minutes`` before it, on a weekly Recurrence in the stack's time
+zone, with its managed identity. Update Manager's pre-events were the other way ('About pre and post events', 'Manage
+pre and post events'): an Event Grid subscription on the configuration whose handler (a webhook to an Automation
+runbook, an Azure Function) must hold the code that starts the VMs, with the webhook's URL a secret; the event fires
+20 to 40 minutes before the window, and a machine changed within 40 minutes of it waits for the next run.
+
 Not confirmed: the smallest window (``MIN_WINDOW_MINUTES``, the portal's 1 hour 30 minutes).
 """
 
@@ -77,6 +84,12 @@ class Window:
     @property
     def duration_text(self) -> str:
         return f"{self.minutes // 60:02d}:{self.minutes % 60:02d}"
+
+    def earlier(self, minutes: int) -> Window:
+        """This window opened ``minutes`` earlier and ending as it does (its day may be the day before: a window at
+        Monday 00:15 opened 30 minutes earlier starts on Sunday at 23:45)."""
+        begin = (DAYS.index(self.day) * 1440 + self.start_minutes - minutes) % (7 * 1440)
+        return Window(DAYS[begin // 1440], begin % 1440, self.minutes + minutes)
 
     def weekly_spans(self) -> list[tuple[int, int]]:
         """The window as minutes of the week (Monday 00:00 = 0), split where it crosses the week's end."""

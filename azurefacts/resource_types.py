@@ -99,6 +99,7 @@ BACKUP_POLICY = "azure-native:dataprotection:BackupPolicy"
 BACKUP_INSTANCE = "azure-native:dataprotection:BackupInstance"
 MAINTENANCE_CONFIGURATION = "azure-native:maintenance:MaintenanceConfiguration"
 CONFIGURATION_ASSIGNMENT = "azure-native:maintenance:ConfigurationAssignment"
+LOGIC_WORKFLOW = "azure-native:logic:Workflow"
 BACKUP_SOURCE = (
     "Microsoft Learn, 'Create Azure Data Protection backup policies for disks using REST API' (a policy cannot be "
     "modified) and 'Back up Azure Managed Disks' (a backup instance's snapshot resource group cannot change)"
@@ -277,6 +278,8 @@ RESOURCE_TYPES: dict[str, ResourceFacts] = {
             name_input="configurationAssignmentName", parent_inputs=("providerName", "resourceType", "resourceName"),
             has_location=True,
         ),
+        # The start workflow before the patch window (azurefacts/logic_apps.py): a Consumption Logic App.
+        ResourceFacts(LOGIC_WORKFLOW, "Microsoft.Logic/workflows", name_input="workflowName", has_location=True),
     ]
 }  # fmt: skip
 

@@ -1,7 +1,11 @@
 """The custom roles this project defines once per subscription, and the roles its deploy identity may assign.
 
 Idle stop needs a custom role: a VM's own identity may read and deallocate that VM, a scale-out
-pool's identity may read its scale set and delete its instances. Creating a custom role needs
+pool's identity may read its scale set and delete its instances. Patching needs one too: the stack's
+start workflow (a Logic App's identity) may read and start the stack's VMs, each assignment on one VM. No
+built-in role is that narrow: Desktop Virtualization Power On Contributor, the smallest that starts VMs,
+also holds ``Microsoft.Resources/deployments/*``, ``Microsoft.Insights/alertRules/*`` and
+``Microsoft.Support/*`` ('Azure built-in roles', Compute). Creating a custom role needs
 ``Microsoft.Authorization/roleDefinitions/write`` (Owner, User Access Administrator), which neither
 Contributor nor Role Based Access Control Administrator holds (Microsoft Learn, 'Azure custom roles';
 'Azure built-in roles': Contributor's NotActions exclude ``Microsoft.Authorization/*/Write``, RBAC
@@ -43,6 +47,8 @@ _NAMESPACE = uuid.UUID("0d1c2a5e-6f3b-5d4e-9a8b-7c6d5e4f3a2b")
 
 # What the watcher's identity may do: read its VM and deallocate it.
 DEALLOCATE_ACTIONS = ("Microsoft.Compute/virtualMachines/deallocate/action", "Microsoft.Compute/virtualMachines/read")
+# What the stack's start workflow may do before the patch window: read a VM and start it ('Virtual Machines - Start').
+START_ACTIONS = ("Microsoft.Compute/virtualMachines/start/action", "Microsoft.Compute/virtualMachines/read")
 # What a scale set instance's identity may do to leave its pool: read the scale set (its capacity) and delete
 # instances of it (POST .../delete, 'Virtual Machine Scale Sets - Delete Instances'). Not the scale set's own
 # `virtualMachineScaleSets/delete`, which deletes the whole scale set. Microsoft Learn, 'Azure permissions
@@ -77,7 +83,14 @@ POOL_IDLE_STOP = SubscriptionRole(
     "Lets an idle scale set instance leave its pool (assigned to each scale set's identity, on that scale set "
     "only). Created once per subscription by `dsvmctl bootstrap`.",
 )
-SUBSCRIPTION_ROLES = (VM_IDLE_STOP, POOL_IDLE_STOP)
+VM_PATCH_START = SubscriptionRole(
+    "vm-patch-start",
+    "DSVM patching: start a VM for its patch window",
+    START_ACTIONS,
+    "Lets a stack's start workflow start a deallocated DSVM before the Update Manager window (assigned to the "
+    "workflow's identity, on each of the stack's VMs). Created once per subscription by `dsvmctl bootstrap`.",
+)
+SUBSCRIPTION_ROLES = (VM_IDLE_STOP, POOL_IDLE_STOP, VM_PATCH_START)
 
 
 def role_guid(subscription_id: str, role: SubscriptionRole) -> str:
@@ -116,7 +129,8 @@ def role_body(subscription_id: str, role: SubscriptionRole) -> dict[str, Any]:
 
 
 # The roles the program assigns, each to one principal type (components/workstation.py, components/scale_set.py,
-# components/backup.py): a VM's, a pool's or the Backup vault's managed identity is a ServicePrincipal; Entra ID
+# components/backup.py, components/patch_start.py): a VM's, a pool's, the Backup vault's or the start workflow's
+# managed identity is a ServicePrincipal; Entra ID
 # login is granted to a member, a User.
 BUILT_IN_ASSIGNED = {
     STORAGE_BLOB_DATA_CONTRIBUTOR: "ServicePrincipal",

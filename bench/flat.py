@@ -33,6 +33,7 @@ def flat_program(values: dict[str, Any], stack: str) -> dict[str, Any]:
     import pulumi_azure_native.consumption as consumption
     import pulumi_azure_native.dataprotection as dp
     import pulumi_azure_native.devtestlab as devtestlab
+    import pulumi_azure_native.logic as logic
     import pulumi_azure_native.maintenance as maintenance
     import pulumi_azure_native.network as network
     import pulumi_azure_native.resources as resources
@@ -41,10 +42,11 @@ def flat_program(values: dict[str, Any], stack: str) -> dict[str, Any]:
 
     from azurefacts import clock
     from azurefacts.patching import Window, utc_spans
-    from azurefacts.subscription_roles import VM_IDLE_STOP, role_definition_id
+    from azurefacts.subscription_roles import VM_IDLE_STOP, VM_PATCH_START, role_definition_id
     from azurefacts.timezones import WINDOWS_TO_IANA
     from components.cloud_init import linux_custom_data
     from components.idle_stop import IdleStop, linux_protected_settings, user_data
+    from components.patch_start import definition
     from stacks.foundation import default_storage_account_name
 
     location = values["location"]
@@ -127,9 +129,11 @@ def flat_program(values: dict[str, Any], stack: str) -> dict[str, Any]:
     # The subscription's idle-stop role (made once by `dsvmctl bootstrap`): referred to, never created.
     idle_role_id = sub.apply(lambda s: role_definition_id(s, VM_IDLE_STOP))
     idle = values.get("idle_stop", {})
-    # Patching: Saturday 02:00 for 3 hours in the stack's time zone; the idle watcher holds off through it.
+    # Patching: Saturday 02:00 for 3 hours in the stack's time zone, the VMs started at 01:30; the idle watcher holds
+    # off from the start to the window's end.
     time_zone = values.get("auto_shutdown", {}).get("time_zone", "UTC")
-    spans = utc_spans(Window("Saturday", 120, 180), WINDOWS_TO_IANA.get(time_zone, "UTC"), clock.today().year)
+    started = Window("Saturday", 90, 210)
+    spans = utc_spans(started, WINDOWS_TO_IANA.get(time_zone, "UTC"), clock.today().year)
     idle_data = user_data(IdleStop("", idle_minutes=idle.get("idle_minutes", 60), patch_windows=tuple(spans)),
                           windows=False)  # fmt: skip
     window = maintenance.MaintenanceConfiguration(
@@ -142,6 +146,16 @@ def flat_program(values: dict[str, Any], stack: str) -> dict[str, Any]:
             linux_parameters=maintenance.InputLinuxParametersArgs(classifications_to_include=["Critical", "Security"])),
         tags=tags, opts=pulumi.ResourceOptions(ignore_changes=["startDateTime"]),
     )  # fmt: skip
+    vms = pulumi.Output.concat(group_id, "/providers/Microsoft.Compute/virtualMachines/")
+    starter = logic.Workflow(
+        f"{prefix}-patch-start", workflow_name=f"{prefix}-patch-start", resource_group_name=rg.name, location=location,
+        identity=logic.ManagedServiceIdentityArgs(type="SystemAssigned"), state="Enabled",
+        definition=definition(started, time_zone), tags=tags,
+        parameters={"vmIds": logic.WorkflowParameterArgs(value=pulumi.Output.all(
+            *(pulumi.Output.concat(vms, m["username"], "-vm") for m in values["members"] if not m.get("leaving"))))},
+    )  # fmt: skip
+    starter_principal = starter.identity.apply(lambda i: i.principal_id if i else "")
+    start_role_id = sub.apply(lambda s: role_definition_id(s, VM_PATCH_START))
     if "budget" in values:
         consumption.Budget(
             f"{prefix}-budget", budget_name=f"{prefix}-budget", scope=group_id, amount=values["budget"]["amount"],
@@ -297,6 +311,10 @@ def flat_program(values: dict[str, Any], stack: str) -> dict[str, Any]:
             f"{user}-patching", configuration_assignment_name=f"{user}-patching", provider_name="Microsoft.Compute",
             resource_type="virtualMachines", resource_name_=vm.name, resource_group_name=rg.name, location=location,
             maintenance_configuration_id=window.id,
+        )  # fmt: skip
+        authorization.RoleAssignment(
+            f"{user}-patch-start-role", principal_id=starter_principal, principal_type="ServicePrincipal",
+            role_definition_id=start_role_id, scope=vm.id,
         )  # fmt: skip
         digest = hashlib.sha256(f"rg-{prefix}/{user}-data-disk".lower().encode()).hexdigest()[:8]
         dp.BackupInstance(

@@ -9,9 +9,10 @@ ignored input's old value, on a replacement too): so the start is in the configu
 the old one. The window recurs weekly on its day, in the stack's time zone (Update Manager follows the time zone's
 daylight saving time); day, length and time zone change in place.
 
-A VM is patched only while it runs: a workstation that auto-shutdown or idle stop deallocated before the window
-is patched in the first window it is running for (docs/WORKSTATION.md, 'Patching'); the idle watcher does not
-deallocate a VM during the window (``components/idle_stop.py``), so a window that finds a VM running finishes.
+A VM is patched only while it runs: the stack's start workflow (``components/patch_start.py``) starts the workstations
+that auto-shutdown or idle stop deallocated shortly before the window, with the start role on each VM
+(``allow_start``); the idle watcher does not deallocate a VM from that start to the window's end
+(``components/idle_stop.py``), so a window finds the VMs running and finishes (docs/WORKSTATION.md, 'Patching').
 """
 
 from __future__ import annotations
@@ -20,11 +21,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pulumi
+import pulumi_azure_native.authorization as authorization
 import pulumi_azure_native.maintenance as maintenance
 
 from azurefacts import clock
 from azurefacts.patching import IN_GUEST_PATCH, Window
-from components.common import child_opts
+from components.common import ROLE_ASSIGNMENT_REPLACE, child_opts
 
 START_DATE_TIME = "startDateTime"
 
@@ -51,6 +53,10 @@ class Patching:
 
     maintenance_configuration_id: pulumi.Input[str]
     reboot: str
+    # The start workflow's identity and the role it gets on the VM (components/patch_start.py); None: nothing starts
+    # the VM for the window.
+    starter_principal_id: pulumi.Input[str] | None = None
+    start_role_definition_id: pulumi.Input[str] | None = None
 
 
 class PatchSchedule(pulumi.ComponentResource):
@@ -104,4 +110,20 @@ def assign(
         location=location,
         maintenance_configuration_id=patching.maintenance_configuration_id,
         opts=child_opts(parent),
+    )
+
+
+def allow_start(
+    name: str, patching: Patching, vm_id: pulumi.Input[str], parent: pulumi.Resource
+) -> authorization.RoleAssignment | None:
+    """The start role for the stack's start workflow on this VM only (None: no workflow starts the VM)."""
+    if patching.starter_principal_id is None or patching.start_role_definition_id is None:
+        return None
+    return authorization.RoleAssignment(
+        f"{name}-patch-start-role",
+        principal_id=patching.starter_principal_id,
+        principal_type="ServicePrincipal",
+        role_definition_id=patching.start_role_definition_id,
+        scope=vm_id,
+        opts=child_opts(parent, replace_on_changes=ROLE_ASSIGNMENT_REPLACE),
     )

@@ -25,7 +25,7 @@ from components.idle_stop import (
     user_data_off,
     windows_protected_settings,
 )
-from components.patching import Patching, assign
+from components.patching import Patching, allow_start, assign
 from components.types import AttachedDisk, ImageReference, OsDisk, ShutdownSchedule, SpotSettings
 from components.vm_profile import VM_REPLACE_ON_CHANGES, VmProfile
 
@@ -94,7 +94,8 @@ class Workstation(pulumi.ComponentResource):
     With idle stop the VM's identity also gets the stack's deallocate role on this VM only.
 
     With ``patching`` the VM is assigned to the stack's Update Manager window and its patch orchestration is
-    Customer Managed Schedules (changed in place on an existing VM).
+    Customer Managed Schedules (changed in place on an existing VM); when the stack's start workflow starts the VMs
+    for the window, its identity gets the start role on this VM only.
 
     A change of image, OS, username or cloud-init replaces the VM
     (delete-before-replace) and leaves the data disk, which the VM only attaches.
@@ -201,6 +202,7 @@ class Workstation(pulumi.ComponentResource):
         if args.patching is not None:
             self.patch_assignment = assign(name, args.patching, self.vm.name, args.resource_group_name, args.location,
                                            self)  # fmt: skip
+            self.patch_start_role = allow_start(name, args.patching, self.vm.id, self)
 
         self.vm_id = self.vm.id
         self.principal_id = principal_id

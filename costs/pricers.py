@@ -15,6 +15,8 @@
   assumed fill and daily change); the Backup vault and its policy are free for disks.
 - A storage account bills hot blob data per GiB-month on an assumed
   ``ASSUMED_BLOB_GIB`` stored (the plan cannot know how much a team stores).
+- A Consumption Logic App (the patch start workflow) bills each trigger and action execution: one weekly run
+  executes 2 + N (its VMs) of them (``azurefacts.logic_apps``, a price outside the snapshot).
 - VNets, subnets, NSGs, NICs, schedules, role assignments and definitions, budgets,
   containers and the like cost nothing; non-Azure resources (components, random) have no line. An
   ``azure-native`` type with no rule here gets a zero line that says so.
@@ -50,6 +52,7 @@ from azurefacts.resource_types import (
     BUDGET,
     CONFIGURATION_ASSIGNMENT,
     DISK,
+    LOGIC_WORKFLOW,
     MAINTENANCE_CONFIGURATION,
     NIC,
     NSG,
@@ -68,7 +71,7 @@ from azurefacts.resource_types import (
 )
 from azurefacts.sizes import VM_SIZES
 from costs.estimate import Context, Line
-from costs.hours import HOURS_PER_MONTH, Hours, vm_billed_hours
+from costs.hours import HOURS_PER_MONTH, WEEKS_PER_MONTH, Hours, vm_billed_hours
 
 Resource = Mapping[str, Any]
 Pricer = Callable[[Resource, Context], list[Line]]
@@ -226,6 +229,17 @@ def price_disk(disk: Resource, context: Context) -> list[Line]:
     return [disk_line(context, disk, "disk", get_path(disk, "inputs.diskSizeGB"), sku)]
 
 
+def price_workflow(workflow: Resource, context: Context) -> list[Line]:
+    """A Consumption Logic App: its weekly run's executions (trigger, loop, one HTTP call per VM it starts)."""
+    from azurefacts.logic_apps import ACTION_PRICE_USD, PRICE_SOURCE, executions_per_run
+
+    runs = len(get_path(workflow, "inputs.definition.triggers") or {}) * WEEKS_PER_MONTH  # weekly triggers
+    executions = runs * executions_per_run(len(get_path(workflow, "inputs.parameters.vmIds.value") or []))
+    monthly = executions * ACTION_PRICE_USD
+    note = f"{executions:.0f} executions/month (weekly run) x ${ACTION_PRICE_USD:.6f}; {PRICE_SOURCE}"
+    return [Line(workflow, "Logic App executions", monthly, monthly, note)]
+
+
 def _hourly_line(context: Context, resource: Resource, item: str, price: Price, hourly: float, note: str) -> Line:
     monthly = hourly * HOURS_PER_MONTH
     text = f"always billed; ${hourly:g}/h x {HOURS_PER_MONTH} h in {price.region}{note}"
@@ -301,6 +315,7 @@ PRICERS: dict[str, Pricer] = {
     BASTION: price_bastion,
     STORAGE_ACCOUNT: price_storage_account,
     BACKUP_INSTANCE: price_backup_instance,
+    LOGIC_WORKFLOW: price_workflow,
 }
 
 

@@ -38,6 +38,7 @@ stack with idle stop assigns it. The emulator is a subscription so prepared
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -182,18 +183,21 @@ def seed(
     return found
 
 
-def seed_subscription_role(
-    backend: FakeAzure, role: SubscriptionRole | None, described: ExistingFile | None
+def seed_subscription_roles(
+    backend: FakeAzure, roles: Sequence[SubscriptionRole], described: ExistingFile | None
 ) -> list[Existing]:
-    """The subscription's idle-stop role the stack assigns, as the plan lists it. The emulator is a subscription
+    """The subscription's custom roles the stack assigns, as the plan lists them. The emulator is a subscription
     the bootstrap prepared (``FakeAzure.bootstrapped``) unless ``described`` says it is not."""
     if described is not None and not described.subscription_roles:
         backend.bootstrapped = False
-    if role is None or not backend.bootstrapped:
+    if not backend.bootstrapped:
         return []
     said = described is not None and "subscription_roles" in described.model_fields_set
-    arm_id = role_definition_id(backend.subscription_id, role)
-    return [Existing("role_definition", arm_id, BOOTSTRAP_PATH, "described" if said else "assumed", None)]
+    return [
+        Existing("role_definition", role_definition_id(backend.subscription_id, role), BOOTSTRAP_PATH,
+                 "described" if said else "assumed", None)
+        for role in roles
+    ]  # fmt: skip
 
 
 def _group(backend: FakeAzure, arm_id: str, location: str) -> None:

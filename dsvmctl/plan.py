@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dsvmctl.existing import ExistingFile, seed, seed_subscription_role
+from dsvmctl.existing import ExistingFile, seed, seed_subscription_roles
 from dsvmctl.project import StackFile, project_name, read_stack
 from fakeazure import FakeAzure, Registration, run_program
 from stacks.config.stack import BaseStackConfig
@@ -109,7 +109,7 @@ def make_plan(
     """
     import stacks
     from dsvmctl.shard import canonical_order, default_jobs, plan_parts
-    from stacks.cost_controls import subscription_role
+    from stacks.cost_controls import subscription_roles
     from stacks.process import skip_unused_alias_urns
 
     stack_file = stack_file or read_stack(project_dir, stack)
@@ -117,7 +117,7 @@ def make_plan(
     backend = backend or FakeAzure()
     check_quota(config, backend)  # before any resource is registered
     listed = seed(backend, config.external_resources(), config.location, existing)
-    listed += seed_subscription_role(backend, subscription_role(config), existing)
+    listed += seed_subscription_roles(backend, subscription_roles(config), existing)
     units = config.units()
     skip_unused_alias_urns()  # URNs nothing reads (stacks/process.py); before worker processes fork
     jobs = default_jobs(len(units)) if jobs is None else min(jobs, len(units))

@@ -211,3 +211,6 @@ feature_not_supported_for_account = ErrorCode("FeatureNotSupportedForAccount", c
 # Microsoft.Maintenance guest patching (azurefacts/patching.py): the rules are documented, the codes not confirmed.
 maintenance_invalid = ErrorCode("InvalidParameter", confirmed=False)
 maintenance_prerequisites = ErrorCode("BadRequest", confirmed=False)
+# Microsoft.Logic workflows (azurefacts/logic_apps.py): Azure refuses an invalid definition at save time; the code it
+# answers with for each rule is not confirmed (InvalidTemplate for definition errors, as the designer reports them).
+workflow_invalid = ErrorCode("InvalidTemplate", confirmed=False)

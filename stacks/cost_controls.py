@@ -24,7 +24,13 @@ import pulumi
 import pulumi_azure_native.consumption as consumption
 
 from azurefacts import clock
-from azurefacts.subscription_roles import POOL_IDLE_STOP, VM_IDLE_STOP, SubscriptionRole, role_definition_id
+from azurefacts.subscription_roles import (
+    POOL_IDLE_STOP,
+    VM_IDLE_STOP,
+    VM_PATCH_START,
+    SubscriptionRole,
+    role_definition_id,
+)
 from components.idle_stop import IdleStop
 from stacks.config.idle_stop import IdleStopConfig, IdleStopOverride, budget_contacts
 from stacks.config.stack import BaseStackConfig
@@ -56,11 +62,13 @@ def idle_role_id(base: Foundation, scale_in: bool = False) -> pulumi.Output[str]
     return pulumi.Output.from_input(base.subscription_id).apply(lambda sub: role_definition_id(sub, role))
 
 
-def subscription_role(config: BaseStackConfig) -> SubscriptionRole | None:
-    """The subscription's idle-stop role the stack assigns (None: no VM or pool of it has idle stop)."""
-    if not wants_idle_role(config):
-        return None
-    return POOL_IDLE_STOP if config.kind == "scale_out" else VM_IDLE_STOP
+def subscription_roles(config: BaseStackConfig) -> tuple[SubscriptionRole, ...]:
+    """The subscription's custom roles the stack assigns: idle stop's when a VM or pool of it has idle stop, the
+    patch start's when its start workflow starts the VMs before the patch window (stacks/patching.py)."""
+    from stacks.patching import starts_vms
+
+    idle = () if not wants_idle_role(config) else (POOL_IDLE_STOP if config.kind == "scale_out" else VM_IDLE_STOP,)
+    return (*idle, *((VM_PATCH_START,) if starts_vms(config) else ()))
 
 
 def wants_idle_role(config: BaseStackConfig) -> bool:

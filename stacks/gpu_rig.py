@@ -25,7 +25,7 @@ from stacks.config.gpu_rig import GpuRigStackConfig, RigConfig
 from stacks.connections import Target, connection_info
 from stacks.cost_controls import idle_role_id, idle_stop_of, wants_idle_role
 from stacks.foundation import Foundation, build_foundation, os_disk_of
-from stacks.patching import hold, patch_schedule, patching_of, patching_outputs
+from stacks.patching import hold, patching_of, patching_outputs
 
 
 def build_gpu_rig(config: GpuRigStackConfig, stack: str, only: frozenset[str] | None = None) -> dict[str, Any]:
@@ -33,7 +33,7 @@ def build_gpu_rig(config: GpuRigStackConfig, stack: str, only: frozenset[str] | 
     base = build_foundation(config, stack, config.storage, [rig.container_name for rig in config.rigs])
     role = idle_role_id(base) if wants_idle_role(config) else None
     vault = stack_vault(config, base, config.location)
-    patching = patching_of(patch_schedule(config, base))
+    patching = patching_of(config, base)
     rigs: dict[str, Any] = {}
     for rig in config.rigs:
         if only is None or rig.name in only:

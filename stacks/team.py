@@ -10,7 +10,7 @@ from stacks.config import TeamStackConfig
 from stacks.connections import Target, connection_info
 from stacks.cost_controls import idle_role_id, idle_stop_of, wants_idle_role
 from stacks.foundation import build_foundation, os_disk_of
-from stacks.patching import hold, patch_schedule, patching_of, patching_outputs
+from stacks.patching import hold, patching_of, patching_outputs
 
 
 def build_team(config: TeamStackConfig, stack: str, only: frozenset[str] | None = None) -> dict[str, Any]:
@@ -22,7 +22,7 @@ def build_team(config: TeamStackConfig, stack: str, only: frozenset[str] | None 
     containers = base.containers
     role = idle_role_id(base) if wants_idle_role(config) else None
     vault = stack_vault(config, base, config.location)
-    patching = patching_of(patch_schedule(config, base))
+    patching = patching_of(config, base)
     members: dict[str, Any] = {}
     for member in config.members:
         if only is not None and member.username not in only:

@@ -17,6 +17,7 @@ from fakeazure.providers import (
     devtestlab,
     extensions,
     identity,
+    logic,
     maintenance,
     ml,
     monitor,
@@ -36,7 +37,7 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
     t.token: t
     for module in (
         resources, network, storage, compute, extensions, authorization, devtestlab, random, tls, ml,
-        identity, scale_sets, monitor, consumption, dataprotection, maintenance,
+        identity, scale_sets, monitor, consumption, dataprotection, maintenance, logic,
     )
     for t in module.TYPES
 }

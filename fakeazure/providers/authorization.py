@@ -87,7 +87,7 @@ class RoleAssignment(ResourceType):
         role_ref = str(inputs.get("roleDefinitionId", ""))
         role_id = role_ref.rsplit("/", 1)[-1].lower()
         customs = [d.inputs for d in az.of_type(RoleDefinition.arm_type) if d.name.lower() == role_id]
-        custom = next((c for c in customs), None) or _bootstrapped(az).get(role_id)
+        custom = next((c for c in customs), None) or bootstrapped_roles(az).get(role_id)
         if role_id not in ROLE_DEFINITIONS and custom is None:
             raise errors.role_definition_does_not_exist(
                 f"The specified role definition with ID '{role_id}' does not exist.",
@@ -128,7 +128,7 @@ class RoleAssignment(ResourceType):
             raise refusal
 
 
-def _bootstrapped(az: FakeAzure) -> dict[str, dict[str, Any]]:
+def bootstrapped_roles(az: FakeAzure) -> dict[str, dict[str, Any]]:
     """The subscription's custom roles ``dsvmctl bootstrap`` created (none before it ran), by GUID."""
     if not az.bootstrapped:
         return {}

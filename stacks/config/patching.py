@@ -20,6 +20,9 @@ from stacks.config.base import PROMOTED, Model, PathError
 
 WORK_START_MINUTES = 8 * 60  # costs/hours.py: a workstation is started at 08:00
 WORKDAYS = 5
+# The start workflow's lead before the window: at least the minutes a DSVM needs to start, boot and load the patch
+# extension (a few; not a documented figure), at most two hours of paid idle time.
+MIN_LEAD_MINUTES, MAX_LEAD_MINUTES = 15, 120
 Day = Literal["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
 
@@ -59,6 +62,40 @@ class PatchingConfig(Model):
         ),
         json_schema_extra=PROMOTED,
     )
+
+    start_stopped_vms: bool = Field(
+        default=True,
+        description=(
+            "Optional. Start the deallocated workstations `start_lead_minutes` before the window, so Update Manager "
+            "finds them running: a Logic App (weekly recurrence in the stack's time zone, its managed identity holding "
+            "the subscription's start role on each of the stack's VMs only; `dsvmctl bootstrap` defines the role). "
+            "Idle stop deallocates them after the window; without idle stop they run until the next auto-shutdown. "
+            "Default true; false: a VM is patched only in a window it happens to be running in."
+        ),
+        json_schema_extra=PROMOTED,
+    )
+    start_lead_minutes: int = Field(
+        default=30,
+        description=(
+            f"Optional. Minutes before the window the workstations are started, {MIN_LEAD_MINUTES}-{MAX_LEAD_MINUTES}; "
+            "the idle watcher holds off from then to the window's end. Default 30."
+        ),
+    )
+
+    @field_validator("start_lead_minutes")
+    @classmethod
+    def _lead(cls, value: int) -> int:
+        if not MIN_LEAD_MINUTES <= value <= MAX_LEAD_MINUTES:
+            raise ValueError(
+                f"{value} minutes is outside {MIN_LEAD_MINUTES}-{MAX_LEAD_MINUTES}: a VM needs a few minutes to start "
+                "and boot before the window, and every minute more is paid; give e.g. 30"
+            )
+        return value
+
+    @property
+    def start_window(self) -> Window:
+        """The window opened ``start_lead_minutes`` earlier: when the workflow starts the VMs, to the window's end."""
+        return self.window.earlier(self.start_lead_minutes)
 
     @field_validator("start")
     @classmethod
@@ -112,7 +149,25 @@ class PatchedStack(Model):
         unknown = self._unknown_classifications()
         if unknown:
             raise PathError("patching.classifications", unknown)
+        self._shutdown_outside_the_window(shutdown)
         return self
+
+    def _shutdown_outside_the_window(self, shutdown: Any) -> None:
+        """Auto-shutdown is daily: at a time inside the window (from the start workflow's start) it would deallocate
+        the VMs Update Manager is patching, every week."""
+        if not shutdown.enabled:
+            return
+        held = self.patching.start_window if self.patching.start_stopped_vms else self.patching.window
+        at = int(shutdown.time[:2]) * 60 + int(shutdown.time[2:])
+        daily = [(d * 1440 + at, d * 1440 + at + 1) for d in range(7)]
+        if overlaps(held, daily):
+            end = (held.start_minutes + held.minutes) % 1440
+            raise PathError(
+                "auto_shutdown.time",
+                f"auto-shutdown at {shutdown.time[:2]}:{shutdown.time[2:]} falls in the patch window ({held.day} "
+                f"{held.start_text} to {end // 60:02d}:{end % 60:02d}, from the start of the VMs to the window's end), "
+                "and would deallocate the VMs being patched: move auto_shutdown.time or the window (patching.start)",
+            )
 
     def warnings(self, today: date | None = None) -> list[str]:
         """The kind's warnings, and what patching cannot do for this stack (said loudly, never claimed silently)."""
@@ -130,13 +185,20 @@ class PatchedStack(Model):
             )
         stoppers = [what for what, on in (("auto-shutdown", stack.auto_shutdown.enabled),
                                           ("idle stop", stack.idle_stop.enabled)) if on]  # fmt: skip
-        if stoppers:
-            window = self.patching.window
+        window = self.patching.window
+        if stoppers and not self.patching.start_stopped_vms:
             found.append(
                 f"dsvm:patching: a VM is patched only while it runs, and {' and '.join(stoppers)} deallocate the "
                 f"workstations: one is patched in the {window.day} {window.start_text} window only if it is running "
-                "then (idle stop holds off during the window; nothing starts a stopped VM for it). Start them for the "
-                "window, or they wait for a window they are up in: docs/WORKSTATION.md, 'Patching'"
+                "then, and patching.start_stopped_vms is false, so nothing starts it for the window. Set it true (the "
+                "default), or they wait for a window they are up in: docs/WORKSTATION.md, 'Patching'"
+            )
+        elif self.patching.start_stopped_vms and stack.auto_shutdown.enabled and not stack.idle_stop.enabled:
+            found.append(
+                f"dsvm:patching: the workstations are started before the {window.day} {window.start_text} window and, "
+                f"with idle stop off, run until auto-shutdown at {stack.auto_shutdown.time[:2]}:"
+                f"{stack.auto_shutdown.time[2:]} (priced in the estimate): turn idle_stop on to deallocate them once "
+                "the window is over"
             )
         return found
 

@@ -3,14 +3,15 @@
 The schemas are github.com/Azure/azure-resource-manager-schemas (``schemas/<apiVersion>/<Provider>.json``, JSON
 Schema draft 4, referring to each other by their https://schema.management.azure.com/ ids). They are not part of this
 repository whole (some megabytes, Microsoft's): the files the exported types need at the pinned SDK's API versions
-ship in ``tests/data/arm-schemas.tar.xz`` (59 files, 6 MB unpacked, 0.25 MB packed, MIT licence included), taken
+ship in ``tests/data/arm-schemas.tar.xz`` (60 files, 6 MB unpacked, 0.25 MB packed, MIT licence included), taken
 from Azure/azure-resource-manager-schemas at commit a1454431151fd3e9c1b254b1a11d00c2d8474611 (2026-08-16), so the
 tests run offline and in CI. ``make arm-schemas`` checks out the current folders
 (``python -m tests.dsvmctl.arm_schemas`` names them) into ``.arm-schemas/``, or ``ARM_SCHEMAS_DIR`` names another
 checkout (its root or its ``schemas`` folder): either is used instead of the bundle. After an SDK pin bump that
 moves an API version, rebuild the bundle from a checkout (the files ``_load`` reads).
 
-A resource is checked against the definition whose ``type`` and ``apiVersion`` enums name it (a plain, nested or
+A resource is checked against the definition whose ``type`` and ``apiVersion`` enums name it (or, for a type whose
+schemas stop before the API version the SDK sends, the newest published one: ``SCHEMA_FALLBACKS``) (a plain, nested or
 extension resource definition); the template-level keys every resource may carry (``dependsOn``, ``scope``...) are
 ARM's, not the type's, and are left out.
 """
@@ -63,6 +64,18 @@ def _unpacked_bundle() -> Path | None:
     return target / "schemas"
 
 
+# (ARM type, API version the SDK sends) -> (the published schema's API version used instead, why). The published
+# definition's apiVersion enum then names that version; the rest of the resource is checked as it is exported.
+SCHEMA_FALLBACKS: dict[tuple[str, str], tuple[str, str]] = {
+    ("Microsoft.Logic/workflows", "2019-05-01"): (
+        "2017-07-01",
+        "the repository has no Microsoft.Logic schema after 2017-07-01 (generator/autogenlist.ts: Microsoft.Logic is "
+        "not generated, its schemas are hand-written); a Consumption workflow's ARM shape (location, tags, identity, "
+        "properties.definition/parameters/state) is the same in both versions",
+    ),
+}
+
+
 # Where a published schema is wrong for what Azure takes, the definition used instead: (file name, path in it) ->
 # (replacement, why). Each is applied wherever the file and path exist, whatever the API version.
 EXPRESSION = {"$ref": BASE + "common/definitions.json#/definitions/expression"}
@@ -79,6 +92,11 @@ CORRECTIONS: dict[tuple[str, tuple[str, ...]], tuple[dict[str, Any], str]] = {
         "a hand-written list of extensions whose CustomScript needs settings.fileUris and a storage account key, and "
         "whose generic extension needs settings: the REST API's VirtualMachineExtensionProperties (the generated "
         "definition in Microsoft.Compute.json) requires none of them",
+    ),
+    ("Microsoft.Logic.json", ("definitions", "WorkflowParameter", "properties", "value")): (
+        {},
+        "a parameter's value is any JSON value (the REST API's WorkflowParameter.value is untyped, the SDK's `Any`; "
+        "the Workflow Definition Language's Array parameters take a list): the hand-written schema made it an object",
     ),
 }  # fmt: skip
 
@@ -136,7 +154,8 @@ def errors_of(folder: Path, resource: dict[str, Any]) -> list[str]:
     from referencing import Registry, Resource
     from referencing.jsonschema import DRAFT4
 
-    found = definition_of(folder, resource["type"], resource["apiVersion"])
+    api_version = SCHEMA_FALLBACKS.get((resource["type"], resource["apiVersion"]), (resource["apiVersion"], ""))[0]
+    found = definition_of(folder, resource["type"], api_version)
     if found is None:
         return [f"no schema for {resource['type']} {resource['apiVersion']} in {folder}"]
     path, pointer = found
@@ -149,7 +168,7 @@ def errors_of(folder: Path, resource: dict[str, Any]) -> list[str]:
     uri = BASE + path.relative_to(folder).as_posix()
     registry: Registry[Any] = Registry(retrieve=retrieve)  # type: ignore[call-arg]
     schema = {"$ref": uri + pointer}
-    body = {k: v for k, v in resource.items() if k not in TEMPLATE_KEYS}
+    body = {k: v for k, v in resource.items() if k not in TEMPLATE_KEYS} | {"apiVersion": api_version}
     validator = Draft4Validator(schema, registry=registry)
     return [_deepest(e) for e in validator.iter_errors(body)]
 
@@ -169,6 +188,7 @@ def folders() -> list[str]:
     from azurefacts.resource_types import RESOURCE_TYPES
 
     versions = {facts.api_version() for facts in RESOURCE_TYPES.values() if facts.is_azure}
+    versions |= {version for version, _why in SCHEMA_FALLBACKS.values()}
     return ["schemas/common", *(f"schemas/{version}" for version in sorted(versions))]
 
 

@@ -160,9 +160,10 @@ def test_every_arm_resource_but_the_group_is_exported_in_plan_order(
         if r["id"] and not r["type"].startswith(("dsvm:", "random:", "azure-native:resources:"))
     ]
     assert [r["type"] for r in flattened(dev)] == expected
-    # 21, plus 2 extensions, 2 idle-role assignments and the budget; the backups' vault, policy, 2 instances and 3
+    # 21, plus 2 extensions, 2 idle-role assignments and the budget; the patch start workflow and its 2 role
+    # assignments; the backups' vault, policy, 2 instances and 3
     # role assignments (one in the snapshot group, nested)
-    assert len(expected) == 36
+    assert len(expected) == 39
     (nested,) = [r for r in dev["resources"] if r["type"] == DEPLOYMENTS]
     assert nested["resourceGroup"] == "rg-dsvm-dev-snapshots"
     assert [r["type"] for r in nested["properties"]["template"]["resources"]] == [
@@ -735,6 +736,22 @@ def test_the_schema_check_finds_what_azure_refuses(dev: dict[str, Any], schemas:
     vault = json.loads(json.dumps(by_name(dev, "Microsoft.DataProtection/backupVaults", "dsvm-dev-backup")))
     vault["properties"]["storageSettings"][0]["type"] = "GloballyRedundant"
     assert errors_of(schemas, vault)
+    flow = json.loads(json.dumps(by_name(dev, "Microsoft.Logic/workflows", "dsvm-dev-patch-start")))
+    assert errors_of(schemas, flow) == []  # validated against the newest published schema (SCHEMA_FALLBACKS)
+    flow["properties"]["state"] = "Running"
+    assert errors_of(schemas, flow)
+
+
+def test_the_patch_start_workflow_is_exported_with_its_identity_and_the_roles_refer_to_it(dev: dict[str, Any]) -> None:
+    flow = by_name(dev, "Microsoft.Logic/workflows", "dsvm-dev-patch-start")
+    assert flow["apiVersion"] == "2019-05-01" and flow["identity"] == {"type": "SystemAssigned"}
+    assert flow["properties"]["parameters"]["vmIds"]["value"] == [
+        "[resourceId('Microsoft.Compute/virtualMachines', 'alice-vm')]",
+        "[resourceId('Microsoft.Compute/virtualMachines', 'bob-vm')]"]
+    roles = [r for r in flattened(dev) if r["type"] == "Microsoft.Authorization/roleAssignments"
+             and "Microsoft.Logic/workflows" in str(r["properties"]["principalId"])]  # fmt: skip
+    assert sorted(r["scope"] for r in roles) == ["Microsoft.Compute/virtualMachines/alice-vm",
+                                                 "Microsoft.Compute/virtualMachines/bob-vm"]  # fmt: skip
 
 
 # -- checkov -----------------------------------------------------------------------------------------

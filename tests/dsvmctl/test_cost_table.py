@@ -85,4 +85,4 @@ def test_the_pr_comment_shows_both_shares_of_the_lowcost_stack(tmp_path: Path) -
     done = runner.invoke(app, ["diff", "--stack", "lowcost", "--markdown", "--project-dir", str(ROOT),
                                "--state-dir", str(tmp_path)])  # fmt: skip
     assert done.exit_code == 0, done.output
-    assert "% of its always-on" in done.output and "- Whole stack: $117/month, 34% of always-on" in done.output
+    assert "% of its always-on" in done.output and "- Whole stack: $125/month, 36% of always-on" in done.output

@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from azurefacts.subscription_roles import VM_IDLE_STOP, role_definition_id
+from azurefacts.subscription_roles import VM_IDLE_STOP, VM_PATCH_START, role_definition_id
 from tests.helpers import ROOT, runner
 
 SUB = "00000000-0000-4000-8000-000000000001"
@@ -48,6 +48,9 @@ def test_an_existing_resource_group_is_assumed_without_a_file(tmp_path: Path) ->
     }, {
         "kind": "role_definition", "id": role_definition_id(SUB, VM_IDLE_STOP), "configPath": "dsvmctl bootstrap",
         "source": "assumed", "location": None,
+    }, {
+        "kind": "role_definition", "id": role_definition_id(SUB, VM_PATCH_START), "configPath": "dsvmctl bootstrap",
+        "source": "assumed", "location": None,
     }]  # fmt: skip
     # The only group the stack creates is its disk backups' snapshot group, named after the existing one.
     groups = [r["id"] for r in document["resources"] if r["type"] == "azure-native:resources:ResourceGroup"]
@@ -65,9 +68,10 @@ def test_an_existing_resource_group_described_in_a_file(tmp_path: Path) -> None:
     (tmp_path / "existing.yaml").write_text("resource_groups:\n  - {name: rg-shared, location: northeurope}\n")
     code, output = plan(directory, "--json", "--existing", str(tmp_path / "existing.yaml"))
     assert code == 0, output
-    item, role = json.loads(output)["existing"]
+    item, *roles = json.loads(output)["existing"]
     assert item["source"] == "described" and item["location"] == "northeurope"
-    assert role["kind"] == "role_definition" and role["source"] == "assumed"  # the file does not say
+    assert len(roles) == 2  # idle stop's and the patch start's
+    assert all(r["kind"] == "role_definition" and r["source"] == "assumed" for r in roles)  # the file does not say
 
 
 def test_an_existing_disk_attaches_when_it_is_where_the_vm_is(tmp_path: Path) -> None:
@@ -126,7 +130,7 @@ def test_without_the_bootstraps_roles_the_idle_role_assignment_fails_as_azure_fa
     code, output = plan(directory, "--existing", str(tmp_path / "existing.yaml"))
     flat = " ".join(output.split())
     assert code == 2 and "RoleDefinitionDoesNotExist" in flat and "dsvmctl bootstrap" in flat, flat
-    assert role_definition_id(SUB, VM_IDLE_STOP).rsplit("/", 1)[1] in flat
+    assert any(role_definition_id(SUB, r).rsplit("/", 1)[1] in flat for r in (VM_IDLE_STOP, VM_PATCH_START))
     (tmp_path / "existing.yaml").write_text("subscription_roles: true\n")
     code, output = plan(directory, "--json", "--existing", str(tmp_path / "existing.yaml"))
     assert code == 0 and json.loads(output)["existing"][0]["source"] == "described"

@@ -60,11 +60,11 @@ def test_the_dev_plan_assigns_the_subscriptions_role_per_vm_with_the_extensions_
         script = base64.b64decode(linux_protected_settings()["script"]).decode()
         assert script.startswith("#!/bin/sh") and f"systemctl enable --now {idle_units.TIMER_NAME}" in script
         assert vm["inputs"]["osProfile"]["allowExtensionOperations"] is True
-        # The patch window (Saturday 02:00-05:00 W. Europe time) in minutes of the UTC week, in summer and in winter
-        # time: the watcher holds off through it.
+        # The patch window (Saturday 02:00-05:00 W. Europe time) from the VMs' start at 01:30, in minutes of the UTC
+        # week, in summer and in winter time: the watcher holds off through it.
         assert decoded(vm["inputs"]["userData"]) == {"idle_stop": {
             "enabled": True, "idle_minutes": 60, "warn_minutes": 10, "cpu_percent": 10, "gpu_percent": 5,
-            "patch_windows": [[7200, 7380], [7260, 7440]]}}
+            "patch_windows": [[7170, 7380], [7230, 7440]]}}
         assert by_name(dev_plan, member)["inputs"] == {"activeHoursPerWeek": 25}  # the estimate's assumption
     (budget,) = of_type(dev_plan, "azure-native:consumption:Budget")
     inputs = budget["inputs"]

@@ -207,12 +207,13 @@ def test_saved_state_holds_no_secret_value(project: Project) -> None:
 
 def test_a_changed_secret_is_seen_through_its_fingerprint(project: Project) -> None:
     # A new member name changes the cloud-init (which carries the username) of nobody else:
-    # only the new member's resources are created.
+    # only the new member's resources are created (and the patch start workflow lists the new VM).
     project.config["dsvm:members"].append({"username": "carol", "ssh_public_key": ssh_key("carol")})
     project.write()
     code, document = project.diff()
     assert code == 0
-    assert {r["change"] for r in changed(document).values()} == {"create"}
+    updates = {n: r["changedProperties"] for n, r in changed(document).items() if r["change"] != "create"}
+    assert updates == {"dsvm-dev-patch-start": ["parameters.vmIds.value[2]"]}
     from dsvmctl.diff import classify
 
     vm = by_name(document, "alice-vm")

@@ -103,7 +103,7 @@ def test_the_subscription_roles_are_the_same_for_a_subscription_and_unique_in_th
     assert role_guid(one, VM_IDLE_STOP) == role_guid(one.upper(), VM_IDLE_STOP)  # ids compare ignoring case
     guids = {role_guid(s, r) for s in (one, two) for r in SUBSCRIPTION_ROLES}
     names = {role_name(s, r).lower() for s in (one, two) for r in SUBSCRIPTION_ROLES}
-    assert len(guids) == len(names) == 4
+    assert len(guids) == len(names) == 2 * len(SUBSCRIPTION_ROLES) == 6
     assert role_definition_id(one, POOL_IDLE_STOP) == (
         f"/subscriptions/{one}/providers/Microsoft.Authorization/roleDefinitions/{role_guid(one, POOL_IDLE_STOP)}")
     assert assigned(one)[VIRTUAL_MACHINE_USER_LOGIN] == "User"

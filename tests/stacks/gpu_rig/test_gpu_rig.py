@@ -198,6 +198,7 @@ def test_switching_modes_updates_only_the_vm_size_and_back(gpu_project: Path) ->
     hourly = book.price("eastus", "vm", gpu, "linux").amount - book.price("eastus", "vm", cpu, "linux").amount
     scheduled = (19 - 8) * 22  # the example's 19:00 auto-shutdown, 22 workdays
     billed = min(scheduled, 25 * 52 / 12 + 22 * (60 + 5) / 60)  # idle stop: 25 active h/week, 60 idle minutes
+    billed += (210 + 60 + 5) / 60 * 52 / 12  # started 01:30 Saturday for the patch window, deallocated 65 min after
     assert modes["difference"]["monthly"] == pytest.approx(hourly * billed, abs=0.01)
     assert modes["gpu"]["monthly"] > modes["cpu"]["monthly"]
 

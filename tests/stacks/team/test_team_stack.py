@@ -44,8 +44,9 @@ def test_defaults_build_one_workstation_set_per_member(run_stack: Any) -> None:
     counts = Counter(r.type for r in run.records if r.custom)
     for token in (VM, NIC, DISK, SCHEDULE, "azure-native:compute:VirtualMachineExtension"):
         assert counts[token] == 2, token
-    # blob data, idle stop and the vault's Disk Backup Reader, per member; the vault's Disk Snapshot Contributor
-    assert counts["azure-native:authorization:RoleAssignment"] == 7
+    # blob data, idle stop, the patch start and the vault's Disk Backup Reader, per member; the vault's Disk Snapshot
+    # Contributor
+    assert counts["azure-native:authorization:RoleAssignment"] == 9
     for token in ("azure-native:network:VirtualNetwork", NSG, "azure-native:storage:StorageAccount",
                   "azure-native:network:BastionHost", "azure-native:dataprotection:BackupVault",
                   "azure-native:dataprotection:BackupPolicy"):
