@@ -195,7 +195,9 @@ def _commands(
     stack: str, unit: str, instance: str, vault: str, group: str, location: str, point: datetime, target: str,
     path: str, source: str,
 ) -> list[str]:  # fmt: skip
-    """The real steps, in order (az dataprotection is the Azure CLI extension `dataprotection`)."""
+    """The real steps, in order (az dataprotection is the Azure CLI extension `dataprotection`; the long option
+    ``--backup-instance-name``, which its older releases take too, where newer ones also accept ``-n``:
+    Azure/azure-cli-extensions, src/dataprotection aaz commands)."""
     g, v, i = shlex.quote(group), shlex.quote(vault), shlex.quote(instance)
     when = point.strftime("%Y-%m-%dT%H:%M")
     vm = f"{unit}-vm"
@@ -205,16 +207,17 @@ def _commands(
         "--query \"[].{name:name, time:properties.recoveryPointTime}\" -o table",
         "RP=<the name of that recovery point>",
         "# 2. Let the vault's identity create the disk in the stack's group (once; Disk Restore Operator)",
-        f"VAULT_ID=$(az dataprotection backup-vault show -g {g} --vault-name {v} --query identity.principalId -o tsv)",
-        f"az role assignment create --assignee-object-id \"$VAULT_ID\" --assignee-principal-type ServicePrincipal "
-        f"--role \"Disk Restore Operator\" --scope \"$(az group show -n {g} --query id -o tsv)\"",
+        f"VAULT_PRINCIPAL=$(az dataprotection backup-vault show -g {g} --vault-name {v} "
+        "--query identity.principalId -o tsv)",
+        "az role assignment create --assignee-object-id \"$VAULT_PRINCIPAL\" --assignee-principal-type "
+        f"ServicePrincipal --role \"Disk Restore Operator\" --scope \"$(az group show -n {g} --query id -o tsv)\"",
         f"# 3. Restore: a new disk {target.rsplit('/', 1)[-1]} (the original {source} is never overwritten)",
         f"az dataprotection backup-instance restore initialize-for-data-recovery --datasource-type AzureDisk "
         f"--restore-location {location} --source-datastore OperationalStore --recovery-point-id \"$RP\" "
         f"--target-resource-id {shlex.quote(target)} > restore.json",
-        f"az dataprotection backup-instance validate-for-restore -g {g} --vault-name {v} -n {i} "
+        f"az dataprotection backup-instance validate-for-restore -g {g} --vault-name {v} --backup-instance-name {i} "
         "--restore-request-object restore.json",
-        f"az dataprotection backup-instance restore trigger -g {g} --vault-name {v} -n {i} "
+        f"az dataprotection backup-instance restore trigger -g {g} --vault-name {v} --backup-instance-name {i} "
         "--restore-request-object restore.json",
         f"az dataprotection job list -g {g} --vault-name {v} -o table   # wait for the restore job to complete",
         f"# 4. Stop {vm}: the disk mounted at /data (F: on Windows) changes under it",
@@ -233,7 +236,8 @@ def restore(
     unit: Annotated[str, typer.Argument(help="The member (team) or rig (gpu_rig) whose data disk to restore.")],
     point: Annotated[
         str,
-        typer.Option("--point", help="The recovery point: the newest at or before YYYY-MM-DDTHH:MM (UTC), or latest."),
+        typer.Option("--point", help="The recovery point: the newest at or before YYYY-MM-DDTHH:MM (UTC; a day "
+                     "alone is its 00:00), or latest."),
     ],
     as_json: JsonOption = False,
     quota_profile: QuotaOption = None,
