@@ -182,6 +182,23 @@ def seed(
     return found
 
 
+def adopt_subscription(backend: FakeAzure, references: list[tuple[str, str, str]]) -> None:
+    """Play the subscription the stack's existing data disks are in, on an emulator that holds nothing yet.
+
+    The emulator is a stand-in subscription (``DEFAULT_SUBSCRIPTION_ID``); a user's disk ids name their real
+    one. A disk's backups go to a snapshot resource group of the disk's subscription (``azurefacts/backup.py``),
+    which the stack creates in its own, and a VM attaches a managed disk of its own subscription (not confirmed
+    on a source: the emulator does not check it), so a stack's existing disks say which subscription it deploys
+    to; planned in the stand-in, their backups were refused as if Azure would refuse them. Left as it is
+    when the disks disagree (Azure then refuses one, and so does the emulator) or the emulator already holds a
+    stack (its saved state keeps the subscription it was planned in)."""
+    if backend.resources:
+        return
+    named = {ref.split("/")[2] for kind, ref, _ in references if kind == "disk" and ref.count("/") > 2}
+    if len({s.lower() for s in named}) == 1:
+        backend.subscription_id = named.pop()
+
+
 def seed_subscription_role(
     backend: FakeAzure, role: SubscriptionRole | None, described: ExistingFile | None
 ) -> list[Existing]:

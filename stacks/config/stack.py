@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -159,6 +160,21 @@ class BaseStackConfig(Model):
                     f"{problem}; use Basic or Standard here, a shared hub Bastion (existing_bastion_resource_id), "
                     "or a region that offers Developer",
                 )
+        return self
+
+    @model_validator(mode="after")
+    def _hub_outside_vnet(self) -> BaseStackConfig:
+        # Microsoft Learn, 'Virtual network peering': peered VNets must have address spaces that do not overlap,
+        # and a hub Bastion reaches this VNet only through a peering; an overlap would also make the NSG admit
+        # part of the stack's own network as if it were the Bastion.
+        hub, space = self.access.existing_bastion_subnet, self.network.address_space
+        if hub and ipaddress.IPv4Network(hub).overlaps(ipaddress.IPv4Network(space)):
+            raise PathError(
+                "access.existing_bastion_subnet",
+                f"{hub} overlaps this stack's network.address_space {space}: the hub Bastion reaches the stack "
+                "only through a VNet peering, and Azure peers only VNets whose address spaces do not overlap; give "
+                "the hub's AzureBastionSubnet prefix, or move network.address_space out of the hub's range",
+            )
         return self
 
     @model_validator(mode="after")

@@ -88,6 +88,30 @@ def test_a_misspelt_key_gets_a_suggestion() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("values", "path", "message"),
+    [
+        (team_values(backup={"retention_days": 400}), "dsvm:backup.retention_days",
+         "400 is more than the most allowed, 365; give at most 365"),
+        (team_values(backup={"soft_delete_days": 7}), "dsvm:backup.soft_delete_days",
+         "7 is less than the least allowed, 14; give at least 14"),
+    ],
+)  # fmt: skip
+def test_a_number_out_of_range_names_the_bound(values: dict[str, Any], path: str, message: str) -> None:
+    assert the_problem(values, path) == message
+
+
+@pytest.mark.parametrize("key", ["backup", "patching"])
+def test_a_key_of_another_kind_says_so_instead_of_unknown(key: str) -> None:
+    """`dsvm:backup` on a scale_out stack is a real key, of team and gpu_rig stacks: not a misspelling."""
+    values = team_values(kind="scale_out", **{key: {"enabled": True}})
+    message = the_problem(values, f"dsvm:{key}")
+    assert message == (
+        "a key of gpu_rig and team stacks, not of a scale_out stack (docs/CONFIG.md lists each kind's keys); remove it"
+    )
+    assert the_problem(team_values(kind="gpu_rig", members=[]), "dsvm:members").startswith("a key of team stacks")
+
+
 def test_too_long_names_the_limit_and_how_many_to_remove() -> None:
     class Team(Model):
         members: tuple[str, ...] = Field(max_length=2)
