@@ -273,6 +273,31 @@ def test_connect_follows_the_hub_bastions_sku(tmp_path: Path) -> None:
     assert "az network bastion" not in basic and "portal: https://portal.azure.com/" in basic
 
 
+def test_connect_to_a_hub_in_another_subscription_names_that_subscription(tmp_path: Path) -> None:
+    """A hub Bastion usually lives in a connectivity subscription: `az network bastion` finds it only with
+    `--subscription` (the CLI looks in its default one); the stack's own Bastion needs none."""
+    hub_sub = "22222222-3333-4444-5555-666666666666"
+    hub = {"mode": "bastion", "existing_bastion_resource_id": HUB.replace(HUB.split("/")[2], hub_sub),
+           "existing_bastion_subnet": "10.0.255.0/26"}  # fmt: skip
+    output = connect_output(tmp_path / "hub", "westeurope", hub)
+    assert f"ssh: az network bastion ssh --name hub --resource-group rg-hub --subscription {hub_sub} " in output
+    tunnel = f"jupyterhub_tunnel: az network bastion tunnel --name hub --resource-group rg-hub --subscription {hub_sub}"
+    assert tunnel in output
+    own = connect_output(tmp_path / "own", "westeurope", {"mode": "bastion"})
+    assert "ssh: az network bastion ssh" in own and "--subscription" not in own
+
+
+def test_a_seat_reaches_a_hub_bastion_in_its_subscription() -> None:
+    from stacks.scale_out.seats import Way, connect
+
+    hub = connect(Way("bastion", "rg-dsvm-class", "hub", "rg-hub", "Standard", "sub-hub"), "dsvm-class-cpu", 0,
+                  "ada", True)  # fmt: skip
+    assert hub["ssh"].startswith("az network bastion ssh --name hub --resource-group rg-hub --subscription sub-hub ")
+    assert " --subscription sub-hub --target-resource-id $(az vm list -g rg-dsvm-class " in hub["jupyterhub_tunnel"]
+    own = connect(Way("bastion", "rg", "b", "rg", "Standard"), "s", 0, "ada", True)
+    assert "--subscription" not in own["ssh"]
+
+
 def test_connect_with_an_allowlist_and_public_ips_is_plain_ssh(tmp_path: Path) -> None:
     output = connect_output(tmp_path, "westeurope", {"mode": "allowlist", "allowed_cidrs": ["203.0.113.0/24"],
                                                      "public_ip_enabled": True})  # fmt: skip
