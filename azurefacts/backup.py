@@ -1,41 +1,56 @@
 """Azure Backup for managed disks and the storage account's blob protection: the rules, with their sources.
 
-Disk backup (Microsoft Learn, 'Azure Disk Backup support matrix', 'Back up Azure Managed Disks',
-'Create Azure Data Protection backup policies for disks using REST API'):
+Disk backup (Microsoft Learn, 'Azure Disk Backup support matrix', 'Back up Azure Managed Disks', 'Create Azure Data
+Protection backup policies for disks using REST API', 'Restore Azure Managed Disks', 'Troubleshooting backup
+failures in Azure Disk Backup'; the pages of 2026-02-13 read for issue 25's audit):
 
-- a Backup vault (``Microsoft.DataProtection/backupVaults``) holds a disk backup policy and one backup
-  instance per disk; the backups are incremental snapshots in a *snapshot resource group* of the disk's
-  subscription (operational tier only: nothing is copied into the vault, so the vault's storage
-  redundancy does not apply to disk recovery points);
-- the vault's managed identity needs **Disk Backup Reader** on each disk and **Disk Snapshot Contributor**
-  on the snapshot resource group (validation fails without them); a restore needs **Disk Restore
-  Operator** on the resource group the new disk is created in;
-- the vault and the disk are in the same region; the snapshot resource group of a backup instance
-  cannot change once it is configured; Microsoft recommends a dedicated snapshot resource group, not the
-  disk's own;
-- schedule: every 1, 2, 4, 6, 8 or 12 hours, or daily (Premium SSD v2 and Ultra: 12 hours or daily);
-  retention at most one year or 450 snapshots, whichever comes first (the policy keeps 450 of the disk's
-  500 incremental snapshots; the support matrix also says 420 to leave room for on-demand backups:
-  ``MAX_SNAPSHOTS`` takes the 450 of 'Back up Azure Managed Disks', the stricter 420 is not enforced);
-- an existing policy cannot be modified: a new schedule or retention is a new policy, assigned to the
-  backup instances ('Create backup policies for disks using REST API': "updating or modifying an existing
-  policy isn't supported");
-- the vault's storage redundancy cannot change after items are protected ('Create and manage Backup
-  vaults'); a vault with backup instances or policies cannot be deleted;
-- deleting a backup instance stops the backup and deletes its recovery points (soft-deleted first when the
-  vault's soft delete is on); "stop backup and retain backup data" keeps them as the policy says.
+- a Backup vault (``Microsoft.DataProtection/backupVaults``; the pinned azure-native SDK sends API version
+  2025-01-01) holds a disk backup policy and one backup instance per disk; the backups are incremental snapshots
+  in a *snapshot resource group* of the disk's subscription (operational tier only: nothing is copied into the
+  vault, so the vault's storage redundancy does not apply to disk recovery points);
+- the vault's managed identity needs **Disk Backup Reader** on each disk and **Disk Snapshot Contributor** on the
+  snapshot resource group (validation fails without them; "use of other roles like owner, contributor ... isn't
+  supported"); a restore needs **Disk Restore Operator** on the resource group the new disk is created in
+  (revoke it afterwards, Microsoft recommends);
+- the vault and the disk are in the same region; the snapshot resource group of a backup instance cannot change
+  once it is configured; Microsoft says not to pick the disk's own group but a dedicated one;
+- supported: Standard HDD/SSD, Premium SSD, Premium SSD v2 and Ultra Disks, shared disks, Write Accelerator disks
+  (restored as normal disks), disks encrypted with platform- or customer-managed keys; not supported: unmanaged
+  disks and disks encrypted with Azure Disk Encryption (ADE). A size limit (e.g. disks over 32 TiB) is not in the
+  support matrix: not confirmed either way (the product's data disks are at most 32,767 GiB);
+- schedule: every 1, 2, 4, 6, 8 or 12 hours, or daily; Premium SSD v2 and Ultra Disks every 12 hours or daily
+  (the support matrix and the portal page; the REST page's example names only 4, 6, 8 and 12 hours and P1D);
+- retention at most one year or 450 snapshots, whichever comes first (12-hourly: 225 days). A disk has at most
+  500 incremental snapshots; 'Back up Azure Managed Disks' says the policy keeps 450 of them, the support matrix
+  says 420 "to allow on-demand backups": ``MAX_SNAPSHOTS`` takes the 450 both pages give as the retention limit;
+- an existing policy cannot be modified ("updating or modifying an existing policy isn't supported"): a new
+  schedule or retention is a new policy, assigned to the backup instances;
+- the vault's storage redundancy cannot change after items are protected ('Create and manage Backup vaults'); a
+  vault with backup instances or policies cannot be deleted;
+- a restore creates a **new** disk ("Original-Location Recovery ... isn't supported") in the target group, in the
+  snapshot's region, and fails when a disk of that name is already there (UserErrorSameNameDiskAlreadyExists);
+- deleting a backup instance stops the backup and deletes its recovery points; "stop backup and retain backup
+  data" (``suspend-backup``) keeps them as the policy says, the newest one forever.
+
+The vault's soft delete (Microsoft Learn, 'Enhanced soft delete for Azure Backup'): states On (the default for a
+new vault), Off and AlwaysOn (irreversible); retention 14-180 days, 14 by default; turning it off deletes what it
+holds at once. It covers operational disk backups too, but "unlike vaulted backups, these snapshots can be directly
+accessed and deleted before the soft-delete period expires": whoever may delete in the snapshot resource group can
+destroy the recovery points whatever the vault says. Keep that group's access narrow.
 
 Not confirmed: the minimum retention (one day, what the portal offers), and that the first recovery point is
 taken at the first scheduled time after protection is configured (no immediate backup; an on-demand backup,
 ``az dataprotection backup-instance adhoc-backup``, is not modelled).
 
 Blob protection (Microsoft Learn, 'Soft delete for blobs', 'Soft delete for containers', 'Blob versioning',
-'Point-in-time restore for block blobs', 'Change feed support in Azure Blob Storage', 'Blob Storage features
-available in Azure Data Lake Storage'): blob and container soft delete keep deleted data 1-365 days;
-point-in-time restore needs versioning, change feed and blob soft delete, and its retention must be at least
-one day shorter than the soft-delete retention; versioning, change feed, point-in-time restore and blob
-operational backup are not available on an account with a hierarchical namespace (ADLS Gen2), where soft
-delete is the recovery there is.
+'Point-in-time restore for block blobs', 'Change feed support in Azure Blob Storage', 'Blob Storage feature support
+in Azure Storage accounts' of 2025-02-19): blob and container soft delete keep deleted data 1-365 days;
+point-in-time restore needs versioning, change feed and blob soft delete, and its retention must be at least one
+day shorter than the soft-delete retention; versioning, change feed, point-in-time restore (and so blob
+operational backup, which is built on them, standard general-purpose v2 accounts only: 'Support matrix for Azure
+Blobs backup') are "not yet supported" on an account with a hierarchical namespace (ADLS Gen2), where soft delete
+is the recovery there is. Whether a revision of that table after 2025-02-19 changed this is not confirmed. The
+product does not configure blob operational backup (nor the Storage Account Backup Contributor role it needs).
 """
 
 from __future__ import annotations
@@ -63,9 +78,10 @@ SOFT_DELETE_MIN_DAYS, SOFT_DELETE_MAX_DAYS = 14, 180
 # The disk backup schedule: hours between backups; 24 is "daily".
 BACKUP_EVERY_HOURS = (1, 2, 4, 6, 8, 12, 24)
 PREMIUM_V2_EVERY_HOURS = (12, 24)  # Premium SSD v2 and Ultra disks
+PREMIUM_V2_SKUS = ("PremiumV2_LRS", "UltraSSD_LRS")  # the disk SKUs ``PREMIUM_V2_EVERY_HOURS`` applies to
 MIN_RETENTION_DAYS = 1  # not confirmed: the portal's smallest choice
-MAX_RETENTION_DAYS = 365  # "a maximum retention limit of 1 year"
-MAX_SNAPSHOTS = 450  # "or 450 disk snapshots, whichever reaches first"
+MAX_RETENTION_DAYS = 365  # "a maximum retention limit of 1 year" (support matrix)
+MAX_SNAPSHOTS = 450  # "or 450 disk snapshots, whichever reaches first" (support matrix; 500 per disk in all)
 
 # Built-in roles the disk backup needs (ids: azurefacts/roles.py).
 DISK_BACKUP_ROLES_SOURCE = (

@@ -101,12 +101,22 @@ def profile_from_usage(name: str, items: Sequence[Mapping[str, Any]]) -> QuotaPr
     limits: dict[str, int] = {}
     usage: dict[str, int] = {}
     for i, item in enumerate(items):
+        if not isinstance(item, Mapping):
+            raise UsageError(
+                f"item {i} is {type(item).__name__} {str(item)[:40]!r}, not a quota (a mapping with name, limit and "
+                "currentValue); pass what `az vm list-usage --location REGION -o json` prints, unchanged"
+            )
         raw = item.get("name")
         key = str(raw.get("value") if isinstance(raw, Mapping) else raw)
         try:
             limits[key], usage[key] = int(item["limit"]), int(item.get("currentValue", 0))
-        except (KeyError, TypeError, ValueError) as error:
-            raise UsageError(f"item {i}: needs name.value, limit and currentValue as numbers ({error})") from None
+        except (KeyError, TypeError, ValueError):
+            given = {"limit": item.get("limit", "missing"), "currentValue": item.get("currentValue", 0)}
+            raise UsageError(
+                f"item {i} ({key}): needs name.value, limit and currentValue as whole numbers (limit "
+                f"{given['limit']!r}, currentValue {given['currentValue']!r}); pass what `az vm list-usage "
+                "--location REGION -o json` prints, unchanged"
+            ) from None
     folded = {k.lower(): k for k in limits}
     if "cores" not in folded:
         raise UsageError("no 'cores' (Total Regional vCPUs) item: is this `az vm list-usage -o json` output?")

@@ -33,6 +33,10 @@ REGIONS: dict[str, Region] = {
         Region("centralus", "Central US", availability_zones=True),
         Region("southcentralus", "South Central US", availability_zones=True),
         Region("westcentralus", "West Central US", availability_zones=False),
+        # Two of the Developer Bastion's regions (azurefacts/bastion.py), which the plan names as the way out
+        # of a region without it: modelled so that way out plans (neither has availability zones).
+        Region("westus", "West US", availability_zones=False),
+        Region("northcentralus", "North Central US", availability_zones=False),
         Region("westeurope", "West Europe", availability_zones=True),
         Region("northeurope", "North Europe", availability_zones=True),
         Region("uksouth", "UK South", availability_zones=True),

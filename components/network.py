@@ -167,11 +167,13 @@ class Network(pulumi.ComponentResource):
         self.subnet_id = self.subnet.id
         self.bastion_name = None
         self.bastion_resource_group: pulumi.Input[str] | None = None
+        self.bastion_subscription: str | None = None  # an existing (hub) Bastion's, often not the stack's
         self.bastion: network.BastionHost | None = None
         if args.access.mode == "bastion" and args.access.existing_bastion_id:
             parts = args.access.existing_bastion_id.split("/")
             self.bastion_name = pulumi.Output.from_input(parts[8])
             self.bastion_resource_group = parts[4]
+            self.bastion_subscription = parts[2]
         elif args.access.mode == "bastion":
             self.bastion = self._bastion(name, args, tags)
             self.bastion_name = self.bastion.name

@@ -65,9 +65,13 @@ def _kept_text(resource: dict[str, Any]) -> str:
     )
 
 
-def explain_backup_deletes(backend: FakeAzure, document: dict[str, Any]) -> dict[str, Any]:
+def explain_backup_deletes(
+    backend: FakeAzure, document: dict[str, Any], base: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Rewrite Pulumi's protected refusals of the backup resources in ``document`` (a diff against ``backend``'s
-    state) with the recovery points at stake and the way out; returns ``document``."""
+    state, whose plan is ``base``) with the recovery points at stake and the way out; returns ``document``. A
+    replaced instance is described as deployed (``base``): its recovery points are the ones the replace deletes."""
+    deployed = {r["urn"]: r for r in (base or {}).get("resources") or []}
     for resource in document["resources"]:
         if resource.get("change") not in ("delete", "replace"):
             continue
@@ -79,7 +83,8 @@ def explain_backup_deletes(backend: FakeAzure, document: dict[str, Any]) -> dict
             if error.get("code") != PROTECTED:
                 continue
             if kind == BACKUP_INSTANCE:
-                held, error["fix"] = _instance_text(backend, resource)
+                was = deployed.get(resource["urn"]) if resource["change"] == "replace" else None
+                held, error["fix"] = _instance_text(backend, {**resource, **was} if was else resource)
                 error["message"] = f"{error['message']}: {held}"
             else:
                 error["fix"] = _kept_text(resource)

@@ -183,6 +183,37 @@ def seed(
     return found
 
 
+def adopt_subscription(backend: FakeAzure, references: list[tuple[str, str, str]]) -> None:
+    """Play the subscription the stack's existing data disks are in, on an emulator that holds nothing yet.
+
+    The emulator is a stand-in subscription (``DEFAULT_SUBSCRIPTION_ID``); a user's disk ids name their real
+    one. A disk's backups go to a snapshot resource group of the disk's subscription (``azurefacts/backup.py``),
+    which the stack creates in its own, and a VM attaches a managed disk of its own subscription (not confirmed
+    on a source: the emulator does not check it), so a stack's existing disks say which subscription it deploys
+    to; planned in the stand-in, their backups were refused as if Azure would refuse them. Left as it is
+    when the disks disagree (Azure then refuses one, and so does the emulator). On an emulator that holds a
+    saved state, a disk in another subscription than the state's is an ``ExistingError`` that says so (not
+    Azure's refusal: the state cannot tell whether that is the stack's real subscription)."""
+    disks = [(path, ref.split("/")[2]) for kind, ref, path in references if kind == "disk" and ref.count("/") > 2]
+    if not backend.resources:
+        named = {sub for _, sub in disks}
+        if len({s.lower() for s in named}) == 1:
+            backend.subscription_id = named.pop()
+        return
+    for path, sub in disks:
+        if sub.lower() != backend.subscription_id.lower():
+            # Not Azure's refusal: the saved state was planned in the emulator's subscription, and nothing says
+            # whether the disk's is the stack's real one (a restore drill done for real names it).
+            raise ExistingError(
+                f"dsvm:{path} names subscription {sub}, and this stack's saved state was planned in subscription "
+                f"{backend.subscription_id} (the emulator's stand-in for yours unless a first plan named one): "
+                "Azure attaches and backs up only disks of the stack's own subscription, which the offline state "
+                f"cannot tell apart. For the offline plan, write the id with {backend.subscription_id}; or move the "
+                "state aside (`dsvmctl state reset`) and `up` again, which plans in the disks' subscription; a disk "
+                "really in another subscription must be moved into the stack's first (`az resource move`)"
+            )
+
+
 def seed_subscription_roles(
     backend: FakeAzure, roles: Sequence[SubscriptionRole], described: ExistingFile | None
 ) -> list[Existing]:

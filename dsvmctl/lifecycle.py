@@ -68,7 +68,7 @@ def plan_against(
 
     head = make_plan(project_dir, stack, backend, stack_file, existing).to_json()
     document = refuse_deletes(backend, diff_document(head, saved.plan if saved else None))
-    return backend, head, explain_backup_deletes(backend, document)
+    return backend, head, explain_backup_deletes(backend, document, saved.plan if saved else None)
 
 
 def refuse_deletes(backend: FakeAzure, document: dict[str, Any]) -> dict[str, Any]:

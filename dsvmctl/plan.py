@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dsvmctl.existing import ExistingFile, seed, seed_subscription_roles
+from dsvmctl.existing import ExistingFile, adopt_subscription, seed, seed_subscription_roles
 from dsvmctl.project import StackFile, project_name, read_stack
 from fakeazure import FakeAzure, Registration, run_program
 from stacks.config.stack import BaseStackConfig
@@ -115,6 +115,7 @@ def make_plan(
     stack_file = stack_file or read_stack(project_dir, stack)
     config = stacks.load_config(stack_file.config, project_dir=project_dir)  # before any resource is registered
     backend = backend or FakeAzure()
+    adopt_subscription(backend, config.external_resources())
     check_quota(config, backend)  # before any resource is registered
     listed = seed(backend, config.external_resources(), config.location, existing)
     listed += seed_subscription_roles(backend, subscription_roles(config), existing)

@@ -67,24 +67,58 @@ class RestorePlan:
         }  # fmt: skip
 
 
-def _point(text: str, points: list[datetime]) -> datetime:
-    """The recovery point ``text`` asks for: the newest at or before it (``latest``: the newest of all)."""
-    from azurefacts.clock import ClockError, parse_moment
+def _wanted(text: str) -> datetime | None:
+    """The time ``--point`` asks for (None: ``latest``), or why it is not one a backup can have been taken at."""
+    from azurefacts.clock import ClockError, moment, parse_moment
 
-    if not points:
-        raise RestoreError("the backup instance holds no recovery point yet (the first backup runs at the policy's "
-                           "next scheduled time): nothing to restore from")  # fmt: skip
     if text.strip().lower() == "latest":
-        return points[-1]
+        return None
     try:
         wanted = parse_moment(text)
     except ClockError:
         raise RestoreError(f"--point {text!r} is not a time: give YYYY-MM-DDTHH:MM (UTC) or latest") from None
-    earlier = [p for p in points if p <= wanted]
-    if not earlier:
-        held = ", ".join(f"{p:%Y-%m-%d %H:%M}" for p in points)
-        raise RestoreError(f"no recovery point at or before {wanted:%Y-%m-%d %H:%M} UTC; the instance holds: {held}")
-    return earlier[-1]
+    today = moment().date()
+    if wanted.date() > today:
+        raise RestoreError(f"--point {wanted:%Y-%m-%d %H:%M} UTC is after today ({today}): no backup has been taken "
+                           "then; give a past time (YYYY-MM-DDTHH:MM, UTC), or latest for the newest")  # fmt: skip
+    return wanted
+
+
+def _point(wanted: datetime | None, points: list[datetime]) -> datetime | None:
+    """The recovery point asked for: the newest at or before ``wanted`` (None: the newest of all); None if none is."""
+    earlier = [p for p in points if wanted is None or p <= wanted]
+    return earlier[-1] if earlier else None
+
+
+def _choose(wanted: datetime | None, held: list[tuple[Any, list[datetime]]]) -> tuple[Any, list[datetime], datetime]:
+    """The backup instance and recovery point to restore from: ``held`` is (instance, its points) of the disk the
+    unit attaches now, then of the disk it was restored from (its backups stay reachable). The newest point at or
+    before ``wanted`` of either, the attached disk's on a tie; ``latest`` takes the attached disk's newest."""
+    found = [(point, -i, instance, points) for i, (instance, points) in enumerate(held)
+             if (point := _point(wanted, points)) is not None]  # fmt: skip
+    if wanted is None and found:
+        found = found[:1]
+    if found:
+        point, _, instance, points = max(found, key=lambda f: (f[0], f[1]))
+        return instance, points, point
+    every = sorted(p for _, points in held for p in points)
+    if not every:
+        raise RestoreError("the backup instance holds no recovery point yet (the first backup runs at the policy's "
+                           "next scheduled time): nothing to restore from")  # fmt: skip
+    assert wanted is not None
+    listed = ", ".join(f"{p:%Y-%m-%d %H:%M}" for p in every)
+    raise RestoreError(f"no recovery point at or before {wanted:%Y-%m-%d %H:%M} UTC; the backups hold: {listed}")
+
+
+def _free_name(backend: Any, group_id: str, name: str) -> str:
+    """``name``, or ``name-2``, ``-3``... when a disk of that name is in the group: Azure refuses to restore onto an
+    existing disk's name (UserErrorSameNameDiskAlreadyExists, 'Troubleshooting backup failures in Azure Disk
+    Backup')."""
+    candidate, n = name, 1
+    while backend.get(f"{group_id}/providers/Microsoft.Compute/disks/{candidate}") is not None:
+        n += 1
+        candidate = f"{name}-{n}"
+    return candidate
 
 
 def plan_restore(
@@ -98,33 +132,39 @@ def plan_restore(
     from stacks.config import PROJECT, decode_value, load_config
     from stacks.config.backup import DiskBackupStack
 
-    saved = store.load(stack)
-    if saved is None:
-        raise RestoreError(f"stack {stack} has no saved state: a restore starts from what is deployed; `dsvmctl up "
-                           f"--stack {stack}` first")  # fmt: skip
     stack_file = read_stack(project_dir, stack)
     config = load_config(stack_file.config, project_dir=project_dir)
     if not isinstance(config, DiskBackupStack):
         raise RestoreError(f"stack {stack} ({config.kind}) keeps its work in blob storage, not on data disks: restore "
                            "blobs with `az storage blob restore` or from soft delete (docs/RESTORE.md)")  # fmt: skip
+    saved = store.load(stack)
+    if saved is None:
+        raise RestoreError(f"stack {stack} has no saved state: a restore starts from what is deployed; `dsvmctl up "
+                           f"--stack {stack}` first")  # fmt: skip
     units = [name for name, _ in config.data_disks()]
     if unit not in units:
         raise RestoreError(f"stack {stack} has no {config.units_key[:-1]} {unit!r}; it has: {', '.join(units)}")
     index = units.index(unit)
     disk_config = config.data_disks()[index][1]
     logical = f"{unit}-data-restored-backup" if disk_config.restored_disk_resource_id else f"{unit}-data-backup"
-    deployed = [r for r in saved.plan["resources"] if r["type"] == INSTANCE_TOKEN and r["name"] == logical]
     backend = saved.backend()
-    instance = backend.get(str(deployed[0]["id"])) if deployed else None
-    if instance is None:
+    held = []
+    for name in dict.fromkeys((logical, f"{unit}-data-backup")):  # the attached disk's, then the original disk's
+        deployed = [r for r in saved.plan["resources"] if r["type"] == INSTANCE_TOKEN and r["name"] == name]
+        found = backend.get(str(deployed[0]["id"])) if deployed else None
+        if found is not None:
+            held.append((found, recovery_points(backend, found)))
+        elif name == logical:
+            break
+    if not held:
         raise RestoreError(f"{unit}'s data disk has no deployed backup instance ({logical}): backups are off for it, "
                            f"or not applied yet (`dsvmctl up --stack {stack}`)")  # fmt: skip
-    points = recovery_points(backend, instance)
-    chosen = _point(point, points)
+    wanted = _wanted(point)
+    instance, points, chosen = _choose(wanted, held)
     source_id = str(instance.inputs["properties"]["dataSourceInfo"]["resourceID"])
     source = backend.get(source_id)
     group = config.resource_group_name or f"rg-{PROJECT}-{stack}"
-    name = f"{unit}-data-r{chosen:%Y%m%d%H%M}"
+    name = _free_name(backend, backend.resource_group_id(group), f"{unit}-data-r{chosen:%Y%m%d%H%M}")
     target = f"{backend.resource_group_id(group)}/providers/Microsoft.Compute/disks/{name}"
     size = int((source.inputs.get("diskSizeGB") if source else None) or disk_config.size_gb)
     sku = str(((source.inputs.get("sku") or {}).get("name") if source else None) or disk_config.sku)
@@ -155,7 +195,9 @@ def _commands(
     stack: str, unit: str, instance: str, vault: str, group: str, location: str, point: datetime, target: str,
     path: str, source: str,
 ) -> list[str]:  # fmt: skip
-    """The real steps, in order (az dataprotection is the Azure CLI extension `dataprotection`)."""
+    """The real steps, in order (az dataprotection is the Azure CLI extension `dataprotection`; the long option
+    ``--backup-instance-name``, which its older releases take too, where newer ones also accept ``-n``:
+    Azure/azure-cli-extensions, src/dataprotection aaz commands)."""
     g, v, i = shlex.quote(group), shlex.quote(vault), shlex.quote(instance)
     when = point.strftime("%Y-%m-%dT%H:%M")
     vm = f"{unit}-vm"
@@ -165,16 +207,17 @@ def _commands(
         "--query \"[].{name:name, time:properties.recoveryPointTime}\" -o table",
         "RP=<the name of that recovery point>",
         "# 2. Let the vault's identity create the disk in the stack's group (once; Disk Restore Operator)",
-        f"VAULT_ID=$(az dataprotection backup-vault show -g {g} --vault-name {v} --query identity.principalId -o tsv)",
-        f"az role assignment create --assignee-object-id \"$VAULT_ID\" --assignee-principal-type ServicePrincipal "
-        f"--role \"Disk Restore Operator\" --scope \"$(az group show -n {g} --query id -o tsv)\"",
+        f"VAULT_PRINCIPAL=$(az dataprotection backup-vault show -g {g} --vault-name {v} "
+        "--query identity.principalId -o tsv)",
+        "az role assignment create --assignee-object-id \"$VAULT_PRINCIPAL\" --assignee-principal-type "
+        f"ServicePrincipal --role \"Disk Restore Operator\" --scope \"$(az group show -n {g} --query id -o tsv)\"",
         f"# 3. Restore: a new disk {target.rsplit('/', 1)[-1]} (the original {source} is never overwritten)",
         f"az dataprotection backup-instance restore initialize-for-data-recovery --datasource-type AzureDisk "
         f"--restore-location {location} --source-datastore OperationalStore --recovery-point-id \"$RP\" "
         f"--target-resource-id {shlex.quote(target)} > restore.json",
-        f"az dataprotection backup-instance validate-for-restore -g {g} --vault-name {v} -n {i} "
+        f"az dataprotection backup-instance validate-for-restore -g {g} --vault-name {v} --backup-instance-name {i} "
         "--restore-request-object restore.json",
-        f"az dataprotection backup-instance restore trigger -g {g} --vault-name {v} -n {i} "
+        f"az dataprotection backup-instance restore trigger -g {g} --vault-name {v} --backup-instance-name {i} "
         "--restore-request-object restore.json",
         f"az dataprotection job list -g {g} --vault-name {v} -o table   # wait for the restore job to complete",
         f"# 4. Stop {vm}: the disk mounted at /data (F: on Windows) changes under it",
@@ -193,7 +236,8 @@ def restore(
     unit: Annotated[str, typer.Argument(help="The member (team) or rig (gpu_rig) whose data disk to restore.")],
     point: Annotated[
         str,
-        typer.Option("--point", help="The recovery point: the newest at or before YYYY-MM-DDTHH:MM (UTC), or latest."),
+        typer.Option("--point", help="The recovery point: the newest at or before YYYY-MM-DDTHH:MM (UTC; a day "
+                     "alone is its 00:00), or latest."),
     ],
     as_json: JsonOption = False,
     quota_profile: QuotaOption = None,
@@ -221,7 +265,8 @@ def restore(
         out = console_out()
         held = ", ".join(f"{p:%m-%d %H:%M}" for p in planned.points)
         out.print(f"[bold]Restore drill[/]: {unit}'s data disk from the recovery point of "
-                  f"{planned.point:%Y-%m-%d %H:%M} UTC ({len(planned.points)} held: {held})", highlight=False)
+                  f"{planned.point:%Y-%m-%d %H:%M} UTC of {planned.source_disk.rsplit('/', 1)[-1]} "
+                  f"({len(planned.points)} held: {held})", highlight=False)
         for line in planned.commands:
             out.print(escape(line), highlight=False, style="dim" if line.startswith("#") else None)
         out.print("\n[bold]What attaching the restored disk does[/] (dsvmctl diff with the config of step 5):")

@@ -202,8 +202,16 @@ extensions_present = ErrorCode("OperationNotAllowed", confirmed=False)
 # Microsoft.DataProtection (azurefacts/backup.py has the rules and their sources). Documented messages: "Storage
 # redundancy cannot be changed after protecting items to the vault", "Cannot delete the Backup vault as there are
 # existing backup instances or backup policies in the vault"; the codes Azure answers with are not confirmed.
-backup_missing_permissions = ErrorCode("UserErrorMissingRequiredPermissions", confirmed=False)
 backup_request_invalid = ErrorCode("BadRequest", confirmed=False)
+# Codes Microsoft Learn lists in 'Troubleshooting backup failures in Azure Disk Backup' (with their messages): that
+# the configure-protection PUT answers with them, rather than a later backup job, is not confirmed.
+backup_no_permission_on_disk = ErrorCode("UserErrorNotEnoughPermissionOnDisk", confirmed=False)
+backup_no_permission_on_snapshot_group = ErrorCode("UserErrorNotEnoughPermissionOnSnapshotRG", confirmed=False)
+backup_disk_not_found = ErrorCode("UserErrorManagedDiskNotFound", confirmed=False)
+backup_snapshot_group_not_found = ErrorCode("UserErrorSnapshotRGNotFound", confirmed=False)
+backup_snapshot_group_subscription = ErrorCode("UserErrorSnapshotRGSubscriptionMismatch", confirmed=False)
+backup_disk_already_protected = ErrorCode("UserErrorDppDatasourceAlreadyProtected", confirmed=False)
+backup_disk_type_not_supported = ErrorCode("UserErrorDiskBackupDiskTypeNotSupported", confirmed=False)
 backup_vault_not_empty = ErrorCode("BadRequest", confirmed=False)
 # Microsoft.Storage blob service features an account with a hierarchical namespace does not have (Microsoft Learn,
 # 'Blob Storage features available in Azure Data Lake Storage'); the code is not confirmed.

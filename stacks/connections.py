@@ -53,6 +53,9 @@ class Bastion:
     name: pulumi.Input[str]
     resource_group: pulumi.Input[str]
     sku: str
+    # An existing Bastion's subscription: a hub is often in another one than the stack (and than the az CLI's
+    # default), and `az network bastion` looks the Bastion up in the CLI's subscription unless told.
+    subscription: str | None = None
 
     @property
     def native_client(self) -> bool:
@@ -72,6 +75,7 @@ def portal_only_note(sku: str, where: str = "the VM") -> str:
 def _bastion(verb: str, bastion: Bastion, target: Target, extra: str = "") -> pulumi.Output[str]:
     return pulumi.Output.concat(
         f"az network bastion {verb} --name ", bastion.name, " --resource-group ", bastion.resource_group,
+        f" --subscription {bastion.subscription}" if bastion.subscription else "",
         " --target-resource-id ", target.vm_id, extra,
     )  # fmt: skip
 

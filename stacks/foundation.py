@@ -133,7 +133,8 @@ def build_foundation(
     )
 
     bastion = (
-        Bastion(net.bastion_name, net.bastion_resource_group, config.access.sku.name if config.access.sku else "")
+        Bastion(net.bastion_name, net.bastion_resource_group, config.access.sku.name if config.access.sku else "",
+                net.bastion_subscription)
         if net.bastion_name is not None and net.bastion_resource_group is not None
         else None
     )

@@ -13,10 +13,15 @@ Emulated (the rules and their sources are in ``azurefacts/backup.py``; the codes
   ``AzureRetentionRule`` whose ``deleteAfter`` is whole days within Azure's limits (a day to a year, at most
   450 snapshots); never modified in place (``azurefacts.resource_types``); not deleted while an instance uses it.
 - BackupInstance: in an existing vault, with a policy of that vault; its data source an existing managed disk
-  in the vault's region, its snapshot resource group an existing group of the disk's subscription; the vault's
-  identity must hold Disk Backup Reader on the disk and Disk Snapshot Contributor on the snapshot resource
-  group (or above either: ``UserErrorMissingRequiredPermissions``), as Azure's validation checks before it
-  protects anything; a disk is protected by one instance only; computed: ``protectionStatus``,
+  (``UserErrorManagedDiskNotFound``) in the vault's region, not encrypted with Azure Disk Encryption, and a
+  Premium SSD v2 or Ultra Disk only with a 12-hour or daily policy (``UserErrorDiskBackupDiskTypeNotSupported``);
+  its snapshot resource group an existing group (``UserErrorSnapshotRGNotFound``) of the disk's subscription
+  (``UserErrorSnapshotRGSubscriptionMismatch``); the vault's identity must hold Disk Backup Reader on the disk
+  (``UserErrorNotEnoughPermissionOnDisk``) and Disk Snapshot Contributor on the snapshot resource group
+  (``UserErrorNotEnoughPermissionOnSnapshotRG``), at that scope or above, as Azure's validation checks before it
+  protects anything; a disk is protected by one instance only (``UserErrorDppDatasourceAlreadyProtected``). The
+  codes are those Microsoft Learn's 'Troubleshooting backup failures in Azure Disk Backup' lists; that the PUT
+  (rather than a later job) answers with them is not confirmed. Computed: ``protectionStatus``,
   ``currentProtectionState`` and ``systemData.createdAt`` (the product clock's ``moment()`` when protection
   began; kept by updates, new when the instance is replaced).
 - Recovery points (``recovery_points``): one at each scheduled time of the instance's policy after protection
@@ -39,6 +44,7 @@ from azurefacts import clock
 from azurefacts.backup import (
     DISK_DATASOURCE,
     OPERATIONAL_STORE,
+    PREMIUM_V2_SKUS,
     SOFT_DELETE_MAX_DAYS,
     SOFT_DELETE_MIN_DAYS,
     SOFT_DELETE_STATES,
@@ -238,7 +244,7 @@ class BackupInstance(ResourceType):
         vault = _vault_of(az, resource)
         props = resource.inputs.get("properties") or {}
         disk_id = str(dig(props, "dataSourceInfo.resourceID") or "")
-        disk = az.require(disk_id, "properties.dataSourceInfo.resourceID", DISK_TYPE)
+        disk = az.require(disk_id, "properties.dataSourceInfo.resourceID", DISK_TYPE, code=errors.backup_disk_not_found)
         if dig(props, "dataSourceInfo.datasourceType") != DISK_DATASOURCE:
             raise FakeAzureError(f"fakeazure emulates disk backup instances only (datasourceType {DISK_DATASOURCE})")
         if disk.location != vault.location:
@@ -253,34 +259,65 @@ class BackupInstance(ResourceType):
             raise errors.backup_request_invalid(
                 f"Policy {policy.id} is not a policy of vault {vault.name}.", "properties.policyInfo.policyId"
             )
+        self._check_disk_type(disk, policy)
         stores = dig(props, "policyInfo.policyParameters.dataStoreParametersList") or []
         group_id = str(stores[0].get("resourceGroupId") or "") if len(stores) == 1 else ""
         target = "properties.policyInfo.policyParameters.dataStoreParametersList[0].resourceGroupId"
-        group = az.require(group_id, target, GROUP_TYPE)
-        if group.id.split("/")[2].lower() != disk.id.split("/")[2].lower():
+        if not group_id:
             raise errors.backup_request_invalid(
-                "The snapshot resource group must be in the disk's subscription.", target
+                "Could not perform the operation as Snapshot Data store Resource Group parameter is not provided.",
+                target,
             )
+        parts = group_id.split("/")
+        if len(parts) > 2 and parts[2].lower() != disk.id.split("/")[2].lower():
+            raise errors.backup_snapshot_group_subscription(
+                "Invalid subscription selected for Snapshot Data store: the snapshot resource group must be in the "
+                "disk's subscription.",
+                target,
+            )
+        group = az.require(group_id, target, GROUP_TYPE, code=errors.backup_snapshot_group_not_found)
         self._check_roles(az, vault, disk, group)
         for other in az.of_type(self.arm_type):
             same = str(dig(other.inputs, "properties.dataSourceInfo.resourceID", "")).lower() == disk.id.lower()
             if same and other.id.lower() != resource.id.lower():
-                raise errors.backup_request_invalid(
-                    f"Disk {disk.name} is already protected by backup instance {other.id}.",
+                raise errors.backup_disk_already_protected(
+                    f"The disk you are trying to configure backup is already being protected: disk {disk.name} is "
+                    f"already protected by backup instance {other.id}.",
                     "properties.dataSourceInfo.resourceID",
                 )
 
     @staticmethod
+    def _check_disk_type(disk: ArmResource, policy: ArmResource) -> None:
+        """Premium SSD v2 and Ultra Disks take a 12-hour or daily schedule only; ADE-encrypted disks none."""
+        if dig(disk.inputs, "encryptionSettingsCollection.enabled"):
+            raise errors.backup_disk_type_not_supported(
+                f"Unsupported disk type: disk {disk.name} is encrypted with Azure Disk Encryption (ADE), which Azure "
+                "Disk Backup cannot protect.",
+                "properties.dataSourceInfo.resourceID",
+            )
+        sku = str(dig(disk.inputs, "sku.name") or "")
+        period_hours = int(policy_schedule(policy)[1].total_seconds() // 3600)
+        problem = schedule_problem(period_hours, premium_v2=sku in PREMIUM_V2_SKUS)
+        if problem:
+            raise errors.backup_disk_type_not_supported(
+                f"Unsupported disk type for policy {policy.name}: disk {disk.name} is {sku}, and for Premium SSD v2 "
+                f"and Ultra Disks {problem}.",
+                "properties.policyInfo.policyId",
+            )
+
+    @staticmethod
     def _check_roles(az: FakeAzure, vault: ArmResource, disk: ArmResource, group: ArmResource) -> None:
         principal = str(dig(vault.outputs, "identity.principalId") or "")
-        wanted = [(DISK_BACKUP_READER, disk), (DISK_SNAPSHOT_CONTRIBUTOR, group)]
-        missing = [(role, where) for role, where in wanted if not principal or not holds_role(az, principal, role,
-                                                                                                  where.id)]
+        wanted = [(DISK_BACKUP_READER, disk, errors.backup_no_permission_on_disk, "the Disk"),
+                  (DISK_SNAPSHOT_CONTRIBUTOR, group, errors.backup_no_permission_on_snapshot_group,
+                   "the Snapshot Data store Resource Group")]  # fmt: skip
+        missing = [entry for entry in wanted if not principal or not holds_role(az, principal, entry[0], entry[1].id)]
         if missing:
-            what = "; ".join(f"{ROLE_DEFINITIONS[role]} on {where.id}" for role, where in missing)
-            raise errors.backup_missing_permissions(
-                f"Appropriate permissions to perform the operation is missing: the vault {vault.name}'s managed "
-                f"identity needs {what}.",
+            what = "; ".join(f"{ROLE_DEFINITIONS[role]} on {where.id}" for role, where, _, _ in missing)
+            code, place = missing[0][2], missing[0][3]
+            raise code(
+                f"Azure Backup Service requires additional permissions on {place} to do this operation: the vault "
+                f"{vault.name}'s managed identity needs {what}.",
                 "properties.dataSourceInfo",
                 hint="assign the vault's identity those roles before the backup instance (components/backup.py "
                 "does, and makes the instance depend on them)",

@@ -70,8 +70,10 @@ class BackupConfig(Model):
         ge=SOFT_DELETE_MIN_DAYS,
         le=SOFT_DELETE_MAX_DAYS,
         description=(
-            f"Optional. The vault's soft delete: deleted backup data is kept this long, {SOFT_DELETE_MIN_DAYS}-"
-            f"{SOFT_DELETE_MAX_DAYS} days, and can be undeleted. Default 14."
+            f"Optional. The vault's soft delete: a deleted backup instance's data is kept this long, "
+            f"{SOFT_DELETE_MIN_DAYS}-{SOFT_DELETE_MAX_DAYS} days, and can be undeleted. Default 14. It does not stop "
+            "anyone who may delete in the snapshot resource group from deleting the snapshots themselves: keep that "
+            "group's access narrow."
         ),
     )
 

@@ -31,6 +31,13 @@ _FIXES = {
     "missing": "required; add it to the stack file (see docs/CONFIG.md)",
     "extra_forbidden": "unknown key; remove it or fix its spelling (see docs/CONFIG.md)",
 }
+# A number out of its field's range (pydantic's ``ge``/``le``/``gt``/``lt``): (bound, the rule, the fix), in words.
+_BOUNDS = {
+    "less_than_equal": ("le", "more than the most allowed,", "at most"),
+    "greater_than_equal": ("ge", "less than the least allowed,", "at least"),
+    "less_than": ("lt", "not below", "less than"),
+    "greater_than": ("gt", "not above", "more than"),
+}
 # The expected type of a type error, in words.
 _EXPECTED = {
     "string_type": "text",
@@ -82,6 +89,13 @@ def parse_config(values: Mapping[str, Any], project_dir: Path | None = None) -> 
         raise ConfigError(problems) from None
 
 
+def _other_kinds_with(name: str, kind: str) -> list[str]:
+    """The other stack kinds that have top-level key ``name`` (e.g. ``backup`` on a ``scale_out`` stack)."""
+    from stacks.kinds import KINDS
+
+    return [other for other, spec in sorted(KINDS.items()) if other != kind and name in spec.config.model_fields]
+
+
 def _message(model: type[BaseModel], kind: str, loc: tuple[int | str, ...], error: dict[str, Any]) -> str:
     """One pydantic error as a rule and a fix, in words."""
     kind_of_error = str(error["type"])
@@ -89,6 +103,10 @@ def _message(model: type[BaseModel], kind: str, loc: tuple[int | str, ...], erro
     owner, annotation = _field_at(model, loc)
     name = next((str(p) for p in reversed(loc) if isinstance(p, str)), "value")
     if kind_of_error == "extra_forbidden":
+        elsewhere = _other_kinds_with(name, kind) if len(loc) == 1 else []
+        if elsewhere:
+            return (f"a key of {' and '.join(elsewhere)} stacks, not of a {kind} stack (docs/CONFIG.md lists each "
+                    f"kind's keys); remove it")  # fmt: skip
         near = difflib.get_close_matches(name.lower(), list(owner.model_fields) if owner else [], n=1, cutoff=0.6)
         return _FIXES["extra_forbidden"] + (f"; did you mean {near[0]}?" if near else "")
     if kind_of_error in _FIXES:
@@ -106,6 +124,10 @@ def _message(model: type[BaseModel], kind: str, loc: tuple[int | str, ...], erro
         return f"must be one of: {ctx.get('expected')} (got {_given(error.get('input'))})"
     if kind_of_error in _EXPECTED:
         return _type_message(kind_of_error, name, error.get("input"), annotation)
+    if kind_of_error in _BOUNDS:
+        bound_key, words, fix = _BOUNDS[kind_of_error]
+        bound = ctx.get(bound_key)
+        return f"{_given(error.get('input'))} is {words} {bound}; give {fix} {bound}"
     message = str(error["msg"]).removeprefix("Value error, ")
     if kind_of_error not in ("value_error", "assertion_error"):
         message = f"{message} (got {error.get('input')!r})"

@@ -210,7 +210,9 @@ class PatchedStack(Model):
         wrong = [c for c in self.patching.classifications if c not in allowed]
         if wrong or not self.patching.classifications:
             what = "Windows" if windows else "Linux"
-            return f"{', '.join(wrong) or 'none'}: {what} updates are classified {', '.join(allowed)}"
+            given = f"{', '.join(wrong)} is not a classification" if wrong else "an empty list installs no update"
+            return (f"{given}: {what} updates are classified {', '.join(allowed)}; list one or more of these "
+                    "(default: Critical, Security)")  # fmt: skip
         return None
 
 

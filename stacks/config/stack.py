@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -11,6 +12,7 @@ from pydantic import Field, field_validator, model_validator
 from azurefacts import clock
 from azurefacts.bastion import developer_region_problem, sessions
 from azurefacts.quotas import Need
+from azurefacts.size_series import NVME
 from azurefacts.sizes import VM_SIZES
 from stacks.config.access import AccessConfig, NetworkConfig
 from stacks.config.base import PROMOTED, Model, PathError
@@ -162,6 +164,41 @@ class BaseStackConfig(Model):
         return self
 
     @model_validator(mode="after")
+    def _hub_outside_vnet(self) -> BaseStackConfig:
+        # Microsoft Learn, 'Virtual network peering': peered VNets must have address spaces that do not overlap,
+        # and a hub Bastion reaches this VNet only through a peering; an overlap would also make the NSG admit
+        # part of the stack's own network as if it were the Bastion.
+        hub, space = self.access.existing_bastion_subnet, self.network.address_space
+        if hub and ipaddress.IPv4Network(hub).overlaps(ipaddress.IPv4Network(space)):
+            raise PathError(
+                "access.existing_bastion_subnet",
+                f"{hub} overlaps this stack's network.address_space {space}: the hub Bastion reaches the stack "
+                "only through a VNet peering, and Azure peers only VNets whose address spaces do not overlap; give "
+                "the hub's AzureBastionSubnet prefix, or move network.address_space out of the hub's range",
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _generations(self) -> BaseStackConfig:
+        # Microsoft Learn, 'Support for generation 2 VMs on Azure': a size boots only the Hyper-V generations it
+        # offers (the v6 sizes Generation 2 only; windows-2019 is a Generation 1 image). Rigs check their two
+        # sizes themselves (stacks/config/gpu_rig.py), with the GPU reason; a size without encryption at host is
+        # refused by that security rule, with its own fix.
+        generation = self.image.facts.hyperv_generation
+        for use in self.disk_uses():
+            for path, name in use.sizes:
+                size = VM_SIZES.get(name)
+                checked = size and size.encryption_at_host and not path.startswith("rigs[")
+                if size and checked and generation not in size.generations:
+                    raise PathError(
+                        path,
+                        f"{name} boots Generation {' or '.join(map(str, size.generations))} only, and the "
+                        f"{self.image.os} DSVM image is Generation {generation}: Azure cannot create the VM; pick a "
+                        "size that boots it (a v5 size such as Standard_D4s_v5), or a Generation 2 image (image.os)",
+                    )
+        return self
+
+    @model_validator(mode="after")
     def _os_disks(self) -> BaseStackConfig:
         check_os_disks(self.os_disk, self.disk_uses(), self.image.facts, self.location)
         return self
@@ -228,11 +265,27 @@ class BaseStackConfig(Model):
             size = VM_SIZES.get(name)
             if size and size.retired_on and not size.retired(today) and (size.retired_on - today).days <= 180:
                 found.append(f"{name} ({size.series}) retires on {size.retired_on}: move to a current size before then")
+        found += self._nvme_warnings()
         budget_start = self.budget.start_warning(today) if self.budget else None
         if budget_start:
             found.append(budget_start)
         found += self._bastion_warnings()
         return found
+
+    def _nvme_warnings(self) -> list[str]:
+        """NVMe-only sizes (v6): Azure creates them only from an image whose OS disk supports the NVMe controller
+        ('Convert SCSI to NVMe'); that the DSVM images do is not confirmed (docs/WORKSTATION.md), so say so."""
+        nvme = [n for n in sorted(set(self.vm_sizes())) if n in VM_SIZES and VM_SIZES[n].disk_controllers == (NVME,)]
+        if not nvme:
+            return []
+        facts = self.image.facts
+        urn = f"{facts.publisher}:{facts.offer}:{facts.sku}:{self.image.version}"
+        return [
+            f"{', '.join(nvme)} attach{'es' if len(nvme) == 1 else ''} disks over NVMe only, and Azure creates such "
+            f"a VM only from an image tagged for the NVMe controller; whether the DSVM image {self.image.os} is tagged "
+            f"so is not confirmed: check that `az vm image show --urn {urn} --query "
+            f"\"features[?name=='DiskControllerTypes']\"` lists NVMe before the first up, or pick a SCSI size (v5)"
+        ]
 
     def connections(self) -> int:
         """How many people may connect at once: one per unit (kinds override)."""

@@ -34,7 +34,7 @@ def _way(config: ScaleOutStackConfig, base: Foundation) -> Way:
     access = config.access
     if access.sku is not None and access.existing_bastion_resource_id:
         parts = access.existing_bastion_resource_id.split("/")
-        return Way("bastion", base.rg_plain, parts[8], parts[4], access.sku.name)
+        return Way("bastion", base.rg_plain, parts[8], parts[4], access.sku.name, parts[2])
     if access.sku is not None:
         return Way("bastion", base.rg_plain, f"{base.prefix}-bastion", base.rg_plain, access.sku.name)
     return Way("public" if access.public_ip_enabled else "private", base.rg_plain)

@@ -120,6 +120,7 @@ class Way:
     bastion: str | None = None
     bastion_group: str | None = None
     bastion_sku: str = "Standard"
+    bastion_subscription: str | None = None  # an existing (hub) Bastion's: `az` looks there only when told
 
 
 def instance_lookup(way: Way, scale_set: str, index: int, field: str = "id") -> str:
@@ -139,7 +140,8 @@ def connect(way: Way, scale_set: str, index: int, username: str, with_key: bool)
         target = instance_lookup(way, scale_set, index)
         base = (
             f"az network bastion {{}} --name {way.bastion} --resource-group {way.bastion_group} "
-            f"--target-resource-id {target}"
+            + (f"--subscription {way.bastion_subscription} " if way.bastion_subscription else "")
+            + f"--target-resource-id {target}"
         )
         key = "--auth-type ssh-key --ssh-key ~/.ssh/id_ed25519" if with_key else "--auth-type password"
         auth = f"{key} --username {username}"

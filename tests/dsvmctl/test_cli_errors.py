@@ -207,6 +207,23 @@ def test_an_unknown_quota_profile_is_a_usage_error_listing_the_known(command: st
     )
 
 
+@pytest.mark.parametrize(("usage", "words"), [
+    (["a"], "item 0 is str 'a', not a quota (a mapping with name, limit and currentValue)"),
+    ([{"name": {"value": "cores"}, "limit": "x"}],
+     "item 0 (cores): needs name.value, limit and currentValue as whole numbers (limit 'x', currentValue 0)"),
+])  # fmt: skip
+def test_a_usage_file_that_is_not_az_output_says_which_item_in_words(
+    usage: list[Any], words: str, tmp_path: Path
+) -> None:
+    """A hand-edited `az vm list-usage` file: a usage error naming the item and the way out, with no Python
+    exception text (`invalid literal for int()`) and no traceback."""
+    path = tmp_path / "usage.json"
+    path.write_text(json.dumps(usage))
+    output = fails(["quota", "--stack", "gpu", "--project-dir", str(ROOT), "--quota-profile", str(path)], words,
+                   "az vm list-usage --location REGION -o json")  # fmt: skip
+    assert "invalid literal" not in output and "object has no attribute" not in output
+
+
 # -- B7: other bad input ---------------------------------------------------------------------------
 
 

@@ -134,3 +134,46 @@ def test_without_the_bootstraps_roles_the_idle_role_assignment_fails_as_azure_fa
     (tmp_path / "existing.yaml").write_text("subscription_roles: true\n")
     code, output = plan(directory, "--json", "--existing", str(tmp_path / "existing.yaml"))
     assert code == 0 and json.loads(output)["existing"][0]["source"] == "described"
+
+
+def test_existing_and_restored_disks_in_the_users_subscription_plan_there(tmp_path: Path) -> None:
+    """A user's disk ids name their real subscription, not the emulator's stand-in: the plan runs in theirs
+    (every id, the backups' snapshot group, the idle-stop role), instead of refusing the disks' backups as if
+    Azure would. The restored disk is RESTORE.md's example with a subscription filled in."""
+    mine = "11111111-2222-3333-4444-555555555555"
+    members = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())["config"]["dsvm:members"]
+    members[0]["data_disk"] = {"existing_disk_resource_id": DISK.replace(SUB, mine)}
+    members[1]["data_disk"] = {"restored_disk_resource_id": f"/subscriptions/{mine}/resourceGroups/rg-dsvm-dev/"
+                                                            "providers/Microsoft.Compute/disks/bob-data-r202612080200"}
+    code, output = plan(project(tmp_path, **{"dsvm:members": members}), "--json")
+    assert code == 0, output
+    document = json.loads(output)
+    ids = [r["id"] for r in document["resources"] if str(r.get("id")).startswith("/subscriptions/")]
+    assert ids and all(i.startswith(f"/subscriptions/{mine}/") for i in ids), [i for i in ids if mine not in i]
+    instances = [r for r in document["resources"] if r["type"] == "azure-native:dataprotection:BackupInstance"]
+    assert len(instances) == 3  # alice's existing disk, bob's disk and his restored one
+    assert {e["id"] for e in document["existing"]} >= {role_definition_id(mine, VM_IDLE_STOP)}
+
+
+def test_a_restored_disk_in_another_subscription_than_the_saved_state_says_so(tmp_path: Path) -> None:
+    """Day 2 of RESTORE.md done for real: the restored disk's id names the user's subscription, the saved state
+    the emulator's. The diff names the config path and the way out instead of claiming Azure would refuse it."""
+    from dsvmctl.cli import app
+
+    (tmp_path / "p").mkdir()
+    directory = project(tmp_path / "p")
+    state = ["--project-dir", str(directory), "--state-dir", str(tmp_path / "state")]
+    assert runner.invoke(app, ["up", "--stack", "dev", *state]).exit_code == 0
+    mine = "11111111-2222-3333-4444-555555555555"
+    members = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())["config"]["dsvm:members"]
+    restored = "/resourceGroups/rg-dsvm-dev/providers/Microsoft.Compute/disks/alice-data-r202612080200"
+    members[0]["data_disk"] = {"restored_disk_resource_id": f"/subscriptions/{mine}{restored}"}
+    project(directory, **{"dsvm:members": members})
+    result = runner.invoke(app, ["diff", "--stack", "dev", *state])
+    text = " ".join(result.output.split())
+    assert result.exit_code == 2 and "Azure would reject" not in text, text
+    assert f"dsvm:members[0].data_disk.restored_disk_resource_id names subscription {mine}" in text
+    assert f"planned in subscription {SUB}" in text and "`dsvmctl state reset`" in text
+    members[0]["data_disk"] = {"restored_disk_resource_id": f"/subscriptions/{SUB}{restored}"}  # the way out
+    project(directory, **{"dsvm:members": members})
+    assert runner.invoke(app, ["diff", "--stack", "dev", *state]).exit_code == 0

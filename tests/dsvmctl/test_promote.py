@@ -367,3 +367,18 @@ def test_a_shutdown_time_is_not_copied_into_a_stack_without_a_time_zone(project:
     assert ("note: dsvm:auto_shutdown.time 2000 is local time in each stack: W. Europe Standard Time in dev, "
             "Pacific Standard Time in staging") in " ".join(output.split())  # fmt: skip
     assert config(staging)["dsvm:auto_shutdown"] == {"time": "2000", "time_zone": "Pacific Standard Time"}
+
+
+def test_gitops_lists_every_promoted_key_of_every_kind() -> None:
+    """docs/GITOPS.md's table of what travels is the models' PROMOTED markers, whole (patching and backup keys
+    were missing from it): every promotable path of every kind, and nothing else."""
+    import re
+
+    from stacks.kinds import KINDS
+    from tests.helpers import ROOT
+
+    row = next(line for line in (ROOT / "docs/GITOPS.md").read_text().splitlines()
+               if line.startswith("| `image.version`"))  # fmt: skip
+    listed = set(re.findall(r"`([^`]+)`", row.split(" | ")[0]))
+    promoted = {".".join(path) for spec in KINDS.values() for path in promotable_paths(spec.config)}
+    assert listed == promoted

@@ -15,10 +15,12 @@ from fakeazure import FakeAzure
 from fakeazure.caller import OWNER, delete_refusal
 from fakeazure.providers.dataprotection import recovery_points as points_of
 from tests.fakeazure.test_rules import (
+    DISK,
     RESOURCE_GROUP,
     RG,
     ROLE_ASSIGNMENT,
     changed,
+    disk_inputs,
     make_disk,
     make_network,
     rejected,
@@ -116,11 +118,13 @@ def test_a_vault_has_a_managed_identity_and_a_redundancy_its_region_offers(az: F
 
 def test_an_instance_needs_the_vaults_roles_on_the_disk_and_the_snapshot_group(az: FakeAzure) -> None:
     principal, disk, policy = protect(az, roles=False)
+    # The codes of Microsoft Learn's 'Troubleshooting backup failures in Azure Disk Backup'.
     error = rejected(az, INSTANCE, "alice-backup", instance_inputs(az, disk, policy))
-    assert error.code == "UserErrorMissingRequiredPermissions"
+    assert error.code == "UserErrorNotEnoughPermissionOnDisk"
     assert "Disk Backup Reader on" in error.message and "Disk Snapshot Contributor on" in error.message
     grant(az, principal, DISK_BACKUP_READER, disk, "reader")
     error = rejected(az, INSTANCE, "alice-backup", instance_inputs(az, disk, policy))
+    assert error.code == "UserErrorNotEnoughPermissionOnSnapshotRG"
     assert "Disk Backup Reader" not in error.message and "Disk Snapshot Contributor" in error.message
     # A role on the whole snapshot group's subscription covers the group (RBAC inherits downwards).
     grant(az, principal, DISK_SNAPSHOT_CONTRIBUTOR, f"/subscriptions/{az.subscription_id}", "sub")
@@ -128,13 +132,19 @@ def test_an_instance_needs_the_vaults_roles_on_the_disk_and_the_snapshot_group(a
     assert instance.outputs["properties"]["currentProtectionState"] == "ProtectionConfigured"
     assert instance.outputs["systemData"]["createdAt"] == clock.moment().isoformat()
     second = {**instance_inputs(az, disk, policy), "backupInstanceName": "again"}
-    assert "already protected" in rejected(az, INSTANCE, "again", second).message
+    error = rejected(az, INSTANCE, "again", second)
+    assert error.code == "UserErrorDppDatasourceAlreadyProtected" and "already protected" in error.message
 
 
 def test_the_snapshot_group_and_the_policy_must_exist_and_the_group_never_changes(az: FakeAzure) -> None:
     _, disk, policy = protect(az)
     assert rejected(az, INSTANCE, "bi", instance_inputs(az, disk, policy, "rg-nowhere")).code == (
-        "InvalidResourceReference")
+        "UserErrorSnapshotRGNotFound")
+    elsewhere = changed(instance_inputs(az, disk, policy), "properties.policyInfo.policyParameters."
+                        "dataStoreParametersList.0.resourceGroupId", "/subscriptions/other/resourceGroups/snaps")
+    assert rejected(az, INSTANCE, "bi", elsewhere).code == "UserErrorSnapshotRGSubscriptionMismatch"
+    gone = changed(instance_inputs(az, disk, policy), "properties.dataSourceInfo.resourceID", f"{disk}-gone")
+    assert rejected(az, INSTANCE, "bi", gone).code == "UserErrorManagedDiskNotFound"
     instance = az.create(INSTANCE, "bi", instance_inputs(az, disk, policy))
     az.create(RESOURCE_GROUP, "rg-other", {"resourceGroupName": "rg-other", "location": "westeurope"})
     az.begin_run()
@@ -142,6 +152,27 @@ def test_the_snapshot_group_and_the_policy_must_exist_and_the_group_never_change
     refusal = az.refusals[instance.id.lower()][0]
     assert refusal.code == "PropertyChangeNotAllowed" and "policyParameters" in refusal.message
     assert kept.inputs == instance.inputs
+
+
+def test_premium_ssd_v2_and_ultra_disks_take_a_12_hour_or_daily_policy_and_ade_disks_none(az: FakeAzure) -> None:
+    """'Azure Disk Backup support matrix': Premium SSD v2 and Ultra Disks back up every 12 hours or daily only; "ADE
+    encrypted disks can't be protected"."""
+    principal, _, daily = protect(az)
+    every4 = {**policy_inputs("R/2024-01-01T02:00:00+00:00/PT4H"), "backupPolicyName": "every4"}
+    hourly = az.create(POLICY, "every4", every4).id
+    v2 = az.create(DISK, "fast", {**disk_inputs("fast", sku="PremiumV2_LRS"), "zones": ["1"]}).id
+    grant(az, principal, DISK_BACKUP_READER, v2, "reader-v2")
+    error = rejected(az, INSTANCE, "fast", {**instance_inputs(az, v2, hourly), "backupInstanceName": "fast"})
+    assert error.code == "UserErrorDiskBackupDiskTypeNotSupported" and "PremiumV2_LRS" in error.message
+    az.create(INSTANCE, "fast", {**instance_inputs(az, v2, daily), "backupInstanceName": "fast"})
+    # A Standard or Premium SSD takes the 4-hour policy.
+    ssd = make_disk(az, "ssd")
+    grant(az, principal, DISK_BACKUP_READER, ssd, "reader-ssd")
+    az.create(INSTANCE, "ssd", {**instance_inputs(az, ssd, hourly), "backupInstanceName": "ssd"})
+    ade = az.create(DISK, "ade", {**disk_inputs("ade"), "encryptionSettingsCollection": {"enabled": True}}).id
+    grant(az, principal, DISK_BACKUP_READER, ade, "reader-ade")
+    error = rejected(az, INSTANCE, "ade", {**instance_inputs(az, ade, daily), "backupInstanceName": "ade"})
+    assert error.code == "UserErrorDiskBackupDiskTypeNotSupported" and "Azure Disk Encryption" in error.message
 
 
 def test_a_policy_is_a_schedule_azure_offers_and_is_never_modified(az: FakeAzure) -> None:

@@ -100,13 +100,13 @@ NEGATIVE: list[tuple[str, dict[str, Any], str, str]] = [
     ("bad disk sku", team_values(members=[member(data_disk={"sku": "UltraSSD_LRS"})]),
      "dsvm:members[0].data_disk.sku", "'Premium_LRS'"),
     ("soft delete 0 days", team_values(storage={"soft_delete_days": 0}), "dsvm:storage.soft_delete_days",
-     "greater than or equal to 1"),
+     "less than the least allowed, 1; give at least 1"),
     ("soft delete 366 days", team_values(storage={"soft_delete_days": 366}), "dsvm:storage.soft_delete_days",
-     "less than or equal to 365"),
+     "more than the most allowed, 365; give at most 365"),
     ("disk of 3 GiB", team_values(members=[member(data_disk={"size_gb": 3})]), "dsvm:members[0].data_disk.size_gb",
-     "greater than or equal to 4"),
+     "less than the least allowed, 4; give at least 4"),
     ("disk of 32768 GiB", team_values(members=[member(data_disk={"size_gb": 32768})]),
-     "dsvm:members[0].data_disk.size_gb", "less than or equal to 32767"),
+     "dsvm:members[0].data_disk.size_gb", "give at most 32767"),
     ("no members", team_values(members=[]), "dsvm:members", "at least one member"),
     ("empty owner", team_values(owner=""), "dsvm:owner", "at least 1 character"),
     ("empty cost center", team_values(cost_center=""), "dsvm:cost_center", "at least 1 character"),
@@ -286,7 +286,7 @@ def test_the_error_text_lists_path_and_message() -> None:
 
 def test_an_invalid_only_member_is_not_also_reported_as_no_members() -> None:
     problems = problems_of(team_values(members=[member(data_disk={"size_gb": 2})]))
-    assert problems == [("dsvm:members[0].data_disk.size_gb", "Input should be greater than or equal to 4 (got 2)")]
+    assert problems == [("dsvm:members[0].data_disk.size_gb", "2 is less than the least allowed, 4; give at least 4")]
 
 
 def test_subnet_sized_for_the_members_is_accepted() -> None:

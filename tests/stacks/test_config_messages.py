@@ -88,6 +88,30 @@ def test_a_misspelt_key_gets_a_suggestion() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("values", "path", "message"),
+    [
+        (team_values(backup={"retention_days": 400}), "dsvm:backup.retention_days",
+         "400 is more than the most allowed, 365; give at most 365"),
+        (team_values(backup={"soft_delete_days": 7}), "dsvm:backup.soft_delete_days",
+         "7 is less than the least allowed, 14; give at least 14"),
+    ],
+)  # fmt: skip
+def test_a_number_out_of_range_names_the_bound(values: dict[str, Any], path: str, message: str) -> None:
+    assert the_problem(values, path) == message
+
+
+@pytest.mark.parametrize("key", ["backup", "patching"])
+def test_a_key_of_another_kind_says_so_instead_of_unknown(key: str) -> None:
+    """`dsvm:backup` on a scale_out stack is a real key, of team and gpu_rig stacks: not a misspelling."""
+    values = team_values(kind="scale_out", **{key: {"enabled": True}})
+    message = the_problem(values, f"dsvm:{key}")
+    assert message == (
+        "a key of gpu_rig and team stacks, not of a scale_out stack (docs/CONFIG.md lists each kind's keys); remove it"
+    )
+    assert the_problem(team_values(kind="gpu_rig", members=[]), "dsvm:members").startswith("a key of team stacks")
+
+
 def test_too_long_names_the_limit_and_how_many_to_remove() -> None:
     class Team(Model):
         members: tuple[str, ...] = Field(max_length=2)
@@ -168,3 +192,40 @@ def test_a_small_team_in_a_29_is_told_a_28() -> None:
     assert message.endswith(
         "4 members need a /28 (11 workstations): set network.workstation_subnet to e.g. 10.50.1.0/28"
     )
+
+
+@pytest.mark.parametrize(
+    ("values", "sizes"),
+    [
+        (team_values(vm_size="Standard_D4s_v6"), "Standard_D4s_v6 attaches"),
+        (team_values(members=[{"username": "alice", "vm_size": "Standard_D4ds_v6"}, {"username": "bob"}],
+                     image={"os": "windows-2022", "version": "25.05.20"}), "Standard_D4ds_v6, Standard_D4s_v5"),
+    ],
+)  # fmt: skip
+def test_an_nvme_only_size_warns_that_the_images_nvme_tag_is_unconfirmed(values: dict[str, Any], sizes: str) -> None:
+    """The plan approves an NVMe-only size for a DSVM image Azure may refuse it on: it says so, with the check."""
+    found = [w for w in parse_config(values).warnings() if "NVMe only" in w]
+    image = values["image"]
+    assert len(found) == 1 and ("Standard_D4s_v5" not in found[0]), found
+    assert found[0].startswith(sizes.split(",")[0]) and f"the DSVM image {image['os']}" in found[0]
+    assert f":{image['version']} --query" in found[0] and "DiskControllerTypes" in found[0]
+    assert not [w for w in parse_config(team_values()).warnings() if "NVMe" in w]
+
+
+@pytest.mark.parametrize(("changes", "path"), [
+    ({"vm_size": "Standard_D4s_v6"}, "dsvm:vm_size"),
+    ({"members": [{"username": "alice", "vm_size": "Standard_E4s_v6"}]}, "dsvm:members[0].vm_size"),
+])  # fmt: skip
+def test_a_generation_2_only_size_with_the_generation_1_image_is_a_config_error(
+    changes: dict[str, Any], path: str
+) -> None:
+    """windows-2019 (Generation 1) on a v6 size: refused before anything is registered, naming the key and the
+    way out; the emulator refused it only at the VM, as Azure's BadRequest without the config path."""
+    values = team_values(image={"os": "windows-2019", "version": "25.01.14"}, members=[{"username": "alice"}])
+    values.update(changes)
+    message = the_problem(values, path)
+    assert "boots Generation 2 only" in message and "windows-2019 DSVM image is Generation 1" in message
+    assert "Standard_D4s_v5" in message and "Generation 2 image" in message
+    values.pop("vm_size", None)
+    values["members"] = [{"username": "alice"}]
+    assert parse_config(values).image.os == "windows-2019"  # a v5 size boots it

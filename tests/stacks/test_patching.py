@@ -86,8 +86,9 @@ def test_windows_workstations_patch_windows_classifications(run_stack: Any) -> N
     ({"duration": "04:00"}, {}, "patching.duration", "longer than Azure's 3:55"),
     ({"duration": "00:45"}, {}, "patching.duration", "shorter than 1:30"),
     ({"start": "2:00"}, {}, "patching.start", "not a time HHMM"),
-    ({"classifications": ["UpdateRollup"]}, {}, "patching.classifications", "Linux updates are classified"),
-    ({"classifications": []}, {}, "patching.classifications", "none"),
+    ({"classifications": ["UpdateRollup"]}, {}, "patching.classifications",
+     "UpdateRollup is not a classification: Linux updates are classified Critical, Security, Other; list one or more"),
+    ({"classifications": []}, {}, "patching.classifications", "an empty list installs no update: Linux updates"),
 ])  # fmt: skip
 def test_a_window_azure_or_the_working_day_refuses_is_refused_in_config(
     patching: dict[str, Any], shutdown: dict[str, Any], path: str, words: str

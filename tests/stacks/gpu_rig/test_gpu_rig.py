@@ -516,3 +516,20 @@ def test_connect_by_a_user_with_two_rigs_asks_for_the_rig(gpu_project: Path) -> 
     assert code == 2 and "'alice' is the user of speech, vision in stack gpu; name the one to connect to" in text
     code, output = cli(gpu_project, "connect", "speech")
     assert code == 0 and "speech in stack gpu" in output
+
+
+def test_gpu_md_shows_what_the_gpu_stack_plans() -> None:
+    """docs/GPU.md's example output (the cost of each mode, what a switch leaves unchanged) is the plan's own:
+    it went stale when backups and patching joined the stack."""
+    import re
+
+    from dsvmctl.cli import app
+    from tests.helpers import ROOT, runner
+
+    result = runner.invoke(app, ["plan", "--stack", "gpu", "--project-dir", str(ROOT)])
+    assert result.exit_code == 0, result.output
+    doc = (ROOT / "docs/GPU.md").read_text()
+    (by_mode,) = [line for line in result.output.splitlines() if line.startswith("by mode:")]
+    assert by_mode in doc.splitlines()
+    created = int(re.search(r"(\d+) resources to create", result.output).group(1))  # type: ignore[union-attr]
+    assert f"+0 ~1 ±0 -0 ({created - 1} unchanged)" in doc

@@ -115,3 +115,32 @@ def test_other_formats_and_broken_yaml_are_refused(tmp_path: Path) -> None:
     broken = tmp_path / "roster.yaml"
     broken.write_text("- username: [ada\n")
     assert "not valid YAML" in problems(broken)[0]
+
+
+def test_classroom_md_roster_change_is_what_the_diff_prints(tmp_path: Path) -> None:
+    """docs/CLASSROOM.md, 'Changing the roster mid-course', as written: eli_doe leaves and zoe_late joins, then
+    an email changes; the two diff summaries and the scale set's line are the diff's own."""
+    import shutil
+
+    from dsvmctl.cli import app
+    from tests.helpers import ROOT, runner
+
+    for name in ("Pulumi.yaml", "Pulumi.classroom.yaml"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    shutil.copytree(ROOT / "rosters", tmp_path / "rosters")
+    where = ["-s", "classroom", "--project-dir", str(tmp_path), "--state-dir", str(tmp_path / "state")]
+    assert runner.invoke(app, ["up", *where]).exit_code == 0
+    roster = tmp_path / "rosters/classroom.csv"
+    original = roster.read_text()
+    lines = [line for line in original.splitlines() if not line.startswith("eli_doe,")]
+    roster.write_text("\n".join([*lines, "zoe_late,,zoe.late@example.edu"]) + "\n")
+    doc = (ROOT / "docs/CLASSROOM.md").read_text()
+    moved = runner.invoke(app, ["diff", *where]).output.splitlines()
+    (summary,) = [line for line in moved if line.startswith("+0 ~1")]
+    assert f"{summary.split(';')[0]};" in doc
+    (vmss,) = [line for line in moved if "~ azure-native:compute:VirtualMachineScaleSet" in line]
+    assert vmss.strip() in doc
+    roster.write_text(original.replace("ada.doe@example.edu", "ada@example.edu"))
+    (unchanged,) = [line for line in runner.invoke(app, ["diff", *where]).output.splitlines()
+                    if line.startswith("+0 ~0")]  # fmt: skip
+    assert f"`{unchanged.split(';')[0]}`" in doc

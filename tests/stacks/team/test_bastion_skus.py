@@ -61,6 +61,16 @@ def test_developer_uses_the_shared_pool_no_subnet_no_public_ip(run_stack: Callab
     assert allowed(windows) == {"3389": ("168.63.129.16",)}
 
 
+@pytest.mark.parametrize("region", ["northcentralus", "westus", "westcentralus"])
+def test_developer_plans_in_each_region_the_refusal_names(region: str, run_stack: Callable[..., ProgramRun]) -> None:
+    """The way out a refused region is given ("it is in northcentralus, ... westus") plans: the emulator models
+    those regions, instead of refusing them as Azure would a region that does not exist."""
+    message = developer_region_problem("westeurope")
+    assert message is not None and region in message
+    run = run_stack(team_values(location=region, access=DEVELOPER))
+    assert [b.inputs["sku"] for b in of_type(run, BASTION)] == [{"name": "Developer"}]
+
+
 def test_developer_is_refused_where_azure_does_not_offer_it() -> None:
     path, message = problem(team_values(location="westeurope", access=DEVELOPER))
     assert path == "dsvm:access.bastion_sku" and "not offered in westeurope" in message
@@ -113,6 +123,20 @@ def test_an_existing_bastions_sku_is_said_with_it() -> None:
                                               "existing_bastion_sku": "Basic"}))  # fmt: skip
     assert not config.access.native_client
     assert any("existing_bastion_sku Basic has no native client" in w for w in config.warnings())
+
+
+@pytest.mark.parametrize("subnet", ["10.50.1.0/26", "10.50.255.0/26", "10.50.0.0/16"])
+def test_a_hub_bastion_subnet_inside_the_stacks_vnet_is_refused(subnet: str) -> None:
+    """A hub's AzureBastionSubnet in the stack's own address space cannot be peered (and the NSG would admit the
+    workstations' own range as the Bastion): refused at config time, naming the path and the way out."""
+    access = {"mode": "bastion", "existing_bastion_resource_id": HUB, "existing_bastion_subnet": subnet}
+    path, message = problem(team_values(access=access))
+    assert path == "dsvm:access.existing_bastion_subnet" and "overlaps this stack's network.address_space" in message
+    assert "peer" in message and "move network.address_space" in message
+    moved = team_values(access=access, network={"address_space": "172.16.0.0/16", "workstation_subnet": "172.16.1.0/24",
+                                                "bastion_subnet": "172.16.255.0/26"})  # fmt: skip
+    if subnet != "10.50.0.0/16":  # outside the moved address space: accepted
+        assert parse_config(moved).access.existing_bastion_subnet == subnet
 
 
 # -- what each costs ------------------------------------------------------------------------------------------
@@ -247,6 +271,31 @@ def test_connect_follows_the_hub_bastions_sku(tmp_path: Path) -> None:
                                                                                           hub)  # fmt: skip
     basic = connect_output(tmp_path / "b", "westeurope", {**hub, "existing_bastion_sku": "Basic"})
     assert "az network bastion" not in basic and "portal: https://portal.azure.com/" in basic
+
+
+def test_connect_to_a_hub_in_another_subscription_names_that_subscription(tmp_path: Path) -> None:
+    """A hub Bastion usually lives in a connectivity subscription: `az network bastion` finds it only with
+    `--subscription` (the CLI looks in its default one); the stack's own Bastion needs none."""
+    hub_sub = "22222222-3333-4444-5555-666666666666"
+    hub = {"mode": "bastion", "existing_bastion_resource_id": HUB.replace(HUB.split("/")[2], hub_sub),
+           "existing_bastion_subnet": "10.0.255.0/26"}  # fmt: skip
+    output = connect_output(tmp_path / "hub", "westeurope", hub)
+    assert f"ssh: az network bastion ssh --name hub --resource-group rg-hub --subscription {hub_sub} " in output
+    tunnel = f"jupyterhub_tunnel: az network bastion tunnel --name hub --resource-group rg-hub --subscription {hub_sub}"
+    assert tunnel in output
+    own = connect_output(tmp_path / "own", "westeurope", {"mode": "bastion"})
+    assert "ssh: az network bastion ssh" in own and "--subscription" not in own
+
+
+def test_a_seat_reaches_a_hub_bastion_in_its_subscription() -> None:
+    from stacks.scale_out.seats import Way, connect
+
+    hub = connect(Way("bastion", "rg-dsvm-class", "hub", "rg-hub", "Standard", "sub-hub"), "dsvm-class-cpu", 0,
+                  "ada", True)  # fmt: skip
+    assert hub["ssh"].startswith("az network bastion ssh --name hub --resource-group rg-hub --subscription sub-hub ")
+    assert " --subscription sub-hub --target-resource-id $(az vm list -g rg-dsvm-class " in hub["jupyterhub_tunnel"]
+    own = connect(Way("bastion", "rg", "b", "rg", "Standard"), "s", 0, "ada", True)
+    assert "--subscription" not in own["ssh"]
 
 
 def test_connect_with_an_allowlist_and_public_ips_is_plain_ssh(tmp_path: Path) -> None:
