@@ -99,7 +99,7 @@ MUTANTS: list[Mutant] = [
       'get_path(schedule, "inputs.status", "Enabled") != "Enabled"',
       "tests/costs/test_estimate.py", "a schedule without status counts as Enabled"),
     M("n06", "item7", "costs/pricers.py",
-      '    if sku in ("Standard", "Premium"):\n        asked', '    if sku == "Standard":\n        asked',
+      '    if facts.host_scaling:\n        asked', '    if facts.host_scaling and sku != "Premium":\n        asked',
       "tests/costs/test_estimate.py", "Premium Bastion scale units not priced"),
     M("n07", "item7", "dsvmctl/diff.py",
       'if reasons and base.get("protect") and head.get("protect"):', 'if reasons and head.get("protect"):',
@@ -123,9 +123,9 @@ MUTANTS: list[Mutant] = [
     M("n11", "item7", "stacks/connections.py",
       "if target.rstudio and not target.windows:", "if target.rstudio:",
       "tests/stacks/team/test_connections.py", "RStudio offered on Windows"),
-    M("n12", "item7", "stacks/config/access.py",
-      'return self.mode == "bastion" and (bool(self.existing_bastion_resource_id) or self.bastion_sku != "Basic")',
-      'return self.mode == "bastion" and (bool(self.existing_bastion_resource_id) or self.bastion_sku == "Standard")',
+    M("n12", "item7", "stacks/connections.py",
+      "        return BASTION_SKUS[self.sku].native_client",
+      '        return BASTION_SKUS[self.sku].native_client and self.sku != "Premium"',
       "tests/stacks/team/test_connections.py", "Premium Bastion gets no CLI tunnel commands"),
     M("n13", "item7", "dsvmctl/arm.py",
       "                if value.lower() in self.by_id:\n                    refs.add(value.lower())",
@@ -375,7 +375,7 @@ MUTANTS: list[Mutant] = [
     M("f94", "fresh", "dsvmctl/diff.py", "    if old_key is not None and new_key is not None and new_key < old_key:",
       "    if old_key is not None and new_key is not None and new_key <= old_key:", EFFECTS,
       "an unchanged version flagged as a downgrade"),
-    M("f95", "fresh", "dsvmctl/diff.py", "    if old == new:\n        return []", "    if False:\n        return []",
+    M("f95", "fresh", "dsvmctl/diff.py", "    if old != new:\n        effects += [\n            f\"updates", "    if True:\n        effects += [\n            f\"updates",
       EFFECTS, "a scale set update without a pin change explained as one"),
     M("f96", "fresh", "dsvmctl/diff.py", 'if base.get("type") == VMSS and head is not None and kind == "update":',
       'if base.get("type") == VMSS and head is not None:', EFFECTS, "a replaced scale set said to update in place"),
@@ -457,12 +457,36 @@ def product_changes() -> list[str]:
     return [line for line in status.splitlines() if not line[3:].startswith(("tests/", "bench/", "CHANGELOG"))]
 
 
-def markdown(rows: list[dict[str, object]]) -> str:
-    lines = ["| id | where | change | result | killed by |", "|---|---|---|---|---|"]
+def markdown(rows: list[dict[str, object]], summary: str) -> str:
+    """The results file: the commit measured, the summary line, then a row per mutant."""
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    lines = [
+        "# Mutation measurement (python -m bench.mutants)",
+        "",
+        f"At commit {commit.stdout.strip() or 'unknown'}: {summary}. Each row: the mutant, where, what it changes, "
+        "the result and the first test that failed. Regenerate with "
+        "`python -m bench.mutants --markdown bench/mutants-results.md`.",
+        "",
+        "| id | where | change | result | killed by |",
+        "|---|---|---|---|---|",
+    ]
     for row in rows:
         result = f"{row['result']} (equivalent: {row['equivalent']})" if row["equivalent"] else str(row["result"])
         lines.append(f"| {row['id']} | {row['where']} | {row['what']} | {result} | {row['killer']} |")
     return "\n".join(lines) + "\n"
+
+
+def stale_mutants(mutants: list[Mutant]) -> list[str]:
+    """Why each mutant that no longer applies once or no longer compiles fails (empty: all apply)."""
+    problems = []
+    for mutant in mutants:
+        try:
+            mutant.mutated()
+        except ValueError as error:
+            problems.append(f"  {error}")
+        except SyntaxError as error:
+            problems.append(f"  {mutant.id}: {mutant.path} does not compile once mutated: {error}")
+    return problems
 
 
 def main() -> int:
@@ -476,8 +500,10 @@ def main() -> int:
     parser.add_argument("--json", type=Path, help="write the results as JSON here")
     args = parser.parse_args()
     mutants = selected(args.only, args.group)
-    for mutant in mutants:
-        mutant.mutated()  # every mutant applies once and compiles, before anything runs
+    stale = stale_mutants(mutants)  # every mutant applies once and compiles, before anything runs
+    if stale:
+        print("mutants that no longer apply (make them follow the code):\n" + "\n".join(stale))
+        return 2
     if args.check:
         print(f"{len(mutants)} mutant(s) apply and compile")
         return 0
@@ -504,13 +530,14 @@ def main() -> int:
     killed = [r for r in counted if r["result"] in ("killed", "timeout")]
     errors = [r for r in rows if r["result"] == "error"]
     ratio = len(killed) / len(counted) if counted else 1.0
-    print(f"killed {len(killed)} of {len(counted)} non-equivalent mutants ({ratio:.1%}); "
-          f"{len(rows) - len(counted)} equivalent; {len(errors)} error(s)")  # fmt: skip
+    summary = (f"killed {len(killed)} of {len(counted)} non-equivalent mutants ({ratio:.1%}); "
+               f"{len(rows) - len(counted)} equivalent; {len(errors)} error(s)")  # fmt: skip
+    print(summary)
     for row in counted:
         if row["result"] == "survived":
             print(f"  survived: {row['id']} {row['where']} {row['what']}")
     if args.markdown:
-        args.markdown.write_text(markdown(rows), encoding="utf-8")
+        args.markdown.write_text(markdown(rows, summary), encoding="utf-8")
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")
     return 1 if changed or errors else 0
